@@ -1,0 +1,59 @@
+# solsim: `make demo` runs the main job, `make test` runs the test suite.
+# Both create .venv with a Python >= 3.12 when it is missing and install into it.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EXTRAS := dev,dask,sensitivity,viz,notebooks
+
+# The first interpreter >= 3.12 found on PATH or under pyenv.
+PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
+	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
+	done)
+
+.PHONY: help install demo test lint format bench validate clean
+
+help:
+	@echo "make demo      run the funder comparison and write out/"
+	@echo "make test      run the test suite"
+	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
+	@echo "make validate  reproduce published results (docs/validation.md)"
+	@echo "make lint      ruff check and format check"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
+	@echo "creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/solsim run scenarios/baseline.toml --out out/baseline
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(VENV)/bin/python benchmarks/run.py
+
+validate: install
+	$(VENV)/bin/solsim validate --out out/validation
+
+clean:
+	rm -rf out .pytest_cache build dist src/*.egg-info

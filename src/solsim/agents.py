@@ -1,0 +1,230 @@
+"""Mesa agents as thin facades over the engine's arrays.
+
+Each agent holds only its position (``index``) within its kind; every attribute
+reads the arrays of :class:`~solsim.engine.economy.Economy`, so a Mesa user can
+query ``model.agents_by_type[Household]``, use AgentSet methods and collect
+attributes with ``mesa.DataCollector`` while the engine keeps stepping the
+arrays. Money attributes are read-only: money moves only through the ledger.
+Behavioural settings (a household's essential spending, a co-op's wage) can be
+written and the engine uses them from the next month on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from solsim.engine.economy import OUTSIDE, UNEMPLOYED
+from solsim.engine.ledger import CENTS
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+    from solsim.model import SolidarityEconomy
+
+
+class _Facade(mesa.Agent):
+    """Common part: the index, the economy, and the ledger account."""
+
+    kind: str = ""
+
+    def __init__(self, model: SolidarityEconomy, index: int):
+        super().__init__(model)
+        self.index = int(index)
+
+    @property
+    def economy(self) -> Economy:
+        return self.model.economy
+
+    @property
+    def account(self) -> int:
+        return self.economy.ledger.block(self._block).start + self.index
+
+    _block = ""
+
+    @property
+    def cash(self) -> float:
+        """Cash balance, in currency."""
+        return float(self.economy.ledger.cash[self.account]) / CENTS
+
+    @property
+    def mc_balance(self) -> float:
+        """Mutual-credit balance (0 where the agent does not take part)."""
+        return float(self.economy.ledger.credit[self.account]) / CENTS
+
+    @property
+    def net_worth(self) -> float:
+        return self.cash + self.mc_balance
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(index={self.index}, cash={self.cash:.2f})"
+
+
+class Household(_Facade):
+    """A household: cash, deposits, mutual credit, work and spending needs."""
+
+    kind = "household"
+    _block = "households"
+
+    @property
+    def deposit(self) -> float:
+        return float(self.economy.hh_deposit[self.index]) / CENTS
+
+    @property
+    def net_worth(self) -> float:
+        """Cash + deposit + mutual credit + equal share of its co-op's net worth."""
+        return float(self.economy.household_net_worth()[self.index])
+
+    @property
+    def employer(self) -> Coop | None:
+        """The co-op this household works in, or None (outside job or none)."""
+        employer = int(self.economy.hh_employer[self.index])
+        return self.model.coops[employer] if employer >= 0 else None
+
+    @property
+    def employment(self) -> str:
+        """``"coop"``, ``"outside"`` or ``"unemployed"``."""
+        employer = int(self.economy.hh_employer[self.index])
+        if employer >= 0:
+            return "coop"
+        return {OUTSIDE: "outside", UNEMPLOYED: "unemployed"}[employer]
+
+    @property
+    def income(self) -> float:
+        return float(self.economy.hh_income[self.index])
+
+    @property
+    def distressed(self) -> bool:
+        return bool(self.economy.hh_distressed[self.index])
+
+    @property
+    def community(self) -> int:
+        return int(self.economy.hh_community[self.index])
+
+    @property
+    def essential_spending(self) -> float:
+        return float(self.economy.hh_essential[self.index])
+
+    @essential_spending.setter
+    def essential_spending(self, value: float) -> None:
+        self.economy.hh_essential[self.index] = max(float(value), 0.0)
+
+    @property
+    def housing_cost(self) -> float:
+        return float(self.economy.hh_housing[self.index])
+
+    @housing_cost.setter
+    def housing_cost(self, value: float) -> None:
+        self.economy.hh_housing[self.index] = max(float(value), 0.0)
+
+
+class Coop(_Facade):
+    """A worker co-operative: cash, members, sales, reserves and its loan."""
+
+    kind = "coop"
+    _block = "coops"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.economy.coop_active[self.index])
+
+    @property
+    def members(self) -> int:
+        return int((self.economy.hh_employer == self.index).sum())
+
+    @property
+    def wage(self) -> float:
+        return float(self.economy.coop_wage[self.index])
+
+    @wage.setter
+    def wage(self, value: float) -> None:
+        self.economy.coop_wage[self.index] = max(float(value), 0.0)
+
+    @property
+    def revenue(self) -> float:
+        return float(self.economy.coop_revenue[self.index])
+
+    @property
+    def reserves(self) -> float:
+        return float(self.economy.coop_reserves[self.index])
+
+    @property
+    def loan(self) -> float:
+        """Loan principal outstanding."""
+        e = self.economy
+        return float(e.loan_principal[self.index]) / CENTS if e.loan_active[self.index] else 0.0
+
+    @property
+    def community(self) -> int:
+        return int(self.economy.coop_community[self.index])
+
+    @property
+    def net_worth(self) -> float:
+        return float(self.economy.coop_net_worth()[self.index])
+
+
+class Fund(_Facade):
+    """A community loan fund: cash, loan book, deposits and capital stack."""
+
+    kind = "fund"
+    _block = "funds"
+
+    @property
+    def loans_outstanding(self) -> float:
+        return float(self.economy.fund_loans()[self.index]) / CENTS
+
+    @property
+    def deposits(self) -> float:
+        return float(self.economy.fund_deposits()[self.index]) / CENTS
+
+    @property
+    def cumulative_loss(self) -> float:
+        return float(self.economy.fund_cum_loss[self.index])
+
+    @property
+    def governance(self) -> str:
+        return str(self.economy.fund_governance[self.index])
+
+    @property
+    def net_worth(self) -> float:
+        """Cash + loans − deposits: what its capital holders own."""
+        return self.cash + self.mc_balance + self.loans_outstanding - self.deposits
+
+
+class Investor(_Facade):
+    """A capital holder in fund tranches; outside investors' returns leave the economy.
+
+    Investors ``0..I-1`` are outside investors; then one community holder per fund
+    (the community's own pooled capital), which is local.
+    """
+
+    kind = "investor"
+
+    @property
+    def local(self) -> bool:
+        return self.index >= self.economy.n_outside_investors
+
+    @property
+    def account(self) -> int:
+        return int(self.economy.investor_account(self.index))
+
+    @property
+    def capital(self) -> float:
+        """Balance of the tranches it holds (after losses and redemptions)."""
+        t = self.economy.tranches
+        return float(t.holdings.T.dot(t.balance)[self.index])
+
+    @property
+    def net_worth(self) -> float:
+        return self.cash + self.capital
+
+
+class Guarantor(_Facade):
+    """A foundation or public agency whose reserve backs guarantees."""
+
+    kind = "guarantor"
+    _block = "guarantors"
+
+    @property
+    def reserve(self) -> float:
+        return self.cash

@@ -1,0 +1,467 @@
+"""The state of one economy, as arrays, and the month that moves it.
+
+:class:`Economy` holds every agent's state in numpy arrays indexed by agent
+(households ``0..H-1``, co-ops ``0..C-1``, ...), the double-entry
+:class:`~solsim.engine.ledger.Ledger`, the trade network as sparse matrices and
+the switched-on instruments. :meth:`Economy.step` runs one month as the sequence
+of whole-array phases in :mod:`solsim.engine.phases`.
+
+The engine imports neither Mesa nor anything that reads files: the Mesa model
+(:mod:`solsim.model`) wraps it, and the scenario layer hands it validated
+parameters and a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from solsim.engine import instruments as instrument_registry
+from solsim.engine import phases
+from solsim.engine.ledger import CENTS, Ledger, from_cents
+from solsim.engine.network import TradeNetwork
+from solsim.engine.params import Scenario
+
+UNEMPLOYED = -2
+OUTSIDE = -1
+
+
+@dataclass
+class Tranches:
+    """Every fund's capital stack, one row per tranche (all funds together).
+
+    ``holdings`` maps tranches to investors (rows sum to 1), so a tranche may
+    have several holders, paid and written down pro rata.
+    """
+
+    name: list[str]
+    fund: np.ndarray
+    holder_kind: list[str]
+    attachment: np.ndarray
+    detachment: np.ndarray
+    coupon: np.ndarray
+    holdings: sp.csr_matrix
+    loss: np.ndarray = field(init=False)
+    redeemed: np.ndarray = field(init=False)
+    paid: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loss = np.zeros(len(self.name))
+        self.redeemed = np.zeros(len(self.name))
+        self.paid = np.zeros(len(self.name))
+
+    @property
+    def size(self) -> np.ndarray:
+        return self.detachment - self.attachment
+
+    @property
+    def balance(self) -> np.ndarray:
+        """Capital still at work: size less losses and redemptions."""
+        return np.maximum(self.size - self.loss - self.redeemed, 0.0)
+
+
+class Economy:
+    """One economy: parameters, arrays, ledger, network and instruments.
+
+    Parameters
+    ----------
+    scenario
+        Validated parameters.
+    network
+        The trade network (sparse purchase and supply matrices).
+    rng
+        The run's only source of randomness.
+    """
+
+    def __init__(self, scenario: Scenario, network: TradeNetwork, rng: np.random.Generator):
+        self.scenario = scenario
+        self.rng = rng
+        self.network = network
+        self.month = 0
+        self.n_households = network.n_households
+        self.n_coops = network.n_coops
+        self.n_funds = scenario.economy.funds
+        self.n_outside_investors = scenario.economy.investors
+        self.n_guarantors = scenario.economy.guarantors
+        self.ledger = Ledger(
+            [
+                ("households", self.n_households, False),
+                ("coops", self.n_coops, False),
+                ("funds", self.n_funds, False),
+                ("community_investors", self.n_funds, False),
+                ("outside_investors", self.n_outside_investors, True),
+                ("guarantors", self.n_guarantors, True),
+            ]
+        )
+        self.instruments = instrument_registry.build(scenario.instruments)
+        self.history: list[dict[str, float]] = []
+        self._build()
+        for instrument in self.instruments:
+            instrument.setup(self)
+        # Capital is paid in once every instrument has shaped the stacks.
+        self._invest_capital()
+        self.initial_money_stock = self.ledger.money_stock()
+
+    # ------------------------------------------------------------------ build
+    def _build(self) -> None:
+        p = self.scenario
+        rng = self.rng
+        H, C, F = self.n_households, self.n_coops, self.n_funds
+        hp, cp, fp = p.households, p.coops, p.funds
+        ledger = self.ledger
+        world = ledger.world
+
+        self.hh_account = np.arange(H) + ledger.block("households").start
+        self.coop_account = np.arange(C) + ledger.block("coops").start
+        self.fund_account = np.arange(F) + ledger.block("funds").start
+
+        # Households ------------------------------------------------------
+        self.hh_community = self.network.household_community.astype(np.int32)
+        self.hh_fund = (self.hh_community % F).astype(np.int32)
+        spread = np.exp(rng.normal(-0.5 * hp.wage_dispersion**2, hp.wage_dispersion, H))
+        self.hh_outside_wage = hp.outside_wage * spread
+        draw = rng.random(H)
+        employer = np.full(H, UNEMPLOYED, dtype=np.int32)
+        if self.network.employer is not None:
+            employer = np.where(self.network.employer >= 0, self.network.employer, employer)
+            outside = (self.network.employer < 0) & (draw < hp.outside_employment)
+            employer[outside] = OUTSIDE
+        else:
+            in_coop = draw < hp.coop_employment
+            employer[in_coop] = self._assign_members(np.flatnonzero(in_coop))
+            employer[
+                (draw >= hp.coop_employment) & (draw < hp.coop_employment + hp.outside_employment)
+            ] = OUTSIDE
+        self.hh_employer = employer
+        living = np.exp(rng.normal(-0.02, 0.2, H))
+        self.hh_essential = hp.essential_spending * living
+        self.hh_housing = hp.housing_cost * living
+        self.hh_deposit = np.zeros(H, dtype=np.int64)
+        self.hh_income = np.zeros(H)
+        self.hh_distressed = np.zeros(H, dtype=bool)
+        self.hh_expense_due = np.zeros(H)
+        self.hh_patronage = np.zeros(H)
+        self.hh_deposit_interest = np.zeros(H)
+
+        # Co-ops -----------------------------------------------------------
+        self.coop_community = self.network.coop_community.astype(np.int32)
+        self.coop_active = np.ones(C, dtype=bool)
+        self.coop_age = np.zeros(C, dtype=np.int64)
+        self.coop_wage = np.full(C, cp.wage)
+        self.coop_export_base = cp.export_demand * np.exp(
+            rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, C)
+        )
+        self.coop_demand = np.exp(rng.normal(0.0, cp.demand_volatility, C))
+        self.coop_revenue = np.zeros(C)
+        self.coop_sales_local = np.zeros(C)
+        self.coop_sales_export = np.zeros(C)
+        self.coop_sales_supply = np.zeros(C)
+        self.coop_costs = np.zeros(C)
+        self.coop_unable = np.zeros(C, dtype=bool)
+        self.coop_unable_months = np.zeros(C, dtype=np.int64)
+        self.coop_reserves = np.zeros(C)
+        self.coop_forced_failure = np.zeros(C, dtype=bool)
+        self.coop_failures_total = 0
+        self.coop_failed_at = np.full(C, -1, dtype=np.int64)
+        self.coop_first_failed_at = np.full(C, -1, dtype=np.int64)
+        self.coop_born_at = np.zeros(C, dtype=np.int64)
+        self.coop_exposure_months = 0.0
+
+        # Trade network as matrices, with per-edge arrays aligned to .data.
+        self.purchase = sp.csr_matrix(self.network.purchase, dtype=np.float64)
+        self.purchase.sum_duplicates()
+        self.purchase_row = np.repeat(np.arange(H), np.diff(self.purchase.indptr))
+        self.supply = sp.csr_matrix(self.network.supply, dtype=np.float64)
+        self.supply.sum_duplicates()
+        self.supply_row = np.repeat(np.arange(C), np.diff(self.supply.indptr))
+        self.payable = np.zeros(self.supply.nnz, dtype=np.int64)
+
+        # Loans: at most one per co-op, so loan arrays are indexed by co-op.
+        self.loan_active = np.zeros(C, dtype=bool)
+        self.loan_fund = np.zeros(C, dtype=np.int32)
+        self.loan_principal = np.zeros(C, dtype=np.int64)
+        self.loan_original = np.zeros(C, dtype=np.int64)
+        self.loan_rate = np.zeros(C)
+        self.loan_tenor_left = np.zeros(C, dtype=np.int64)
+        self.loan_grace_left = np.zeros(C, dtype=np.int64)
+        self.loan_revenue_share = np.zeros(C)
+        self.loan_arrears = np.zeros(C, dtype=np.int64)
+        self.loan_guaranteed = np.zeros(C, dtype=bool)
+
+        # Funds ------------------------------------------------------------
+        self.fund_sequential = np.zeros(F, dtype=bool)
+        self.fund_cum_loss = np.zeros(F)
+        self.fund_gross_loss = np.zeros(F)
+        self.fund_defaulted_principal = np.zeros(F)
+        self.fund_interest_income = np.zeros(F)
+        self.fund_loan_months = np.zeros(F)  # sum of outstanding principal over months
+        self.fund_governance = np.full(F, fp.governance)
+        self.fund_rate = np.full(
+            F, fp.interest_rate + (fp.investor_premium if fp.governance == "investor" else 0.0)
+        )
+        self.fund_tenor = np.full(F, fp.tenor_months, dtype=np.int64)
+        self.fund_grace = np.full(F, fp.grace_months, dtype=np.int64)
+        self.fund_revenue_share = np.full(F, fp.revenue_share)
+        self.fund_redeeming = np.zeros(F, dtype=bool)
+        self.rate_shock = 0.0
+        self.export_multiplier = 1.0
+        self.tranches = self._default_tranches()
+
+        # Opening balances come from the outside world, then deposits move
+        # households' cash into their fund: both legs are double entry.
+        ledger.transfer(world, self.hh_account, hp.initial_cash * living, "opening")
+        ledger.transfer(world, self.coop_account, cp.initial_cash, "opening")
+        self.hh_deposit = ledger.transfer(
+            self.hh_account,
+            self.fund_account[self.hh_fund],
+            hp.deposit_share * from_cents(ledger.cash[self.hh_account]),
+            "deposit",
+        )
+
+        # Totals for the risk-and-return metrics.
+        self.community_wages = 0.0
+        self.community_patronage = 0.0
+        self.community_deposit_interest = 0.0
+        self.guarantee_paid = 0.0
+        self.aid_paid = 0.0
+        self.mc_turnover_month = 0.0
+
+    def _assign_members(self, households: np.ndarray) -> np.ndarray:
+        """Co-op of each co-op worker: one in their community when there is one."""
+        C = self.n_coops
+        n_comm = (
+            int(
+                max(
+                    self.network.coop_community.max(initial=0),
+                    self.network.household_community.max(initial=0),
+                )
+            )
+            + 1
+        )
+        coop_comm = self.network.coop_community
+        counts = np.bincount(coop_comm, minlength=n_comm)
+        order = np.argsort(coop_comm, kind="stable")
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        comm = self.network.household_community[households]
+        have = counts[comm] > 0
+        pick = np.floor(self.rng.random(len(households)) * np.maximum(counts[comm], 1)).astype(
+            np.int64
+        )
+        members = np.where(
+            have,
+            order[np.minimum(first[comm] + pick, C - 1)],
+            self.rng.integers(0, C, len(households)),
+        )
+        return members.astype(np.int32)
+
+    def _default_tranches(self) -> Tranches:
+        """Each fund: a community tranche and, if it has outside investors, an outside one.
+
+        Without first-loss capital the stack is pro rata: both share every loss.
+        """
+        fp = self.scenario.funds
+        F, I_out = self.n_funds, self.n_outside_investors
+        names, funds, kinds, attach, detach, holders = [], [], [], [], [], []
+        for_fund = np.arange(I_out) % F  # outside investor i backs fund i % F
+        for fund in range(F):
+            backers = np.flatnonzero(for_fund == fund)
+            outside = fp.capital * fp.outside_share if len(backers) else 0.0
+            community = fp.capital - outside
+            for name, size, kind, who in (
+                ("community", community, "community", [I_out + fund]),
+                ("outside", outside, "outside", list(backers)),
+            ):
+                if size <= 0 or not who:
+                    continue
+                names.append(name)
+                funds.append(fund)
+                kinds.append(kind)
+                attach.append(0.0)
+                detach.append(size)
+                holders.append(who)
+        return self._make_tranches(names, funds, kinds, attach, detach, holders, fp.target_return)
+
+    def _make_tranches(self, names, funds, kinds, attach, detach, holders, coupon) -> Tranches:
+        n_investors = self.n_outside_investors + self.n_funds
+        rows = np.repeat(np.arange(len(holders)), [len(h) for h in holders])
+        cols = np.array([i for h in holders for i in h], dtype=np.int64)
+        weights = (
+            np.concatenate([np.full(len(h), 1.0 / len(h)) for h in holders])
+            if holders
+            else np.zeros(0)
+        )
+        holdings = sp.csr_matrix((weights, (rows, cols)), shape=(len(holders), n_investors))
+        coupons = np.broadcast_to(np.asarray(coupon, dtype=np.float64), (len(names),)).copy()
+        return Tranches(
+            list(names),
+            np.asarray(funds, dtype=np.int64),
+            list(kinds),
+            np.asarray(attach, dtype=np.float64),
+            np.asarray(detach, dtype=np.float64),
+            coupons,
+            holdings,
+        )
+
+    def investor_account(self, investor: np.ndarray) -> np.ndarray:
+        """Ledger account of investors (outside ones first, then community holders)."""
+        investor = np.asarray(investor)
+        outside = self.ledger.block("outside_investors").start
+        community = self.ledger.block("community_investors").start
+        return np.where(
+            investor < self.n_outside_investors,
+            outside + investor,
+            community + investor - self.n_outside_investors,
+        )
+
+    def set_capital_stack(
+        self,
+        fund: int,
+        tranches: list[tuple[str, float, str]],
+        sequential: bool = True,
+        coupon: float | list[float] | None = None,
+    ) -> None:
+        """Replace one fund's capital stack before month 1 (used by instruments).
+
+        Parameters
+        ----------
+        tranches
+            ``(name, size, holder_kind)`` junior first; holder kinds are
+            ``"community"``, ``"outside"`` or ``"philanthropic"``. Community and
+            philanthropic capital is held by the fund's community holder,
+            outside capital by its outside investors.
+        """
+        if self.month or self.history:
+            raise RuntimeError("a capital stack can only be set before month 1")
+        old = self.tranches
+        keep = old.fund != fund
+        I_out = self.n_outside_investors
+        backers = list(np.flatnonzero(np.arange(I_out) % self.n_funds == fund))
+        names = [n for n, k in zip(old.name, keep, strict=True) if k]
+        funds = list(old.fund[keep])
+        kinds = [n for n, k in zip(old.holder_kind, keep, strict=True) if k]
+        attach, detach = list(old.attachment[keep]), list(old.detachment[keep])
+        coupons = list(old.coupon[keep])
+        holdings = old.holdings[keep]
+        holders = [list(holdings[i].indices) for i in range(holdings.shape[0])]
+        level = 0.0
+        new_coupons = np.broadcast_to(
+            np.asarray(self.scenario.funds.target_return if coupon is None else coupon, float),
+            (len(tranches),),
+        )
+        for (name, size, kind), rate in zip(tranches, new_coupons, strict=True):
+            who = backers if kind == "outside" and backers else [I_out + fund]
+            names.append(name)
+            funds.append(fund)
+            kinds.append(kind)
+            attach.append(level if sequential else 0.0)
+            detach.append(level + size if sequential else size)
+            coupons.append(float(rate))
+            holders.append(who)
+            level += size
+        self.tranches = self._make_tranches(names, funds, kinds, attach, detach, holders, coupons)
+        self.fund_sequential[fund] = sequential
+
+    def _tranche_flows(self, amount_per_tranche: np.ndarray):
+        """Per-investor amounts from per-tranche amounts, through holdings."""
+        return self.tranches.holdings.T @ amount_per_tranche
+
+    def _invest_capital(self) -> None:
+        """Investors pay each tranche's size into its fund (from outside the economy)."""
+        t = self.tranches
+        per_investor = self._tranche_flows(t.size)
+        investors = np.flatnonzero(per_investor > 0)
+        # Capital arrives from outside the economy: philanthropy, investors, and
+        # the community's own savings pooled before month 1.
+        self.ledger.transfer(
+            self.ledger.world, self.investor_account(investors), per_investor[investors], "opening"
+        )
+        coo = sp.coo_matrix(t.holdings.multiply(t.size[:, None]))
+        self.ledger.transfer(
+            self.investor_account(coo.col), self.fund_account[t.fund[coo.row]], coo.data, "capital"
+        )
+
+    # ------------------------------------------------------------------ views
+    @property
+    def hh_cash(self) -> np.ndarray:
+        return self.ledger.cash[self.hh_account]
+
+    @property
+    def coop_cash(self) -> np.ndarray:
+        return self.ledger.cash[self.coop_account]
+
+    @property
+    def fund_cash(self) -> np.ndarray:
+        return self.ledger.cash[self.fund_account]
+
+    def coop_members(self) -> np.ndarray:
+        """Number of member-workers of each co-op."""
+        employed = self.hh_employer >= 0
+        return np.bincount(self.hh_employer[employed], minlength=self.n_coops)
+
+    def coop_payables(self) -> np.ndarray:
+        """Trade credit each co-op owes its suppliers (cents)."""
+        return np.bincount(self.supply_row, self.payable, minlength=self.n_coops).astype(np.int64)
+
+    def coop_receivables(self) -> np.ndarray:
+        return np.bincount(self.supply.indices, self.payable, minlength=self.n_coops).astype(
+            np.int64
+        )
+
+    def coop_net_worth(self) -> np.ndarray:
+        """Cash + mutual credit + receivables − loan − payables, in currency."""
+        c = self.ledger.block("coops").slice
+        cents = (
+            self.ledger.cash[c]
+            + self.ledger.credit[c]
+            + self.coop_receivables()
+            - self.coop_payables()
+            - self.loan_principal
+        )
+        return from_cents(cents)
+
+    def household_net_worth(self) -> np.ndarray:
+        """Cash + deposits + mutual credit + share of their co-op's net worth, in currency.
+
+        A member's share of a co-op is its net worth divided equally among its
+        members; it can be negative for an indebted co-op.
+        """
+        h = self.ledger.block("households").slice
+        own = from_cents(self.ledger.cash[h] + self.hh_deposit + self.ledger.credit[h])
+        member = self.hh_employer >= 0
+        members = np.maximum(self.coop_members(), 1)
+        share = np.zeros(self.n_households)
+        if member.any():
+            per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
+            share[member] = per_member[self.hh_employer[member]]
+        return own + share
+
+    def fund_deposits(self) -> np.ndarray:
+        return np.bincount(self.hh_fund, self.hh_deposit, minlength=self.n_funds)
+
+    def fund_loans(self) -> np.ndarray:
+        return np.bincount(
+            self.loan_fund[self.loan_active],
+            self.loan_principal[self.loan_active],
+            minlength=self.n_funds,
+        )
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> dict[str, float]:
+        """Run one month and return its row of metrics."""
+        self.month += 1
+        self.ledger.start_month()
+        stock_before = self.ledger.money_stock()
+        phases.run_month(self)
+        row = phases.record(self, stock_before)
+        self.history.append(row)
+        return row
+
+    def hook(self, name: str, *args: Any) -> None:
+        for instrument in self.instruments:
+            getattr(instrument, name)(self, *args)
+
+
+__all__ = ["CENTS", "OUTSIDE", "UNEMPLOYED", "Economy", "Tranches"]

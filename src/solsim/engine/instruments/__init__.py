@@ -1,0 +1,188 @@
+"""Risk-sharing instruments: one contract, one module each, registered by name.
+
+The contract
+============
+
+An instrument is a class that derives from :class:`Instrument` and is registered
+with :func:`register`. A scenario switches it on with a table named after it::
+
+    [instruments.guarantee]
+    coverage = 0.5
+
+Each instrument declares
+
+``name``
+    The registry key (``[instruments.<name>]``).
+``Params``
+    A pydantic model (``extra="forbid"``) of its settings. The scenario's table is
+    validated against it, so unknown keys and out-of-range values are rejected
+    with the key path.
+
+and may implement any of these hooks, which the engine calls in this order within
+a month (each receives the :class:`~solsim.engine.economy.Economy`, and some a
+context dict of phase arrays it may read and update in place):
+
+===================  ================================================================
+hook                 called
+===================  ================================================================
+``setup``            once, after the economy is built and before month 1: add ledger
+                     blocks (pools, intertrading accounts), set capital stacks or
+                     lending terms.
+``start_month``      after shocks and the labour market, before wages.
+``spending``         after households spent their cash. ``ctx["shortfall"]``
+                     (float, per household) is essential spending not yet covered;
+                     an instrument that pays part of it lowers it. Households whose
+                     shortfall stays positive are distressed this month.
+``losses``           when loans default. ``ctx["coop"]``, ``ctx["fund"]``,
+                     ``ctx["principal"]`` and ``ctx["loss"]`` (cents, per defaulted
+                     loan) describe them; an instrument that absorbs part of a loss
+                     (a guarantee) pays the fund through the ledger and lowers
+                     ``ctx["loss"]``. What is left goes through each fund's tranche
+                     waterfall.
+``clearing``         after surplus split: settle or net obligations (mutual credit).
+``distress``         after exit. ``ctx["distressed"]`` (bool, per household); an
+                     instrument may pay distressed households (mutual aid).
+``record``           end of month: return a dict of metric columns for the
+                     timeseries (floats; the same keys every month).
+===================  ================================================================
+
+Rules every instrument keeps:
+
+* It reads and writes economy state only through whole arrays: no Python loop
+  over agents.
+* Money moves only through ``economy.ledger.transfer`` (cash, double entry) or
+  ``economy.ledger.credit_transfer`` (mutual credit, sums to zero), never by
+  writing balances directly.
+* Randomness comes only from ``economy.rng``.
+* ``record`` returns the same keys every month, so the timeseries is rectangular.
+
+Adding an instrument means writing one module that implements this contract and
+adding one line to :data:`_BUILTIN` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+
+class InstrumentParams(BaseModel):
+    """Base of every instrument's settings: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Instrument:
+    """Base class of the instrument contract (all hooks are no-ops by default)."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[InstrumentParams]] = InstrumentParams
+
+    def __init__(self, params: InstrumentParams):
+        self.params = params
+
+    def setup(self, economy: Economy) -> None:
+        """Prepare state before month 1."""
+
+    def start_month(self, economy: Economy) -> None:
+        """Act at the start of a month (after shocks and the labour market)."""
+
+    def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Cover part of households' essential shortfall."""
+
+    def losses(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Absorb part of the losses on defaulted loans."""
+
+    def clearing(self, economy: Economy) -> None:
+        """Settle or net obligations."""
+
+    def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Support distressed households."""
+
+    def record(self, economy: Economy) -> dict[str, float]:
+        """Metric columns for this month."""
+        return {}
+
+
+_REGISTRY: dict[str, type[Instrument]] = {}
+
+# name -> module; modules are imported on first use so that a broken optional
+# instrument cannot stop the core from importing.
+_BUILTIN: dict[str, str] = {}
+
+
+def register(cls: type[Instrument]) -> type[Instrument]:
+    """Register an instrument class under ``cls.name`` (usable as a decorator)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__qualname__} has no name")
+    existing = _REGISTRY.get(cls.name)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"an instrument named {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_builtins() -> None:
+    for name, module in _BUILTIN.items():
+        if name not in _REGISTRY:
+            importlib.import_module(module)
+
+
+def available() -> list[str]:
+    """Names of every registered instrument, sorted."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> type[Instrument]:
+    _load_builtins()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown instrument {name!r}; valid: {', '.join(available()) or 'none'}"
+        ) from None
+
+
+def validate_instruments(tables: dict[str, Any]) -> dict[str, InstrumentParams]:
+    """Validate ``[instruments.*]`` tables into each instrument's parameter model.
+
+    Raises
+    ------
+    ValueError
+        With the key path (``instruments.<name>.<key>``) and the reason.
+    """
+    _load_builtins()
+    validated: dict[str, InstrumentParams] = {}
+    for name, table in tables.items():
+        if isinstance(table, InstrumentParams):
+            validated[name] = table
+            continue
+        if name not in _REGISTRY:
+            raise ValueError(
+                f"instruments.{name}: unknown instrument; valid: {', '.join(available()) or 'none'}"
+            )
+        if table is None or table is True:
+            table = {}
+        if not isinstance(table, dict):
+            raise ValueError(f"instruments.{name}: expected a table of settings")
+        try:
+            validated[name] = _REGISTRY[name].Params.model_validate(table)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            path = ".".join(str(part) for part in ("instruments", name, *first["loc"]))
+            raise ValueError(f"{path}: {first['msg']}") from None
+    return validated
+
+
+def build(validated: dict[str, InstrumentParams]) -> list[Instrument]:
+    """Instantiate switched-on instruments in registry order (deterministic)."""
+    _load_builtins()
+    order = list(_REGISTRY)
+    names = sorted(validated, key=order.index)
+    return [_REGISTRY[name](validated[name]) for name in names]

@@ -1,0 +1,240 @@
+"""Double-entry books of one economy, as struct-of-arrays.
+
+Every agent owns one account (an index into the balance arrays). Accounts are laid
+out in contiguous blocks, one per agent kind, followed by any accounts instruments
+add (a mutual-aid pool, an intertrading account) and, last, the outside world.
+
+Money is booked in integer cents (``int64``). A transfer debits the payer and
+credits the payee by the same integer amount, so the sum over all accounts,
+the outside world included, never changes: conservation is exact, not merely
+within rounding. Amounts computed in floating point are floored to whole cents
+by :meth:`Ledger.transfer`, which returns what was actually booked.
+
+Accounts marked *external* (the outside world, outside investors, guarantors)
+are outside the local economy: the money stock is the sum over internal accounts,
+and each transfer that crosses the boundary is tallied in ``external_in`` or
+``external_out`` for the month, so that
+
+    money_stock[t] - money_stock[t-1] == external_in[t] - external_out[t]
+
+holds exactly. Mutual-credit balances live in a second integer array whose
+entries always sum to exactly zero (see :meth:`Ledger.credit_transfer`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+CENTS = 100
+
+
+def to_cents(amount: np.ndarray | float) -> np.ndarray:
+    """Floor currency amounts to whole cents (``int64``); negative amounts become 0."""
+    cents = np.floor(np.maximum(np.asarray(amount, dtype=np.float64), 0.0) * CENTS)
+    return cents.astype(np.int64)
+
+
+def from_cents(cents: np.ndarray | int) -> np.ndarray | float:
+    """Currency units from cents."""
+    return np.asarray(cents, dtype=np.float64) / CENTS
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous range of accounts belonging to one agent kind."""
+
+    name: str
+    start: int
+    size: int
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.size
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.start, self.stop)
+
+    def index(self, local: np.ndarray | int) -> np.ndarray | int:
+        """Global account index of a block-local index."""
+        return np.asarray(local) + self.start if not np.isscalar(local) else local + self.start
+
+
+class Ledger:
+    """Balances of every account, and the month's tallied flows.
+
+    Parameters
+    ----------
+    blocks
+        ``(name, size, external)`` triples in account order. A block named
+        ``"world"`` of size 1 is appended when missing; it is always external.
+    """
+
+    def __init__(self, blocks: list[tuple[str, int, bool]]):
+        if not any(name == "world" for name, _, _ in blocks):
+            blocks = [*blocks, ("world", 1, True)]
+        self.blocks: dict[str, Block] = {}
+        external: list[np.ndarray] = []
+        start = 0
+        for name, size, is_external in blocks:
+            if name in self.blocks:
+                raise ValueError(f"duplicate ledger block {name!r}")
+            self.blocks[name] = Block(name, start, size)
+            external.append(np.full(size, is_external or name == "world", dtype=bool))
+            start += size
+        self.n_accounts = start
+        self.is_external = np.concatenate(external)
+        self.world = self.blocks["world"].start
+        self.cash = np.zeros(self.n_accounts, dtype=np.int64)
+        self.credit = np.zeros(self.n_accounts, dtype=np.int64)
+        self.flows: defaultdict[str, int] = defaultdict(int)
+        self.external_in = 0
+        self.external_out = 0
+
+    # -- blocks ---------------------------------------------------------------
+    def block(self, name: str) -> Block:
+        return self.blocks[name]
+
+    def add_block(self, name: str, size: int, external: bool = False) -> Block:
+        """Append accounts (before the outside world, which stays last)."""
+        if name in self.blocks:
+            raise ValueError(f"duplicate ledger block {name!r}")
+        world_balance = self.cash[self.world]
+        world_credit = self.credit[self.world]
+        start = self.world
+        self.blocks[name] = Block(name, start, size)
+        self.blocks["world"] = Block("world", start + size, 1)
+        self.world = start + size
+        self.n_accounts += size
+        self.cash = np.concatenate([self.cash[:start], np.zeros(size, np.int64), [world_balance]])
+        self.credit = np.concatenate(
+            [self.credit[:start], np.zeros(size, np.int64), [world_credit]]
+        )
+        self.is_external = np.concatenate(
+            [self.is_external[:start], np.full(size, external), [True]]
+        )
+        return self.blocks[name]
+
+    # -- reading --------------------------------------------------------------
+    def balances(self, name: str) -> np.ndarray:
+        """A view of one block's cash balances, in cents."""
+        return self.cash[self.blocks[name].slice]
+
+    def money_stock(self) -> int:
+        """Cash held inside the local economy, in cents."""
+        return int(self.cash[~self.is_external].sum())
+
+    def start_month(self) -> None:
+        """Reset the month's flow tallies."""
+        self.flows.clear()
+        self.external_in = 0
+        self.external_out = 0
+
+    # -- writing --------------------------------------------------------------
+    def transfer(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        amount: np.ndarray | float,
+        flow: str,
+        *,
+        cents: bool = False,
+    ) -> np.ndarray:
+        """Move money from payer to payee, double entry.
+
+        Parameters
+        ----------
+        payer, payee
+            Global account indices: scalars or arrays broadcast against ``amount``.
+        amount
+            Currency units (floored to cents), or cents when ``cents=True``.
+        flow
+            Name under which the month's total is tallied in :attr:`flows`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The booked amounts in cents (``int64``), shaped like the broadcast inputs.
+
+        Notes
+        -----
+        The ledger does not cap payments at the payer's balance: callers decide
+        what is affordable (a phase computes budgets first). Balances may go
+        negative only for external accounts, which is what the outside world is.
+        """
+        booked = np.asarray(amount, dtype=np.int64) if cents else to_cents(amount)
+        payer_arr, payee_arr, booked = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), booked
+        )
+        if booked.size == 0:
+            return booked.copy()
+        total = int(booked.sum())
+        if total == 0:
+            return booked.copy()
+        n = self.n_accounts
+        if payer_arr.ndim == 0 or np.ndim(payer) == 0:
+            self.cash[int(np.asarray(payer))] -= total
+        else:
+            self.cash -= np.bincount(payer_arr.ravel(), booked.ravel(), minlength=n).astype(
+                np.int64
+            )
+        if payee_arr.ndim == 0 or np.ndim(payee) == 0:
+            self.cash[int(np.asarray(payee))] += total
+        else:
+            self.cash += np.bincount(payee_arr.ravel(), booked.ravel(), minlength=n).astype(
+                np.int64
+            )
+        self._tally_boundary(payer, payee, payer_arr, payee_arr, booked)
+        self.flows[flow] += total
+        return booked.copy()
+
+    def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
+        payer_external = (
+            self.is_external[int(np.asarray(payer))]
+            if np.ndim(payer) == 0
+            else self.is_external[payer_arr]
+        )
+        payee_external = (
+            self.is_external[int(np.asarray(payee))]
+            if np.ndim(payee) == 0
+            else self.is_external[payee_arr]
+        )
+        if np.ndim(payer_external) == 0 and np.ndim(payee_external) == 0:
+            if payer_external and not payee_external:
+                self.external_in += int(booked.sum())
+            elif payee_external and not payer_external:
+                self.external_out += int(booked.sum())
+            return
+        payer_external, payee_external, _ = np.broadcast_arrays(
+            payer_external, payee_external, booked
+        )
+        self.external_in += int(booked[payer_external & ~payee_external].sum())
+        self.external_out += int(booked[payee_external & ~payer_external].sum())
+
+    def credit_transfer(
+        self,
+        payer: np.ndarray | int,
+        payee: np.ndarray | int,
+        amount_cents: np.ndarray | int,
+        flow: str,
+    ) -> np.ndarray:
+        """Pay in mutual-credit units: the payer's balance falls, the payee's rises.
+
+        Both legs are the same integers, so the balances keep summing to exactly zero.
+        Limits are the caller's business (the mutual-credit instrument checks them).
+        """
+        payer_arr, payee_arr, booked = np.broadcast_arrays(
+            np.asarray(payer, dtype=np.int64),
+            np.asarray(payee, dtype=np.int64),
+            np.asarray(amount_cents, dtype=np.int64),
+        )
+        if booked.size == 0:
+            return booked.copy()
+        n = self.n_accounts
+        self.credit -= np.bincount(payer_arr.ravel(), booked.ravel(), minlength=n).astype(np.int64)
+        self.credit += np.bincount(payee_arr.ravel(), booked.ravel(), minlength=n).astype(np.int64)
+        self.flows[flow] += int(booked.sum())
+        return booked.copy()

@@ -1,0 +1,225 @@
+"""Typed, validated parameters of one economy.
+
+These pydantic models are the engine's whole configuration. They are pure data:
+reading TOML files, ``extends`` chains and command-line overrides live in
+:mod:`solsim.scenario`, one layer up. Every model forbids unknown keys, so a typo
+in a scenario file is an error rather than a silently ignored setting.
+
+Money is in currency units (the engine books it in integer cents); rates are
+annual unless the name says ``monthly``; durations are in months (one step).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class EconomySize(_Strict):
+    """How many agents of each kind."""
+
+    households: Annotated[int, Field(ge=1)] = 2000
+    coops: Annotated[int, Field(ge=1)] = 60
+    funds: Annotated[int, Field(ge=1)] = 2
+    investors: Count = 4
+    guarantors: Count = 1
+    communities: Annotated[int, Field(ge=1)] = 4
+
+
+class GraphParams(_Strict):
+    """The trade graph: how households and co-ops are linked.
+
+    ``kind`` picks a generator (``communities`` is a stochastic block model,
+    ``small_world`` a rewired ring, ``scale_free`` preferential attachment,
+    ``spatial`` nearest neighbours in the unit square) or ``file`` to load
+    ``path`` (GraphML, or a CSV edge list with ``source,target,relation,weight``).
+    """
+
+    kind: Literal["communities", "small_world", "scale_free", "spatial", "file"] = "communities"
+    purchase_edges: Annotated[int, Field(ge=1, le=50)] = 5
+    supply_edges: Annotated[int, Field(ge=0, le=50)] = 3
+    within_community: Probability = 0.85
+    rewire: Probability = 0.1
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> GraphParams:
+        if self.kind == "file" and not self.path:
+            raise ValueError("graph.kind = 'file' needs graph.path")
+        return self
+
+
+class HouseholdParams(_Strict):
+    """Household incomes, spending rules and labour market."""
+
+    initial_cash: NonNegative = 4000.0
+    coop_employment: Probability = 0.30
+    outside_employment: Probability = 0.55
+    outside_wage: NonNegative = 2300.0
+    wage_dispersion: NonNegative = 0.35
+    unemployment_benefit: NonNegative = 1000.0
+    propensity_income: Probability = 0.80
+    propensity_wealth: Probability = 0.04
+    essential_spending: NonNegative = 700.0
+    housing_cost: NonNegative = 600.0
+    local_share: Probability = 0.55
+    deposit_share: Probability = 0.15
+    job_finding: Probability = 0.08
+    job_loss: Probability = 0.006
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> HouseholdParams:
+        if self.coop_employment + self.outside_employment > 1.0:
+            raise ValueError(
+                "coop_employment + outside_employment must not exceed 1 "
+                f"(got {self.coop_employment + self.outside_employment:g})"
+            )
+        return self
+
+
+class CoopParams(_Strict):
+    """Worker co-operatives: wages, trade, reserves and failure.
+
+    Demand for each co-op follows a log AR(1) with ``demand_volatility`` and
+    ``demand_persistence``. A co-op spends ``input_share`` of last month's sales
+    on inputs, ``local_input_share`` of them from supplier co-ops on trade credit.
+    Of positive surplus it keeps ``reserve_share`` and pays the rest to members
+    as patronage, once its cash covers ``reserve_target_months`` of wages. It
+    fails after ``failure_months`` months in a row unable to meet wages, trade
+    credit or loan payments. Each month a failed co-op's slot is refounded with
+    probability ``entry_rate`` if a fund finances it. A loan spends
+    ``investment_share`` of its principal on equipment bought outside, which
+    adds ``investment_yield`` × that amount to monthly export sales.
+    """
+
+    initial_cash: NonNegative = 30000.0
+    wage: NonNegative = 2650.0
+    export_demand: NonNegative = 12000.0
+    export_dispersion: NonNegative = 0.5
+    demand_volatility: NonNegative = 0.12
+    demand_persistence: Probability = 0.9
+    input_share: Probability = 0.30
+    local_input_share: Probability = 0.5
+    reserve_share: Probability = 0.5
+    reserve_target_months: NonNegative = 3.0
+    failure_months: Annotated[int, Field(ge=1, le=36)] = 3
+    entry_rate: Probability = 0.05
+    investment_share: Probability = 0.6
+    investment_yield: NonNegative = 0.025
+
+
+class FundParams(_Strict):
+    """Community loan funds: capital, deposits, lending terms and governance.
+
+    ``governance = "community"`` lends at ``interest_rate`` to any co-op whose
+    cash covers ``min_buffer_months`` of wages; ``"investor"`` adds
+    ``investor_premium`` to the rate and asks for twice the buffer.
+    """
+
+    capital: NonNegative = 400000.0
+    outside_share: Probability = 0.6
+    governance: Literal["community", "investor"] = "community"
+    interest_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.06
+    investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
+    deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
+    target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
+    loan_size: Positive = 25000.0
+    tenor_months: Annotated[int, Field(ge=1, le=600)] = 60
+    grace_months: Annotated[int, Field(ge=0, le=120)] = 0
+    revenue_share: Probability = 0.0
+    lending_rate: Probability = 0.10
+    min_buffer_months: NonNegative = 1.0
+    max_lending_share: Probability = 0.9
+    arrears_default_months: Annotated[int, Field(ge=1, le=36)] = 3
+    recovery_rate: Probability = 0.4
+    redemption_loss_trigger: Probability = 0.10
+    redemption_share: Probability = 0.0
+
+
+ShockKind = Literal[
+    "export_drop", "job_loss", "expense", "rate_rise", "investor_withdrawal", "supplier_failure"
+]
+
+
+class ScheduledShock(_Strict):
+    """A shock that starts at a given month.
+
+    ``size`` means, by kind: ``export_drop`` the fall in export demand (0.3 = −30%);
+    ``job_loss`` the share of employed households laid off at the start;
+    ``expense`` the one-off cost, in currency, each hit household pays;
+    ``rate_rise`` the rise in the annual lending rate; ``investor_withdrawal``
+    the share of outside capital pulled at the start; ``supplier_failure`` the
+    share of active co-ops that fail at the start.
+    """
+
+    kind: ShockKind
+    start: Annotated[int, Field(ge=1)]
+    duration: Annotated[int, Field(ge=1)] = 1
+    size: NonNegative
+    share: Probability = 1.0
+
+
+class RandomShock(_Strict):
+    """A shock that strikes each month with ``probability`` (drawn from the run's rng)."""
+
+    kind: ShockKind
+    probability: Probability
+    duration: Annotated[int, Field(ge=1)] = 1
+    size: NonNegative
+    share: Probability = 1.0
+
+
+class ShockParams(_Strict):
+    scheduled: list[ScheduledShock] = Field(default_factory=list)
+    random: list[RandomShock] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    """One economy: sizes, behaviour, shocks and the instruments switched on.
+
+    ``instruments`` maps an instrument name to its own settings table; names
+    are checked against the registry (:mod:`solsim.engine.instruments`) and each
+    table against that instrument's parameter model.
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    steps: Annotated[int, Field(ge=1, le=10000)] = 120
+    economy: EconomySize = Field(default_factory=EconomySize)
+    graph: GraphParams = Field(default_factory=GraphParams)
+    households: HouseholdParams = Field(default_factory=HouseholdParams)
+    coops: CoopParams = Field(default_factory=CoopParams)
+    funds: FundParams = Field(default_factory=FundParams)
+    shocks: ShockParams = Field(default_factory=ShockParams)
+    instruments: dict[str, Any] = Field(default_factory=dict)
+    _source: str = PrivateAttr(default="<scenario>")
+
+    @property
+    def source(self) -> str:
+        """The file this scenario was read from (for error messages)."""
+        return self._source
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        for index, shock in enumerate(self.shocks.scheduled):
+            if shock.start > self.steps:
+                raise ValueError(
+                    f"shocks.scheduled.{index}.start: month {shock.start} is after "
+                    f"the last month ({self.steps})"
+                )
+        # Imported here: the registry imports instrument modules, which import
+        # this module for the shared field types.
+        from solsim.engine.instruments import validate_instruments
+
+        self.__dict__["instruments"] = validate_instruments(self.instruments)
+        return self

@@ -1,0 +1,644 @@
+"""The monthly phases: each one a whole-array operation over the economy.
+
+Order within a month (``run_month``):
+
+shocks → labour market → wages → household spending → exports and input
+purchases → debt service (trade credit, loans) → fund payouts, redemptions and
+lending (including new co-ops) → surplus split → clearing → exit and distress.
+
+Every money movement goes through the ledger (double entry). Loops here run over
+shocks, funds' tranches or instruments, never over agents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from solsim import metrics
+from solsim.engine.capital import allocate
+from solsim.engine.ledger import CENTS, from_cents, to_cents
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+UNEMPLOYED = -2
+OUTSIDE = -1
+
+
+def run_month(e: Economy) -> None:
+    """Advance the economy by one month."""
+    e.month_flows = {
+        "coop_wages": np.zeros(e.n_coops),
+        "inputs": np.zeros(e.n_coops),
+        "interest": np.zeros(e.n_coops),
+        "failures": 0,
+        "net_loss": 0.0,
+    }
+    e.coop_unable[:] = False
+    apply_shocks(e)
+    labour_market(e)
+    e.hook("start_month")
+    pay_wages(e)
+    household_spending(e)
+    trade(e)
+    debt_service(e)
+    fund_operations(e)
+    surplus_split(e)
+    e.hook("clearing")
+    exit_and_distress(e)
+
+
+# ---------------------------------------------------------------------- shocks
+def _active_shocks(e: Economy) -> list[Any]:
+    """Shocks in force this month: scheduled ones, and random ones drawn now."""
+    month = e.month
+    if not hasattr(e, "random_shocks"):
+        e.random_shocks = []
+    # One draw per random-shock kind every month, whether or not it strikes, so
+    # the stream of draws is the same across scenarios (paired comparisons).
+    draws = e.rng.random(len(e.scenario.shocks.random))
+    for spec, u in zip(e.scenario.shocks.random, draws, strict=True):
+        if u < spec.probability:
+            e.random_shocks.append((month, spec))
+    active = [(s.start, s) for s in e.scenario.shocks.scheduled]
+    active += e.random_shocks
+    return [(start, s) for start, s in active if start <= month < start + s.duration]
+
+
+def apply_shocks(e: Economy) -> None:
+    """Set this month's export multiplier and rate rise; apply one-off shocks."""
+    month = e.month
+    multiplier, rate = 1.0, 0.0
+    for start, shock in _active_shocks(e):
+        if shock.kind == "export_drop":
+            multiplier *= max(1.0 - shock.size, 0.0)
+        elif shock.kind == "rate_rise":
+            rate += shock.size
+        if start != month:
+            continue
+        if shock.kind == "job_loss":
+            # Outside employers lay off; co-op members keep their work while
+            # their co-op survives.
+            laid_off = (e.hh_employer == OUTSIDE) & (e.rng.random(e.n_households) < shock.size)
+            e.hh_employer[laid_off] = UNEMPLOYED
+        elif shock.kind == "expense":
+            hit = e.rng.random(e.n_households) < shock.share
+            e.hh_expense_due[hit] += shock.size
+        elif shock.kind == "investor_withdrawal":
+            outside = np.array([k == "outside" for k in e.tranches.holder_kind], dtype=bool)
+            e.redemption_request = getattr(e, "redemption_request", np.zeros(len(outside)))
+            e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
+        elif shock.kind == "supplier_failure":
+            struck = e.coop_active & (e.rng.random(e.n_coops) < shock.size)
+            e.coop_forced_failure |= struck
+    e.export_multiplier = multiplier
+    e.rate_shock = rate
+
+
+def labour_market(e: Economy) -> None:
+    """Outside hiring and separations, both worse while exports are down."""
+    hp = e.scenario.households
+    u = e.rng.random(e.n_households)
+    finding = hp.job_finding * e.export_multiplier
+    losing = min(hp.job_loss / max(e.export_multiplier, 1e-9), 1.0)
+    hired = (e.hh_employer == UNEMPLOYED) & (u < finding)
+    fired = (e.hh_employer == OUTSIDE) & (u < losing)
+    e.hh_employer[hired] = OUTSIDE
+    e.hh_employer[fired] = UNEMPLOYED
+
+
+# ---------------------------------------------------------------------- wages
+def pay_wages(e: Economy) -> None:
+    """Co-ops pay members (pro rata when cash is short); outside pays the rest."""
+    ledger = e.ledger
+    hp = e.scenario.households
+    members = e.coop_members()
+    bill = members * e.coop_wage * CENTS
+    cash = e.coop_cash.astype(np.float64)
+    ratio = np.divide(cash, bill, out=np.ones(e.n_coops), where=bill > 0).clip(0.0, 1.0)
+    e.coop_unable |= (ratio < 0.999) & e.coop_active
+    in_coop = np.flatnonzero(e.hh_employer >= 0)
+    employer = e.hh_employer[in_coop]
+    wage = e.coop_wage[employer] * ratio[employer]
+    paid = ledger.transfer(e.coop_account[employer], e.hh_account[in_coop], wage, "coop_wages")
+    income = np.zeros(e.n_households)
+    income[in_coop] = paid / CENTS
+    e.month_flows["coop_wages"] = np.bincount(employer, paid / CENTS, minlength=e.n_coops)
+    e.community_wages += paid.sum() / CENTS
+
+    outside = np.flatnonzero(e.hh_employer == OUTSIDE)
+    paid = ledger.transfer(
+        ledger.world, e.hh_account[outside], e.hh_outside_wage[outside], "outside_wages"
+    )
+    income[outside] = paid / CENTS
+    jobless = np.flatnonzero(e.hh_employer == UNEMPLOYED)
+    paid = ledger.transfer(ledger.world, e.hh_account[jobless], hp.unemployment_benefit, "benefits")
+    income[jobless] = paid / CENTS
+    e.hh_income = income + e.hh_patronage + e.hh_deposit_interest
+    e.hh_patronage = np.zeros(e.n_households)
+    e.hh_deposit_interest = np.zeros(e.n_households)
+
+
+# ---------------------------------------------------------------------- households
+def _withdraw_deposits(e: Economy, need: np.ndarray) -> None:
+    """Households short of essentials draw on their deposits, as far as funds can pay."""
+    want = np.minimum(to_cents(need), e.hh_deposit)
+    if not want.any():
+        return
+    asked = np.bincount(e.hh_fund, want, minlength=e.n_funds)
+    ratio = np.divide(e.fund_cash.clip(0), asked, out=np.ones(e.n_funds), where=asked > 0)
+    take = np.floor(want * ratio.clip(0.0, 1.0)[e.hh_fund]).astype(np.int64)
+    paid = e.ledger.transfer(
+        e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
+    )
+    e.hh_deposit -= paid
+
+
+def household_spending(e: Economy) -> None:
+    """Housing, expense shocks, then consumption at co-ops along purchase edges, or imports."""
+    hp = e.scenario.households
+    ledger = e.ledger
+    world = ledger.world
+
+    cash = from_cents(e.hh_cash)
+    need = e.hh_housing + e.hh_essential + e.hh_expense_due
+    _withdraw_deposits(e, np.maximum(need - cash, 0.0))
+    cash = from_cents(e.hh_cash)
+
+    housing = ledger.transfer(e.hh_account, world, np.minimum(cash, e.hh_housing), "housing")
+    # A cent lost to rounding is not unpaid rent.
+    unpaid_housing = np.where(
+        e.hh_housing - housing / CENTS > 0.01, e.hh_housing - housing / CENTS, 0.0
+    )
+    cash = from_cents(e.hh_cash)
+    expense = ledger.transfer(e.hh_account, world, np.minimum(cash, e.hh_expense_due), "expenses")
+    e.hh_expense_due = np.maximum(e.hh_expense_due - expense / CENTS, 0.0)
+    cash = from_cents(e.hh_cash)
+
+    disposable = np.maximum(e.hh_income - e.hh_housing, 0.0)
+    desired = hp.propensity_income * disposable + hp.propensity_wealth * cash
+    budget = np.minimum(cash, np.maximum(desired, e.hh_essential))
+    shortfall = np.maximum(e.hh_essential - budget, 0.0) + unpaid_housing
+
+    # Local spending goes to active co-ops in proportion to edge weight × demand.
+    weights = e.purchase.data * (e.coop_active * e.coop_demand)[e.purchase.indices]
+    row_total = np.bincount(e.purchase_row, weights, minlength=e.n_households)
+    has_local = row_total > 0
+    local = np.where(has_local, budget * hp.local_share, 0.0)
+    share = np.divide(
+        weights,
+        row_total[e.purchase_row],
+        out=np.zeros_like(weights),
+        where=row_total[e.purchase_row] > 0,
+    )
+    paid = ledger.transfer(
+        e.hh_account[e.purchase_row],
+        e.coop_account[e.purchase.indices],
+        local[e.purchase_row] * share,
+        "local_purchases",
+    )
+    e.coop_sales_local = np.bincount(e.purchase.indices, paid, minlength=e.n_coops) / CENTS
+    spent_local = np.bincount(e.purchase_row, paid, minlength=e.n_households) / CENTS
+    ledger.transfer(e.hh_account, world, budget - spent_local, "imports")
+
+    ctx = {"shortfall": shortfall, "coop_sales": e.coop_sales_local}
+    e.hook("spending", ctx)
+    e.hh_shortfall = ctx["shortfall"]
+
+
+# ---------------------------------------------------------------------- co-ops
+def trade(e: Economy) -> None:
+    """Exports from the world; inputs bought from suppliers on trade credit, or imported."""
+    cp = e.scenario.coops
+    ledger = e.ledger
+    # Idiosyncratic demand: a log AR(1) per co-op.
+    shock = e.rng.normal(0.0, cp.demand_volatility, e.n_coops)
+    e.coop_demand = np.exp(cp.demand_persistence * np.log(e.coop_demand) + shock)
+
+    exports = e.coop_export_base * e.coop_demand * e.export_multiplier * e.coop_active
+    paid = ledger.transfer(ledger.world, e.coop_account, exports, "exports")
+    e.coop_sales_export = paid / CENTS
+
+    inputs = cp.input_share * e.coop_revenue * e.coop_active
+    weights = e.supply.data * e.coop_active[e.supply.indices]
+    row_total = np.bincount(e.supply_row, weights, minlength=e.n_coops)
+    local = np.where(row_total > 0, inputs * cp.local_input_share, 0.0)
+    share = np.divide(
+        weights,
+        row_total[e.supply_row],
+        out=np.zeros_like(weights),
+        where=row_total[e.supply_row] > 0,
+    )
+    invoiced = to_cents(local[e.supply_row] * share)
+    e.payable += invoiced
+    e.coop_sales_supply = np.bincount(e.supply.indices, invoiced, minlength=e.n_coops) / CENTS
+    local_booked = np.bincount(e.supply_row, invoiced, minlength=e.n_coops) / CENTS
+    imports = np.minimum(inputs - local_booked, from_cents(e.coop_cash.clip(0)))
+    imported = ledger.transfer(e.coop_account, ledger.world, imports, "coop_imports")
+    e.month_flows["inputs"] = local_booked + imported / CENTS
+    e.coop_revenue = e.coop_sales_local + e.coop_sales_export + e.coop_sales_supply
+
+
+def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
+    months = np.maximum(months, 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        factor = np.where(
+            monthly_rate > 0, monthly_rate / (1.0 - (1.0 + monthly_rate) ** (-months)), 1.0 / months
+        )
+    return principal * factor
+
+
+def debt_service(e: Economy) -> None:
+    """Settle last month's trade credit, then pay loans; count arrears."""
+    ledger = e.ledger
+    # Trade credit: each buyer pays all suppliers the same share of what it owes.
+    due = np.bincount(e.supply_row, e.payable, minlength=e.n_coops)
+    cash = e.coop_cash.clip(0).astype(np.float64)
+    ratio = np.divide(cash, due, out=np.ones(e.n_coops), where=due > 0).clip(0.0, 1.0)
+    pay = np.floor(e.payable * ratio[e.supply_row]).astype(np.int64)
+    paid = ledger.transfer(
+        e.coop_account[e.supply_row],
+        e.coop_account[e.supply.indices],
+        pay,
+        "trade_credit",
+        cents=True,
+    )
+    e.payable -= paid
+    e.coop_unable |= (ratio < 0.999) & e.coop_active
+
+    # Loans: interest-only in grace, revenue-based where a share is set, else annuity.
+    loans = np.flatnonzero(e.loan_active)
+    if loans.size == 0:
+        return
+    principal = e.loan_principal[loans] / CENTS
+    rate = (e.loan_rate[loans] + e.rate_shock) / 12.0
+    interest = principal * rate
+    grace = e.loan_grace_left[loans] > 0
+    revenue_based = e.loan_revenue_share[loans] > 0
+    scheduled = _annuity(principal, rate, e.loan_tenor_left[loans])
+    by_revenue = np.minimum(
+        principal + interest,
+        np.maximum(e.loan_revenue_share[loans] * e.coop_revenue[loans], interest),
+    )
+    due_now = np.where(grace, interest, np.where(revenue_based, by_revenue, scheduled))
+    last = e.loan_tenor_left[loans] <= 1
+    due_now = np.where(last & ~grace, principal + interest, due_now)
+    # Dues are rounded up to the cent so the last payment clears the loan exactly.
+    due_cents = np.minimum(
+        np.ceil(due_now * CENTS - 1e-6).astype(np.int64),
+        e.loan_principal[loans] + np.ceil(interest * CENTS).astype(np.int64),
+    )
+    pay = np.minimum(e.coop_cash[loans].clip(0), due_cents)
+    paid_cents = ledger.transfer(
+        e.coop_account[loans], e.fund_account[e.loan_fund[loans]], pay, "loan_service", cents=True
+    )
+    interest_cents = np.minimum(paid_cents, np.ceil(interest * CENTS - 1e-6).astype(np.int64))
+    e.loan_principal[loans] = (e.loan_principal[loans] - (paid_cents - interest_cents)).clip(0)
+    paid = paid_cents / CENTS
+    interest_paid = interest_cents / CENTS
+    short = paid_cents < due_cents
+    e.loan_arrears[loans] = np.where(short, e.loan_arrears[loans] + 1, 0)
+    e.coop_unable[loans] |= short
+    e.loan_tenor_left[loans] = np.maximum(e.loan_tenor_left[loans] - (~grace), 1)
+    e.loan_grace_left[loans] = np.maximum(e.loan_grace_left[loans] - 1, 0)
+    e.month_flows["interest"][loans] = interest_paid
+    e.fund_interest_income += np.bincount(e.loan_fund[loans], interest_paid, minlength=e.n_funds)
+    e.fund_loan_months += np.bincount(e.loan_fund[loans], principal, minlength=e.n_funds)
+    repaid = loans[e.loan_principal[loans] <= 0]
+    e.loan_active[repaid] = False
+    defaulting = loans[e.loan_arrears[loans] >= e.scenario.funds.arrears_default_months]
+    e.coop_forced_failure[defaulting] = True
+
+
+# ---------------------------------------------------------------------- funds
+def _liquidity_floor(e: Economy) -> np.ndarray:
+    fp = e.scenario.funds
+    capital = np.bincount(e.tranches.fund, e.tranches.balance, minlength=e.n_funds)
+    return (1.0 - fp.max_lending_share) * (from_cents(e.fund_deposits()) + capital)
+
+
+def fund_operations(e: Economy) -> None:
+    """Deposit interest, tranche coupons, redemptions, then new loans and new co-ops."""
+    fp = e.scenario.funds
+    ledger = e.ledger
+    t = e.tranches
+
+    # Deposit interest, from the fund's cash.
+    interest = from_cents(e.hh_deposit) * fp.deposit_rate / 12.0
+    paid = ledger.transfer(e.fund_account[e.hh_fund], e.hh_account, interest, "deposit_interest")
+    e.hh_deposit_interest = paid / CENTS
+    e.community_deposit_interest += paid.sum() / CENTS
+    e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
+
+    # Coupons, only out of income earned and not yet distributed; senior first.
+    distributable = np.minimum(
+        e.fund_interest_income.clip(0), (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+    )
+    coupon = t.balance * t.coupon / 12.0
+    order = np.lexsort((-t.attachment, t.fund))
+    cum = np.cumsum(coupon[order])
+    start = np.concatenate([[0.0], cum])[np.searchsorted(t.fund[order], t.fund[order])]
+    before = cum - coupon[order] - start
+    senior_first = np.empty_like(coupon)
+    senior_first[order] = np.clip(distributable[t.fund[order]] - before, 0.0, coupon[order])
+    total = np.bincount(t.fund, coupon, minlength=e.n_funds)
+    ratio = np.divide(distributable, total, out=np.zeros(e.n_funds), where=total > 0).clip(0, 1)
+    pro_rata = coupon * ratio[t.fund]
+    pay = np.where(e.fund_sequential[t.fund], senior_first, pro_rata)
+    booked = _pay_holders(e, pay, "coupons")
+    t.paid += booked
+    e.fund_interest_income -= np.bincount(t.fund, booked, minlength=e.n_funds)
+
+    # Redemptions: outside capital flees funds whose losses pass the trigger.
+    outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
+    capital = np.bincount(t.fund, t.size, minlength=e.n_funds)
+    loss_ratio = np.divide(e.fund_cum_loss, capital, out=np.zeros(e.n_funds), where=capital > 0)
+    fleeing = outside & (loss_ratio[t.fund] > fp.redemption_loss_trigger)
+    request = getattr(e, "redemption_request", np.zeros(len(t.name)))
+    request = request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
+    request = np.minimum(request, t.balance)
+    room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+    asked = np.bincount(t.fund, request, minlength=e.n_funds)
+    scale = np.divide(room, asked, out=np.zeros(e.n_funds), where=asked > 0).clip(0, 1)
+    booked = _pay_holders(e, request * scale[t.fund], "redemptions")
+    t.redeemed += booked
+    e.redemption_request = request - booked
+
+    _lend(e)
+
+
+def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
+    """Pay each tranche's holders from its fund; returns what each tranche paid."""
+    t = e.tranches
+    coo = sp.coo_matrix(t.holdings.multiply(per_tranche[:, None]))
+    if coo.nnz == 0:
+        return np.zeros(len(t.name))
+    paid = e.ledger.transfer(
+        e.fund_account[t.fund[coo.row]], e.investor_account(coo.col), coo.data, flow
+    )
+    return np.bincount(coo.row, paid / CENTS, minlength=len(t.name))
+
+
+def _lend(e: Economy) -> None:
+    """Fund lending to eligible co-ops and start-up loans to new co-ops, within capacity."""
+    fp, cp = e.scenario.funds, e.scenario.coops
+    rng = e.rng
+    members = e.coop_members()
+    bill = members * e.coop_wage
+    buffer_months = np.where(e.fund_governance == "investor", 2.0, 1.0) * fp.min_buffer_months
+    fund_of = e.coop_community % e.n_funds
+    eligible = (
+        e.coop_active
+        & ~e.loan_active
+        & ~e.coop_forced_failure
+        & (from_cents(e.coop_cash) >= buffer_months[fund_of] * bill)
+    )
+    applies = eligible & (rng.random(e.n_coops) < fp.lending_rate)
+
+    # Refounding: a failed co-op's slot comes back if unemployed members and a loan exist.
+    size = max(3, round(e.n_households * e.scenario.households.coop_employment / e.n_coops))
+    unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
+    founding = ~e.coop_active & ~e.loan_active & (rng.random(e.n_coops) < cp.entry_rate)
+    founding_idx = np.flatnonzero(founding)[: len(unemployed) // size]
+    founding[:] = False
+    founding[founding_idx] = True
+
+    candidates = np.flatnonzero(applies | founding)
+    if candidates.size == 0:
+        return
+    key = rng.random(candidates.size)
+    order = np.lexsort((key, fund_of[candidates]))
+    candidates = candidates[order]
+    funds = fund_of[candidates]
+    amount = np.full(candidates.size, fp.loan_size)
+    room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+    cum = np.cumsum(amount)
+    start = np.concatenate([[0.0], cum])[np.searchsorted(funds, funds)]
+    granted = candidates[(cum - start) <= room[funds]]
+    if granted.size == 0:
+        return
+
+    g_fund = fund_of[granted]
+    lent = e.ledger.transfer(e.fund_account[g_fund], e.coop_account[granted], fp.loan_size, "loans")
+    e.loan_active[granted] = True
+    e.loan_fund[granted] = g_fund
+    e.loan_principal[granted] = lent
+    e.loan_original[granted] = lent
+    e.loan_rate[granted] = e.fund_rate[g_fund]
+    e.loan_tenor_left[granted] = e.fund_tenor[g_fund]
+    e.loan_grace_left[granted] = e.fund_grace[g_fund]
+    e.loan_revenue_share[granted] = e.fund_revenue_share[g_fund]
+    e.loan_arrears[granted] = 0
+
+    new = granted[founding[granted]]
+    existing = granted[~founding[granted]]
+    # Existing co-ops invest: equipment bought outside raises their export sales.
+    invest = cp.investment_share * lent[~founding[granted]] / CENTS
+    e.ledger.transfer(e.coop_account[existing], e.ledger.world, invest, "investment")
+    e.coop_export_base[existing] += cp.investment_yield * invest
+    if new.size:
+        _found(e, new, unemployed, size)
+
+
+def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> None:
+    cp = e.scenario.coops
+    rng = e.rng
+    hires = rng.permutation(unemployed)[: new.size * size]
+    e.hh_employer[hires] = np.repeat(new, size)[: hires.size].astype(np.int32)
+    e.coop_active[new] = True
+    e.coop_age[new] = 0
+    e.coop_born_at[new] = e.month
+    e.coop_unable_months[new] = 0
+    e.coop_forced_failure[new] = False
+    e.coop_reserves[new] = 0.0
+    e.coop_demand[new] = 1.0
+    e.coop_export_base[new] = cp.export_demand * np.exp(
+        rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, new.size)
+    )
+    e.coop_revenue[new] = 0.0
+
+
+# ---------------------------------------------------------------------- surplus
+def surplus_split(e: Economy) -> None:
+    """Split surplus: keep ``reserve_share``, pay the rest to members as patronage.
+
+    Cash above the reserve target (``reserve_target_months`` of wages) is paid out
+    as patronage as well, so co-ops do not hoard the community's money.
+    """
+    cp = e.scenario.coops
+    flows = e.month_flows
+    profit = e.coop_revenue - flows["coop_wages"] - flows["inputs"] - flows["interest"]
+    members = e.coop_members()
+    target = cp.reserve_target_months * members * e.coop_wage
+    cash = from_cents(e.coop_cash).clip(0)
+    patronage = np.maximum((1.0 - cp.reserve_share) * profit.clip(0), cash - target)
+    patronage = np.where(e.coop_active & (members > 0), np.minimum(patronage, cash), 0.0)
+    workers = np.flatnonzero(e.hh_employer >= 0)
+    employer = e.hh_employer[workers]
+    per_member = np.divide(patronage, members, out=np.zeros(e.n_coops), where=members > 0)
+    paid = e.ledger.transfer(
+        e.coop_account[employer], e.hh_account[workers], per_member[employer], "patronage"
+    )
+    e.hh_patronage[workers] += paid / CENTS
+    paid_by_coop = np.bincount(employer, paid / CENTS, minlength=e.n_coops)
+    e.community_patronage += paid_by_coop.sum()
+    e.coop_reserves = np.where(e.coop_active, cash - paid_by_coop, 0.0)
+
+
+# ---------------------------------------------------------------------- exit
+def exit_and_distress(e: Economy) -> None:
+    """Failures and liquidation; then household distress and its instruments."""
+    fp, cp = e.scenario.funds, e.scenario.coops
+    e.coop_unable_months = np.where(e.coop_unable & e.coop_active, e.coop_unable_months + 1, 0)
+    failing = np.flatnonzero(
+        e.coop_active & ((e.coop_unable_months >= cp.failure_months) | e.coop_forced_failure)
+    )
+    e.coop_forced_failure[:] = False
+    e.coop_exposure_months += int(e.coop_active.sum())
+    e.coop_age[e.coop_active] += 1
+    if failing.size:
+        _liquidate(e, failing, fp.recovery_rate)
+
+    ctx = {"distressed": e.hh_shortfall > 0.01}
+    e.hook("distress", ctx)
+    e.hh_distressed = ctx["distressed"]
+
+
+def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
+    """Default the loans of failing co-ops, settle what cash allows, release members."""
+    ledger = e.ledger
+    with_loan = failing[e.loan_active[failing]]
+    if with_loan.size:
+        principal = e.loan_principal[with_loan]
+        recovery = np.floor(principal * recovery_rate).astype(np.int64)
+        from_cash = np.minimum(recovery, e.ledger.cash[e.coop_account[with_loan]].clip(0))
+        funds = e.loan_fund[with_loan]
+        ledger.transfer(
+            e.coop_account[with_loan], e.fund_account[funds], from_cash, "recoveries", cents=True
+        )
+        # The rest of the recovery is equipment sold to buyers outside the economy.
+        ledger.transfer(
+            ledger.world, e.fund_account[funds], recovery - from_cash, "recoveries", cents=True
+        )
+        ctx = {
+            "coop": with_loan,
+            "fund": funds,
+            "principal": principal / CENTS,
+            "loss": (principal - recovery) / CENTS,
+        }
+        e.hook("losses", ctx)
+        loss = np.asarray(ctx["loss"], dtype=np.float64).clip(0)
+        e.fund_gross_loss += np.bincount(funds, principal / CENTS, minlength=e.n_funds)
+        e.fund_defaulted_principal += np.bincount(funds, principal / CENTS, minlength=e.n_funds)
+        net = np.bincount(funds, loss, minlength=e.n_funds)
+        e.fund_cum_loss += net
+        e.month_flows["net_loss"] += float(net.sum())
+        t = e.tranches
+        t.loss = allocate(e.fund_cum_loss, t.fund, t.attachment, t.detachment, e.fund_sequential)
+        e.loan_active[with_loan] = False
+        e.loan_principal[with_loan] = 0
+        e.loan_arrears[with_loan] = 0
+
+    # Trade credit owed by the failing co-ops: what cash remains, pro rata.
+    failing_mask = np.zeros(e.n_coops, dtype=bool)
+    failing_mask[failing] = True
+    owed_by = failing_mask[e.supply_row]
+    due = np.bincount(e.supply_row, np.where(owed_by, e.payable, 0), minlength=e.n_coops)
+    cash = e.coop_cash.clip(0).astype(np.float64)
+    ratio = np.divide(cash, due, out=np.zeros(e.n_coops), where=due > 0).clip(0.0, 1.0)
+    pay = np.where(owed_by, np.floor(e.payable * ratio[e.supply_row]), 0).astype(np.int64)
+    ledger.transfer(
+        e.coop_account[e.supply_row],
+        e.coop_account[e.supply.indices],
+        pay,
+        "trade_credit",
+        cents=True,
+    )
+    # Debts of and to a failed co-op are written off (its liquidation is final).
+    e.payable[owed_by | failing_mask[e.supply.indices]] = 0
+
+    # What is left goes to the members, who then lose their jobs.
+    workers = np.flatnonzero(np.isin(e.hh_employer, failing))
+    if workers.size:
+        employer = e.hh_employer[workers]
+        members = np.bincount(employer, minlength=e.n_coops)
+        left = e.coop_cash.clip(0)
+        per_member = np.floor(left / np.maximum(members, 1)).astype(np.int64)
+        ledger.transfer(
+            e.coop_account[employer],
+            e.hh_account[workers],
+            per_member[employer],
+            "liquidation",
+            cents=True,
+        )
+        e.hh_employer[workers] = UNEMPLOYED
+    e.coop_active[failing] = False
+    e.coop_failed_at[failing] = e.month
+    first = e.coop_first_failed_at[failing]
+    e.coop_first_failed_at[failing] = np.where(first < 0, e.month, first)
+    e.coop_unable_months[failing] = 0
+    e.coop_failures_total += failing.size
+    e.month_flows["failures"] = int(failing.size)
+
+
+# ---------------------------------------------------------------------- metrics
+def record(e: Economy, stock_before: int) -> dict[str, float]:
+    """The month's row of metrics (DESIGN §3)."""
+    ledger = e.ledger
+    flows = ledger.flows
+    net_worth = e.household_net_worth()
+    row: dict[str, float] = {"step": e.month}
+    row.update(metrics.inequality(net_worth))
+    stock = ledger.money_stock() / CENTS
+    turnover = (
+        flows["local_purchases"] + flows["trade_credit"] + flows["coop_wages"] + flows["patronage"]
+    ) / CENTS
+    household_spending = (flows["local_purchases"] + flows["imports"]) / CENTS
+    labour = e.n_households
+    t = e.tranches
+    outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
+    invested_outside = t.size[outside].sum()
+    years = e.month / 12.0
+    outside_value = t.paid[outside].sum() + t.balance[outside].sum() + t.redeemed[outside].sum()
+    if invested_outside > 0 and outside_value > 0:
+        investor_return = (outside_value / invested_outside) ** (1.0 / years) - 1.0
+    else:
+        investor_return = float("nan")
+    outside_income = t.paid[outside].sum()
+    community_return = e.community_wages + e.community_patronage + e.community_deposit_interest
+    capital = t.balance.sum()
+    row.update(
+        velocity=metrics.velocity(turnover, stock),
+        local_share=flows["local_purchases"] / CENTS / household_spending
+        if household_spending > 0
+        else float("nan"),
+        output=float(e.coop_revenue.sum()),
+        active_coops=int(e.coop_active.sum()),
+        coop_failures=e.month_flows["failures"],
+        distress_share=float(e.hh_distressed.mean()),
+        unemployment=float((e.hh_employer == UNEMPLOYED).sum() / labour),
+        money_stock=stock,
+        external_in=ledger.external_in / CENTS,
+        external_out=ledger.external_out / CENTS,
+        loans_outstanding=float(e.loan_principal[e.loan_active].sum() / CENTS),
+        net_chargeoffs=e.month_flows["net_loss"],
+        investor_return=investor_return,
+        community_return=community_return,
+        return_ratio=community_return / outside_income if outside_income > 0 else float("nan"),
+        community_capital_share=float(t.balance[~outside].sum() / capital)
+        if capital > 0
+        else float("nan"),
+        guarantee_paid=e.guarantee_paid,
+        mc_turnover=e.mc_turnover_month,
+        mc_cleared_share=getattr(e, "mc_cleared_share", 0.0),
+        aid_paid=e.aid_paid,
+    )
+    for name in dict.fromkeys(t.name):
+        row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())
+    for instrument in e.instruments:
+        row.update(instrument.record(e))
+    del stock_before
+    return row

@@ -1,0 +1,91 @@
+"""Per-run summary: one number per question a user asks of a run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solsim import metrics
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+
+def shock_start(economy: Economy) -> int | None:
+    """Month of the first scheduled shock (the stress the resilience metrics measure)."""
+    starts = [s.start for s in economy.scenario.shocks.scheduled]
+    return min(starts) if starts else None
+
+
+def summarize(economy: Economy) -> dict[str, float | int | None]:
+    """Summary of a finished run.
+
+    Resilience is measured on monthly co-op output around the first scheduled
+    shock: ``drawdown`` (largest fall below the 12-month pre-shock mean, as a
+    share), ``recovery_time`` (months from the shock until output is back at
+    95% of the pre-shock mean; None if it never is), ``area_lost`` (output lost,
+    in months of pre-shock output). Calibration figures: ``coop_failure_hazard``
+    (failures per co-op-year), ``coop_survival_5y`` (share of the co-ops present
+    at the start still active at month 60), ``chargeoff_rate`` (net loan losses
+    per year over average loans outstanding).
+    """
+    rows = economy.history
+    if not rows:
+        raise ValueError("the economy has not run yet")
+    series = {key: np.array([row[key] for row in rows], dtype=np.float64) for key in rows[0]}
+    output = series["output"]
+    start = shock_start(economy)
+    summary: dict[str, float | int | None] = {"steps": len(rows)}
+    if start is not None and start <= len(rows):
+        at = start - 1  # position of month `start` in the 0-based series
+        summary["shock_start"] = start
+        summary["drawdown"] = metrics.drawdown(output, at)
+        summary["recovery_time"] = metrics.recovery_time(output, at)
+        summary["area_lost"] = metrics.area_lost(output, at)
+    else:
+        summary.update(shock_start=None, drawdown=None, recovery_time=None, area_lost=None)
+    last = rows[-1]
+    for key in ("gini", "palma", "top10_share", "theil"):
+        summary[f"final_{key}"] = last[key]
+    summary["coop_failures"] = int(series["coop_failures"].sum())
+    summary["active_coops_final"] = int(last["active_coops"])
+    summary["mean_distress_share"] = float(series["distress_share"].mean())
+    summary["peak_unemployment"] = float(series["unemployment"].max())
+    summary["mean_velocity"] = float(np.nanmean(series["velocity"]))
+    summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
+    summary["mean_output"] = float(output.mean())
+
+    calm = slice(0, (start - 1) if start else len(rows))
+    exposure = series["active_coops"][calm].sum() / 12.0
+    summary["coop_failure_hazard"] = (
+        float(series["coop_failures"][calm].sum() / exposure) if exposure > 0 else None
+    )
+    if len(rows) >= 60:
+        first = economy.coop_first_failed_at
+        summary["coop_survival_5y"] = float(((first < 0) | (first > 60)).mean())
+    else:
+        summary["coop_survival_5y"] = None
+    loans = series["loans_outstanding"][calm]
+    losses = series["net_chargeoffs"][calm]
+    summary["chargeoff_rate"] = (
+        float(losses.sum() / loans.mean() * 12.0 / len(loans)) if loans.mean() > 0 else None
+    )
+    for key in ("investor_return", "community_return", "return_ratio", "community_capital_share"):
+        summary[key] = last[key]
+    for key in ("guarantee_paid", "aid_paid", "mc_turnover"):
+        summary[key] = float(series[key].sum()) if key == "mc_turnover" else last[key]
+    for key in last:
+        if key.startswith("loss_"):
+            summary[key] = last[key]
+    return {key: _plain(value) for key, value in summary.items()}
+
+
+def _plain(value):
+    """JSON-friendly scalars: numpy types to Python, NaN to None."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    return None if np.isnan(value) else value

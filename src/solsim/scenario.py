@@ -1,0 +1,172 @@
+"""Scenario files: TOML, ``extends`` chains, dotted overrides, validation.
+
+A scenario file is TOML whose tables mirror :class:`~solsim.engine.params.Scenario`::
+
+    extends = "baseline.toml"   # optional: start from another file (relative path)
+    name = "guarantee"
+
+    [instruments.guarantee]
+    coverage = 0.5
+
+A child file's tables are merged into its parent's key by key; lists (such as
+``shocks.scheduled``) are replaced whole. Overrides (``{"economy.households": 5000}``
+or ``--set economy.households=5000``) are applied last. Every problem becomes a
+:class:`~solsim.errors.ScenarioError` naming the file, the key path and the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from solsim.engine.params import Scenario
+from solsim.errors import ScenarioError
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_override", "scenario_hash"]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "(file)", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), "(file)", f"cannot read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "(file)", f"not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a file and the chain of files it extends, merged parent first."""
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise ScenarioError(str(seen[-1]), "extends", f"circular extends: {chain}")
+    data = _read_toml(path)
+    parent_name = data.pop("extends", None)
+    graph = data.get("graph")
+    if isinstance(graph, dict) and isinstance(graph.get("path"), str):
+        graph["path"] = str((path.parent / graph["path"]).resolve())
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str):
+        raise ScenarioError(str(path), "extends", "must be a file name (string)")
+    parent_path = path.parent / parent_name
+    if not parent_path.exists():
+        raise ScenarioError(str(path), "extends", f"file not found: {parent_name}")
+    return _merge(_resolve(parent_path, (*seen, path)), data)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``key.path=value`` as given on the command line.
+
+    The value is read as a TOML value (``5000``, ``0.3``, ``true``, ``"x"``,
+    ``[1, 2]``); anything that is not valid TOML is taken as a plain string.
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"--set expects key.path=value, got {text!r}")
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def _apply_override(data: dict[str, Any], key: str, value: Any, file: str) -> None:
+    parts = key.split(".")
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(file, ".".join(parts[: depth + 1]), "is not a table")
+        node = child
+    node[parts[-1]] = value
+
+
+def _error_from_validation(file: str, exc: ValidationError) -> ScenarioError:
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    # Root-level checks put the key path at the start of their message.
+    if not location and ": " in message:
+        location, _, message = message.partition(": ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    extra = len(exc.errors()) - 1
+    if extra:
+        message += f" (and {extra} more problem{'s' if extra > 1 else ''})"
+    return ScenarioError(file, location or "(file)", message)
+
+
+def load_scenario(
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Load, merge, override and validate a scenario.
+
+    Parameters
+    ----------
+    path
+        A TOML scenario file; ``None`` starts from the defaults (or ``data``).
+    overrides
+        Dotted key paths to values, applied after the file is merged.
+    data
+        A scenario as a dict, used instead of a file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With the file, the key path and the reason.
+    """
+    file = str(path) if path is not None else "<scenario>"
+    merged = _resolve(Path(path)) if path is not None else copy.deepcopy(dict(data or {}))
+    for key, value in (overrides or {}).items():
+        _apply_override(merged, key, value, file)
+    graph = merged.get("graph")
+    if isinstance(graph, dict) and graph.get("kind") == "file" and graph.get("path"):
+        if not Path(graph["path"]).exists():
+            raise ScenarioError(file, "graph.path", f"file not found: {graph['path']}")
+    try:
+        scenario = Scenario.model_validate(merged)
+    except ValidationError as exc:
+        raise _error_from_validation(file, exc) from None
+    except ValueError as exc:
+        location, _, message = str(exc).partition(": ")
+        raise ScenarioError(file, location, message) from None
+    scenario._source = file
+    return scenario
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's canonical JSON: equal settings, equal hash."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
