@@ -621,6 +621,8 @@ def _read_csv(path: Path, builder: _Builder) -> None:
         raise builder.fail(f"not a readable CSV file (not UTF-8 text: {exc.reason})") from None
     except csv.Error as exc:
         raise builder.fail(f"not a readable CSV file: {exc}") from None
+    except OSError as exc:
+        raise builder.fail(f"cannot read the file: {exc.strerror or exc}") from None
 
 
 def _parse_csv(reader: Iterable[list[str]], builder: _Builder) -> None:

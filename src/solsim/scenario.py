@@ -152,9 +152,13 @@ def load_scenario(
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, value, file)
     graph = merged.get("graph")
-    if isinstance(graph, dict) and graph.get("kind") == "file" and graph.get("path"):
-        if not Path(graph["path"]).exists():
-            raise ScenarioError(file, "graph.path", f"file not found: {graph['path']}")
+    if (
+        isinstance(graph, dict)
+        and graph.get("kind") == "file"
+        and graph.get("path")
+        and not Path(graph["path"]).exists()
+    ):
+        raise ScenarioError(file, "graph.path", f"file not found: {graph['path']}")
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:

@@ -24,6 +24,23 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from solsim import __version__
+
+        typer.echo(f"solsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Agent-based simulation of the solidarity economy."""
+
+
 class UsageError(Exception):
     """A bad command-line value; printed as one line, exit code 2."""
 

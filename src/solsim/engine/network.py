@@ -45,7 +45,8 @@ _MAX_REDRAW_ROUNDS = 12
 _PAIRWISE_MAX_SLOTS = 16
 
 
-@dataclass
+# eq=False: field-wise == on sparse matrices and arrays has no single truth value.
+@dataclass(eq=False)
 class TradeNetwork:
     """Who buys from whom, as sparse matrices the engine multiplies with.
 

@@ -33,13 +33,15 @@ hook                 called
                      (float, per household) is essential spending not yet covered;
                      an instrument that pays part of it lowers it. Households whose
                      shortfall stays positive are distressed this month.
-``losses``           when loans default. ``ctx["coop"]``, ``ctx["fund"]``,
-                     ``ctx["principal"]`` and ``ctx["loss"]`` (cents, per defaulted
-                     loan) describe them; an instrument that absorbs part of a loss
-                     (a guarantee) pays the fund through the ledger and lowers
-                     ``ctx["loss"]``. What is left goes through each fund's tranche
-                     waterfall.
+``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
+                     each) and ``ctx["fund"]`` name them; their terms are set.
 ``clearing``         after surplus split: settle or net obligations (mutual credit).
+``losses``           when failing co-ops' loans default (at exit). ``ctx["coop"]``,
+                     ``ctx["fund"]``, ``ctx["principal"]`` and ``ctx["loss"]``
+                     (currency, per defaulted loan, net of recoveries) describe
+                     them; an instrument that absorbs part of a loss (a guarantee)
+                     pays the fund through the ledger and lowers ``ctx["loss"]``.
+                     What is left goes through each fund's tranche waterfall.
 ``distress``         after exit. ``ctx["distressed"]`` (bool, per household); an
                      instrument may pay distressed households (mutual aid).
 ``record``           end of month: return a dict of metric columns for the
@@ -77,6 +79,20 @@ class InstrumentParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ParamError(ValueError):
+    """A bad setting found by a whole-table check, with its key path in the table.
+
+    Raise it from a ``Params`` validator so the user sees the exact key, e.g.
+    ``ParamError("tranches.1.attachment", "overlaps tranche 'junior' [0, 0.1]")``
+    becomes ``instruments.first_loss.tranches.1.attachment: overlaps ...``.
+    """
+
+    def __init__(self, key: str, reason: str):
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
 class Instrument:
     """Base class of the instrument contract (all hooks are no-ops by default)."""
 
@@ -94,6 +110,9 @@ class Instrument:
 
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Cover part of households' essential shortfall."""
+
+    def new_loans(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """See loans just granted (mark them covered, change their terms)."""
 
     def losses(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Absorb part of the losses on defaulted loans."""
@@ -175,8 +194,12 @@ def validate_instruments(tables: dict[str, Any]) -> dict[str, InstrumentParams]:
             validated[name] = _REGISTRY[name].Params.model_validate(table)
         except ValidationError as exc:
             first = exc.errors()[0]
-            path = ".".join(str(part) for part in ("instruments", name, *first["loc"]))
-            raise ValueError(f"{path}: {first['msg']}") from None
+            loc, message = [*first["loc"]], first["msg"].removeprefix("Value error, ")
+            error = first.get("ctx", {}).get("error")
+            if isinstance(error, ParamError):
+                loc, message = [*loc, error.key], error.reason
+            path = ".".join(str(part) for part in ("instruments", name, *loc))
+            raise ValueError(f"{path}: {message}") from None
     return validated
 
 

@@ -1,0 +1,5 @@
+"""``python -m solsim`` runs the command line."""
+
+from solsim.cli import main
+
+main()
