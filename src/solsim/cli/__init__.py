@@ -53,6 +53,7 @@ def fail(message: str) -> None:
 
 # Subcommands register themselves on import.
 from solsim.cli import run as _run  # noqa: E402,F401
+from solsim.cli import dashboard as _dashboard  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -230,32 +230,28 @@ class Economy:
         self.mc_turnover_month = 0.0
 
     def _assign_members(self, households: np.ndarray) -> np.ndarray:
-        """Co-op of each co-op worker: one in their community when there is one."""
-        C = self.n_coops
-        n_comm = (
-            int(
-                max(
-                    self.network.coop_community.max(initial=0),
-                    self.network.household_community.max(initial=0),
-                )
-            )
-            + 1
-        )
+        """Co-op of each co-op worker: dealt round-robin among their community's co-ops.
+
+        Dealing rather than drawing keeps co-ops of one community the same size
+        at the start, so early failures come from demand, not from a lottery of
+        wage bills. Households of a community without co-ops join any co-op.
+        """
         coop_comm = self.network.coop_community
-        counts = np.bincount(coop_comm, minlength=n_comm)
-        order = np.argsort(coop_comm, kind="stable")
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
         comm = self.network.household_community[households]
+        n_comm = int(max(coop_comm.max(initial=0), comm.max(initial=0))) + 1
+        counts = np.bincount(coop_comm, minlength=n_comm)
+        coops_by_comm = np.argsort(coop_comm, kind="stable")
+        first_coop = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        # Rank of each worker within its community, in a random order.
+        order = np.lexsort((self.rng.random(len(households)), comm))
+        group_start = np.searchsorted(comm[order], comm[order])
+        rank = np.empty(len(households), dtype=np.int64)
+        rank[order] = np.arange(len(households)) - group_start
         have = counts[comm] > 0
-        pick = np.floor(self.rng.random(len(households)) * np.maximum(counts[comm], 1)).astype(
-            np.int64
-        )
-        members = np.where(
-            have,
-            order[np.minimum(first[comm] + pick, C - 1)],
-            self.rng.integers(0, C, len(households)),
-        )
-        return members.astype(np.int32)
+        slot = first_coop[comm] + rank % np.maximum(counts[comm], 1)
+        dealt = coops_by_comm[np.minimum(slot, self.n_coops - 1)]
+        anywhere = rank % self.n_coops
+        return np.where(have, dealt, anywhere).astype(np.int32)
 
     def _default_tranches(self) -> Tranches:
         """Each fund: a community tranche and, if it has outside investors, an outside one.

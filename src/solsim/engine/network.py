@@ -7,8 +7,8 @@ This module builds those matrices, either from a generator (:func:`generate_netw
 through :mod:`solsim.graph`, from a file.
 
 Every generator is vectorised: the only Python loops run over edge slots (``k`` of them)
-or over communities, never over households or co-ops, so a network of a million
-households builds in well under a second or two.
+and redraw rounds, never over households or co-ops, so a network of a million households
+builds in about a second.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-__all__ = ["NETWORK_KINDS", "WEIGHT_SIGMA", "TradeNetwork", "generate_network"]
+__all__ = ["NETWORK_KINDS", "SCALE_FREE_TAIL", "WEIGHT_SIGMA", "TradeNetwork", "generate_network"]
 
 #: The generator kinds :func:`generate_network` accepts.
 NETWORK_KINDS: tuple[str, ...] = ("communities", "small_world", "scale_free", "spatial")
 
 #: Spread (log-scale standard deviation) of the lognormal edge weights of generated networks.
-#: Weights are scaled to mean 1, so a household's weights say how it splits its spending
-#: between its co-ops without changing how much it spends.
+#: Weights have mean 1; relative to each other they say how a household splits its
+#: spending between its co-ops.
 WEIGHT_SIGMA: float = 0.5
 
 #: Tail index of the co-op attractiveness in ``"scale_free"`` networks. Preferential
@@ -293,7 +293,7 @@ def _draw_slots(n_rows: int, n_slots: int, draw: _SlotDrawer) -> np.ndarray:
 def _collisions(
     targets: np.ndarray, free: np.ndarray | None, owner: np.ndarray | None
 ) -> np.ndarray:
-    """Mark the slots to redraw: repeats within a column, and self loops.
+    """Mark the slots to redraw: repeats among a row's slots, and self loops.
 
     ``targets`` is ``(k, m)``: slot by row. Of a group of equal free slots the first is
     kept; a free slot equal to a fixed one (``free`` False, e.g. an unrewired ring edge) is

@@ -105,9 +105,9 @@ class CoopParams(_Strict):
     initial_cash: NonNegative = 30000.0
     wage: NonNegative = 2650.0
     export_demand: NonNegative = 12000.0
-    export_dispersion: NonNegative = 0.5
-    demand_volatility: NonNegative = 0.12
-    demand_persistence: Probability = 0.9
+    export_dispersion: NonNegative = 0.3
+    demand_volatility: NonNegative = 0.2
+    demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
     local_input_share: Probability = 0.5
     reserve_share: Probability = 0.5
@@ -138,7 +138,7 @@ class FundParams(_Strict):
     grace_months: Annotated[int, Field(ge=0, le=120)] = 0
     revenue_share: Probability = 0.0
     lending_rate: Probability = 0.10
-    min_buffer_months: NonNegative = 1.0
+    min_buffer_months: NonNegative = 3.0
     max_lending_share: Probability = 0.9
     arrears_default_months: Annotated[int, Field(ge=1, le=36)] = 3
     recovery_rate: Probability = 0.4

@@ -432,6 +432,7 @@ def _lend(e: Economy) -> None:
     e.loan_grace_left[granted] = e.fund_grace[g_fund]
     e.loan_revenue_share[granted] = e.fund_revenue_share[g_fund]
     e.loan_arrears[granted] = 0
+    e.hook("new_loans", {"coop": granted, "fund": g_fund})
 
     new = granted[founding[granted]]
     existing = granted[~founding[granted]]
@@ -586,7 +587,17 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
 
 # ---------------------------------------------------------------------- metrics
 def record(e: Economy, stock_before: int) -> dict[str, float]:
-    """The month's row of metrics (DESIGN §3)."""
+    """The month's row of metrics (DESIGN §3).
+
+    Risk and return, all to date: ``investor_return`` is the annualised total
+    return of outside capital, ((coupons + redemptions + remaining balance) /
+    invested)^(12 / months) − 1, so losses count against it (−1 when all is
+    lost); ``community_return`` is wages + patronage + deposit interest paid to
+    households; ``return_ratio`` is that over the coupons paid to outside
+    investors; ``community_capital_share`` is the share of the capital still at
+    work that community holders own (philanthropic and outside capital are not
+    community-held); ``loss_<tranche>`` is each tranche's cumulative loss.
+    """
     ledger = e.ledger
     flows = ledger.flows
     net_worth = e.household_net_worth()
@@ -600,10 +611,11 @@ def record(e: Economy, stock_before: int) -> dict[str, float]:
     labour = e.n_households
     t = e.tranches
     outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
+    community = np.array([k == "community" for k in t.holder_kind], dtype=bool)
     invested_outside = t.size[outside].sum()
     years = e.month / 12.0
     outside_value = t.paid[outside].sum() + t.balance[outside].sum() + t.redeemed[outside].sum()
-    if invested_outside > 0 and outside_value > 0:
+    if invested_outside > 0:
         investor_return = (outside_value / invested_outside) ** (1.0 / years) - 1.0
     else:
         investor_return = float("nan")
@@ -628,7 +640,7 @@ def record(e: Economy, stock_before: int) -> dict[str, float]:
         investor_return=investor_return,
         community_return=community_return,
         return_ratio=community_return / outside_income if outside_income > 0 else float("nan"),
-        community_capital_share=float(t.balance[~outside].sum() / capital)
+        community_capital_share=float(t.balance[community].sum() / capital)
         if capital > 0
         else float("nan"),
         guarantee_paid=e.guarantee_paid,

@@ -26,9 +26,9 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     share), ``recovery_time`` (months from the shock until output is back at
     95% of the pre-shock mean; None if it never is), ``area_lost`` (output lost,
     in months of pre-shock output). Calibration figures: ``coop_failure_hazard``
-    (failures per co-op-year), ``coop_survival_5y`` (share of the co-ops present
+    (failures per co-op-year over the whole run), ``coop_survival_5y`` (share of the co-ops present
     at the start still active at month 60), ``chargeoff_rate`` (net loan losses
-    per year over average loans outstanding).
+    per year over average loans outstanding, in the calm months before the shock).
     """
     rows = economy.history
     if not rows:
@@ -56,11 +56,13 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
     summary["mean_output"] = float(output.mean())
 
-    calm = slice(0, (start - 1) if start else len(rows))
-    exposure = series["active_coops"][calm].sum() / 12.0
+    # Hazard over the whole run, recession included, like the survey anchors;
+    # charge-offs over the calm months before the first shock.
+    exposure = series["active_coops"].sum() / 12.0
     summary["coop_failure_hazard"] = (
-        float(series["coop_failures"][calm].sum() / exposure) if exposure > 0 else None
+        float(series["coop_failures"].sum() / exposure) if exposure > 0 else None
     )
+    calm = slice(0, (start - 1) if start else len(rows))
     if len(rows) >= 60:
         first = economy.coop_first_failed_at
         summary["coop_survival_5y"] = float(((first < 0) | (first > 60)).mean())

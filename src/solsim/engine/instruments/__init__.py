@@ -132,7 +132,11 @@ _REGISTRY: dict[str, type[Instrument]] = {}
 
 # name -> module; modules are imported on first use so that a broken optional
 # instrument cannot stop the core from importing.
-_BUILTIN: dict[str, str] = {}
+_BUILTIN: dict[str, str] = {
+    "first_loss": "solsim.engine.instruments.first_loss",
+    "guarantee": "solsim.engine.instruments.guarantee",
+    "patient_capital": "solsim.engine.instruments.patient_capital",
+}
 
 
 def register(cls: type[Instrument]) -> type[Instrument]:

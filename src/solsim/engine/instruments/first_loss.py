@@ -103,7 +103,9 @@ class FirstLossParams(InstrumentParams):
             seen[t.name] = i
             has_points = t.attachment is not None or t.detachment is not None
             if t.share is not None and has_points:
-                raise ParamError(f"tranches.{i}", "give share, or attachment and detachment, not both")
+                raise ParamError(
+                    f"tranches.{i}", "give share, or attachment and detachment, not both"
+                )
             if t.share is None and (t.attachment is None or t.detachment is None):
                 raise ParamError(f"tranches.{i}", "give share, or both attachment and detachment")
         by_share = [t.share is not None for t in tranches]
@@ -157,7 +159,8 @@ class FirstLossParams(InstrumentParams):
         if abs(last.detachment - 1.0) > _TOLERANCE:
             raise ParamError(
                 f"tranches.{len(tranches) - 1}.detachment",
-                f"the most senior tranche must detach at 1 (the whole fund), got {last.detachment:g}",
+                "the most senior tranche must detach at 1 (the whole fund), "
+                f"got {last.detachment:g}",
             )
 
     def fractions(self) -> list[float]:

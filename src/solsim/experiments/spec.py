@@ -1,0 +1,699 @@
+"""Experiment files: a base scenario, a design and replicates, validated like scenarios.
+
+An experiment is a TOML file::
+
+    name = "smoke"
+    scenario = "../scenarios/baseline.toml"   # relative to this file
+    replicates = 2
+    root_seed = 20250101
+    common_random_numbers = true              # replicate r: same stream in every point
+    steps = 12                                # optional: override the scenario's months
+
+    [set]                                     # optional: applied to every point
+    economy.households = 200
+
+    [design]
+    kind = "grid"                             # grid | lhs | sobol | morris | table | scenarios
+
+    [design.parameters]
+    funds.interest_rate = [0.04, 0.08]        # grid: the values; lhs/sobol/morris: [low, high]
+
+Design kinds and their keys:
+
+``grid``
+    ``parameters``: a list of values per parameter; the full factorial, first
+    parameter slowest.
+``lhs``
+    ``parameters``: ``[low, high]`` per parameter; ``samples`` points.
+``sobol``
+    ``parameters`` ranges; ``samples`` = N (a power of two), ``second_order``
+    (default false). N × (D + 2) points (N × (2D + 2) with second order).
+``morris``
+    ``parameters`` ranges; ``trajectories`` and ``levels`` (default 4).
+    trajectories × (D + 1) points.
+``table``
+    ``path``: a CSV or Parquet file whose columns are scenario key paths and
+    whose rows are the points (designs made elsewhere plug in here).
+``scenarios``
+    ``scenarios``: a table of name = scenario file; ``reference``: the name the
+    others are compared with. The top-level ``scenario`` key is not used.
+
+Parameters are dotted scenario key paths (``funds.interest_rate``,
+``instruments.guarantee.coverage``, ``shocks.scheduled.0.size``), checked against
+the :class:`~solsim.engine.params.Scenario` schema. Sampled parameters whose
+scenario field is an integer are rounded. Every problem is a
+:class:`~solsim.errors.ScenarioError` naming the file, the key path and the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from solsim.engine import instruments as instrument_registry
+from solsim.engine.params import Scenario
+from solsim.errors import ScenarioError
+from solsim.experiments.seeds import design_seed
+from solsim.scenario import load_scenario, scenario_hash
+
+__all__ = [
+    "DESIGN_KINDS",
+    "Experiment",
+    "ExperimentSpec",
+    "apply_overrides",
+    "load_experiment",
+    "resolve_path",
+]
+
+DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "table", "scenarios")
+RANGE_KINDS = ("lhs", "sobol", "morris")
+
+#: Version of the on-disk layout and of the experiment hash recipe.
+FORMAT = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class GridDesign(_Strict):
+    kind: Literal["grid"]
+    parameters: dict[str, list[Any]]
+
+
+class LhsDesign(_Strict):
+    kind: Literal["lhs"]
+    parameters: dict[str, tuple[float, float]]
+    samples: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class SobolDesign(_Strict):
+    kind: Literal["sobol"]
+    parameters: dict[str, tuple[float, float]]
+    samples: Annotated[int, Field(ge=2, le=2**24)]
+    second_order: bool = False
+
+
+class MorrisDesign(_Strict):
+    kind: Literal["morris"]
+    parameters: dict[str, tuple[float, float]]
+    trajectories: Annotated[int, Field(ge=2, le=1_000_000)]
+    levels: Annotated[int, Field(ge=2, le=100)] = 4
+
+
+class TableDesign(_Strict):
+    kind: Literal["table"]
+    path: str
+
+
+class ScenariosDesign(_Strict):
+    kind: Literal["scenarios"]
+    scenarios: dict[str, str]
+    reference: str
+
+
+Design = Annotated[
+    GridDesign | LhsDesign | SobolDesign | MorrisDesign | TableDesign | ScenariosDesign,
+    Field(discriminator="kind"),
+]
+
+
+class ExperimentSpec(_Strict):
+    """The experiment file as written (after dotted tables are flattened)."""
+
+    name: str = "experiment"
+    description: str = ""
+    scenario: str | None = None
+    replicates: Annotated[int, Field(ge=1, le=1_000_000)]
+    root_seed: Annotated[int, Field(ge=0)]
+    common_random_numbers: bool = True
+    steps: Annotated[int | None, Field(ge=1, le=10000)] = None
+    agents: Literal["none", "final"] = "none"
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
+    design: Design
+
+
+# ---------------------------------------------------------------- key paths
+_INSTRUMENTS = object()  # marker: the open ``instruments`` table of the scenario
+_OPEN = object()  # marker: a free-form table (dict[str, Any])
+
+
+class _PathError(ValueError):
+    pass
+
+
+def _strip_optional(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _strip_optional(args[0])
+    if origin is typing.Annotated:
+        return _strip_optional(typing.get_args(annotation)[0])
+    return annotation
+
+
+def _is_model(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
+
+
+def resolve_path(path: str) -> Any:
+    """Check a dotted key path against the Scenario schema; return the leaf's type.
+
+    Lists are addressed by index (``shocks.scheduled.0.size``); instrument
+    tables by the registered instrument name (``instruments.guarantee.coverage``).
+
+    Raises
+    ------
+    ValueError
+        Saying which part of the path is wrong and what is valid there.
+    """
+    parts = path.split(".")
+    if not all(parts):
+        raise _PathError("empty part in the key path")
+    node: Any = Scenario
+    for depth, part in enumerate(parts):
+        parent = ".".join(parts[:depth]) or "the scenario"
+        if _is_model(node):
+            fields = node.model_fields
+            if part not in fields:
+                raise _PathError(
+                    f"not a scenario key ({part!r} is not in {parent}; valid: {', '.join(fields)})"
+                )
+            node = (
+                _INSTRUMENTS
+                if node is Scenario and part == "instruments"
+                else _strip_optional(fields[part].annotation)
+            )
+        elif node is _INSTRUMENTS:
+            try:
+                node = instrument_registry.get(part).Params
+            except KeyError as exc:
+                raise _PathError(str(exc.args[0])) from None
+        elif typing.get_origin(node) is list:
+            if not part.isdigit():
+                raise _PathError(f"{parent} is a list: address an element by index ({parent}.0)")
+            node = _strip_optional(typing.get_args(node)[0])
+        elif node is _OPEN or node is Any or typing.get_origin(node) is dict:
+            node = Any
+        else:
+            raise _PathError(f"{parent} is a value, not a table")
+        if typing.get_origin(node) is dict or node is dict:
+            node = _OPEN
+    if _is_model(node) or node is _INSTRUMENTS or typing.get_origin(node) is list:
+        raise _PathError("is a table, not a value (name one of its keys)")
+    return node
+
+
+def _is_numeric(annotation: Any) -> bool:
+    if annotation is Any:
+        return True
+    return annotation in (int, float)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python scalars (pydantic and JSON want plain values)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of scenario ``data`` with dotted ``overrides`` set (list elements by index)."""
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        parts = key.split(".")
+        node: Any = data
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = ".".join(parts[: depth + 1])
+            if isinstance(node, list):
+                index = int(part) if part.isdigit() else -1
+                if not 0 <= index < len(node):
+                    raise _PathError(f"{where}: no such element (the list has {len(node)})")
+                if last:
+                    node[index] = _plain(value)
+                else:
+                    node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = _plain(value)
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise _PathError(f"{'.'.join(parts[:depth])} is a value, not a table")
+    return data
+
+
+def _validate(data: dict[str, Any]) -> Scenario:
+    return load_scenario(None, None, data=data)
+
+
+# ---------------------------------------------------------------- reading
+def _flatten(table: dict[str, Any], prefix: str = "", ranges: bool = False) -> dict[str, Any]:
+    """Nested TOML tables to dotted key paths (``{low, high}`` tables kept as ranges)."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and ranges and set(value) == {"low", "high"}:
+            flat[path] = [value["low"], value["high"]]
+        elif isinstance(value, dict) and value:
+            flat.update(_flatten(value, path, ranges))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _spec_error(file: str, exc: ValidationError) -> ScenarioError:
+    first = exc.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    # Discriminated unions put the tag in the location: design.grid.parameters.
+    if len(loc) >= 2 and loc[0] == "design" and loc[1] in DESIGN_KINDS:
+        del loc[1]
+    if loc[:1] == ["overrides"]:
+        loc[0] = "set"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = ["design", "kind"]
+        message = f"must be one of {', '.join(DESIGN_KINDS)}"
+    return ScenarioError(file, ".".join(loc) or "(file)", message)
+
+
+def _read_spec(path: Path) -> ExperimentSpec:
+    file = str(path)
+    try:
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(file, "(file)", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(file, "(file)", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(file, "(file)", f"not valid TOML: {exc}") from None
+    if isinstance(raw.get("set"), dict):
+        raw["set"] = _flatten(raw["set"])
+    design = raw.get("design")
+    if isinstance(design, dict) and isinstance(design.get("parameters"), dict):
+        design["parameters"] = _flatten(
+            design["parameters"], ranges=design.get("kind") in RANGE_KINDS
+        )
+    try:
+        return ExperimentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _spec_error(file, exc) from None
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: base scenarios, the design table and the seed plan.
+
+    Attributes
+    ----------
+    path
+        The experiment file.
+    spec
+        Its settings as written.
+    bases
+        Scenario data (plain dicts, validated) by name: ``{"base": ...}``, or one
+        entry per named scenario of a ``scenarios`` design. ``[set]``, command-line
+        overrides and ``steps`` are already applied.
+    design
+        One row per design point: ``point`` (0, 1, …) and one column per
+        parameter (``scenario`` for a ``scenarios`` design).
+    parameters
+        The parameter columns of :attr:`design`.
+    overrides
+        Command-line overrides (``--set``), recorded in the manifest.
+    hash
+        SHA-256 over everything that determines the runs' results (not the
+        number of replicates: raising it extends a finished sweep).
+    """
+
+    path: Path
+    spec: ExperimentSpec
+    bases: dict[str, dict[str, Any]]
+    design: pd.DataFrame
+    parameters: list[str]
+    overrides: dict[str, Any] = field(default_factory=dict)
+    hash: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.spec.design.kind
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def replicates(self) -> int:
+        return self.spec.replicates
+
+    @property
+    def root_seed(self) -> int:
+        return self.spec.root_seed
+
+    @property
+    def common_random_numbers(self) -> bool:
+        return self.spec.common_random_numbers
+
+    @property
+    def n_points(self) -> int:
+        return len(self.design)
+
+    @property
+    def reference(self) -> str | None:
+        """The reference scenario's name (``scenarios`` designs)."""
+        return getattr(self.spec.design, "reference", None)
+
+    def point_scenario(self, point: int) -> dict[str, Any]:
+        """Scenario data of a design point (a plain dict, ready for validation)."""
+        row = self.design.iloc[point]
+        if self.kind == "scenarios":
+            return copy.deepcopy(self.bases[row["scenario"]])
+        overrides = {name: row[name] for name in self.parameters}
+        return apply_overrides(self.bases["base"], overrides)
+
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of a range design (names and bounds)."""
+        ranges = self.spec.design.parameters
+        return {
+            "num_vars": len(ranges),
+            "names": list(ranges),
+            "bounds": [[float(lo), float(hi)] for lo, hi in ranges.values()],
+        }
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records about the experiment."""
+        info: dict[str, Any] = {
+            "name": self.spec.name,
+            "description": self.spec.description,
+            "file": str(self.path),
+            "hash": self.hash,
+            "design_kind": self.kind,
+            "parameters": self.parameters,
+            "points": self.n_points,
+            "replicates": self.replicates,
+            "root_seed": self.root_seed,
+            "common_random_numbers": self.common_random_numbers,
+            "steps": self.spec.steps,
+            "agents": self.spec.agents,
+            "overrides": {**self.spec.overrides, **self.overrides},
+            "scenario_hashes": {
+                name: scenario_hash(_validate(data)) for name, data in self.bases.items()
+            },
+        }
+        if self.kind == "scenarios":
+            info["reference"] = self.reference
+            info["scenarios"] = dict(self.spec.design.scenarios)
+        if self.kind in RANGE_KINDS:
+            info["problem"] = self.problem()
+            info["design_seed"] = design_seed(self.root_seed)
+        if self.kind == "sobol":
+            info["second_order"] = self.spec.design.second_order
+            info["samples"] = self.spec.design.samples
+        if self.kind == "morris":
+            info["levels"] = self.spec.design.levels
+            info["trajectories"] = self.spec.design.trajectories
+        return info
+
+
+def _rewrap(exc: ScenarioError, file: str, prefix: str, keys: list[str]) -> ScenarioError:
+    """A validation error of an overridden scenario, reported against the experiment file."""
+    key = exc.key
+    if any(key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in keys):
+        key = f"{prefix}{key}"
+    return ScenarioError(file, key, exc.reason)
+
+
+def _check_paths(file: str, prefix: str, paths: list[str]) -> dict[str, Any]:
+    leaves = {}
+    for path in paths:
+        try:
+            leaves[path] = resolve_path(path)
+        except _PathError as exc:
+            raise ScenarioError(file, f"{prefix}{path}", str(exc)) from None
+    return leaves
+
+
+def _overridden(file: str, prefix: str, data: dict[str, Any], overrides: dict[str, Any]):
+    """Apply overrides to scenario data and validate; errors name the experiment file."""
+    _check_paths(file, prefix, list(overrides))
+    try:
+        merged = apply_overrides(data, overrides)
+    except _PathError as exc:
+        raise ScenarioError(file, prefix.rstrip("."), str(exc)) from None
+    try:
+        scenario = _validate(merged)
+    except ScenarioError as exc:
+        raise _rewrap(exc, file, prefix, list(overrides)) from None
+    return scenario.model_dump(mode="json")
+
+
+def _load_base(file: str, key: str, base_dir: Path, relative: str) -> dict[str, Any]:
+    path = base_dir / relative
+    if not path.is_file():
+        raise ScenarioError(file, key, f"scenario file not found: {relative}")
+    return load_scenario(path).model_dump(mode="json")
+
+
+def _rounded(values: np.ndarray, leaf: Any) -> np.ndarray:
+    return np.rint(values).astype(np.int64) if leaf is int else values
+
+
+def _sampled_design(
+    file: str, spec: ExperimentSpec, problem: dict[str, Any], seed: int
+) -> np.ndarray:
+    # SALib is imported here: it is an optional extra (``solsim[sensitivity]``).
+    design = spec.design
+    try:
+        if design.kind == "lhs":
+            from SALib.sample import latin
+
+            return latin.sample(problem, design.samples, seed=seed)
+        if design.kind == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(
+                problem, design.samples, calc_second_order=design.second_order, seed=seed
+            )
+        from SALib.sample import morris
+
+        return morris.sample(problem, design.trajectories, num_levels=design.levels, seed=seed)
+    except ImportError:
+        raise ScenarioError(
+            file, "design.kind", f"{design.kind} designs need SALib: pip install 'solsim[sensitivity]'"
+        ) from None
+
+
+def _read_table(file: str, base_dir: Path, relative: str) -> tuple[Path, pd.DataFrame]:
+    path = base_dir / relative
+    if not path.is_file():
+        raise ScenarioError(file, "design.path", f"file not found: {relative}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            table = pd.read_csv(path)
+        elif suffix in (".parquet", ".pq"):
+            table = pd.read_parquet(path)
+        else:
+            raise ScenarioError(file, "design.path", "must be a .csv or .parquet file")
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        raise ScenarioError(str(path), "(file)", f"cannot read the design table: {exc}") from None
+    if table.empty or not len(table.columns):
+        raise ScenarioError(str(path), "(file)", "the design table has no rows or no columns")
+    return path, table
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def experiment_hash(
+    bases: dict[str, dict[str, Any]], design: pd.DataFrame, spec: ExperimentSpec
+) -> str:
+    """SHA-256 of what determines the runs: scenarios, design, seeds, saved tables."""
+    payload = {
+        "format": FORMAT,
+        "bases": {name: scenario_hash(_validate(data)) for name, data in sorted(bases.items())},
+        "kind": spec.design.kind,
+        "design": {
+            column: [_canonical(v) for v in design[column].tolist()] for column in design.columns
+        },
+        "root_seed": spec.root_seed,
+        "common_random_numbers": spec.common_random_numbers,
+        "agents": spec.agents,
+    }
+    if spec.design.kind == "scenarios":
+        payload["reference"] = spec.design.reference
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_canonical)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
+    """Read, validate and expand an experiment file.
+
+    Parameters
+    ----------
+    path
+        The experiment TOML file.
+    overrides
+        Dotted scenario key paths to values (``--set``), applied to every point
+        after the file's own ``[set]`` table.
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file (the experiment, a scenario or a design table), the key
+        path and the reason.
+    """
+    path = Path(path)
+    file = str(path)
+    spec = _read_spec(path)
+    base_dir = path.parent
+    design = spec.design
+    overrides = dict(overrides or {})
+
+    # Base scenarios, with [set], --set and steps applied.
+    if design.kind == "scenarios":
+        if spec.scenario is not None:
+            raise ScenarioError(
+                file, "scenario", "not used by a 'scenarios' design (list the files in it)"
+            )
+        if len(design.scenarios) < 2:
+            raise ScenarioError(file, "design.scenarios", "list at least two scenario files")
+        if design.reference not in design.scenarios:
+            raise ScenarioError(
+                file,
+                "design.reference",
+                f"{design.reference!r} is not one of the scenarios "
+                f"({', '.join(design.scenarios)})",
+            )
+        raw = {
+            name: _load_base(file, f"design.scenarios.{name}", base_dir, rel)
+            for name, rel in design.scenarios.items()
+        }
+    else:
+        if spec.scenario is None:
+            raise ScenarioError(file, "scenario", "required: the base scenario file")
+        raw = {"base": _load_base(file, "scenario", base_dir, spec.scenario)}
+    bases = {}
+    for name, data in raw.items():
+        data = _overridden(file, "set.", data, spec.overrides)
+        data = _overridden(file, "", data, overrides)
+        if spec.steps is not None:
+            data = _overridden(file, "", data, {"steps": spec.steps})
+        bases[name] = data
+
+    # The design table.
+    parameters: list[str]
+    if design.kind == "scenarios":
+        table = pd.DataFrame({"scenario": list(design.scenarios)})
+        parameters = []
+    elif design.kind == "table":
+        table_path, table = _read_table(file, base_dir, design.path)
+        parameters = [str(c) for c in table.columns]
+        _check_paths(str(table_path), "", parameters)
+        for row, column in itertools.product(range(len(table)), parameters):
+            if pd.isna(table[column].iloc[row]):
+                raise ScenarioError(str(table_path), column, f"missing value in row {row + 1}")
+        for row in range(len(table)):
+            values = dict(zip(parameters, table.iloc[row].tolist(), strict=True))
+            try:
+                _validate(apply_overrides(bases["base"], values))
+            except (ScenarioError, _PathError) as exc:
+                key = getattr(exc, "key", "")
+                reason = getattr(exc, "reason", str(exc))
+                raise ScenarioError(str(table_path), f"{key} (row {row + 1})", reason) from None
+        table = table.reset_index(drop=True)
+    elif design.kind == "grid":
+        parameters = list(design.parameters)
+        if not parameters:
+            raise ScenarioError(file, "design.parameters", "list at least one parameter")
+        _check_paths(file, "design.parameters.", parameters)
+        for name, values in design.parameters.items():
+            if not values:
+                raise ScenarioError(file, f"design.parameters.{name}", "list at least one value")
+        combos = list(itertools.product(*design.parameters.values()))
+        table = pd.DataFrame(combos, columns=parameters)
+        for combo in combos:
+            values = dict(zip(parameters, combo, strict=True))
+            try:
+                _validate(apply_overrides(bases["base"], values))
+            except (ScenarioError, _PathError) as exc:
+                key = getattr(exc, "key", "")
+                reason = getattr(exc, "reason", str(exc))
+                raise ScenarioError(file, f"design.parameters.{key}", reason) from None
+    else:
+        parameters = list(design.parameters)
+        if not parameters:
+            raise ScenarioError(file, "design.parameters", "list at least one parameter")
+        leaves = _check_paths(file, "design.parameters.", parameters)
+        for name, (low, high) in design.parameters.items():
+            key = f"design.parameters.{name}"
+            if not _is_numeric(leaves[name]):
+                raise ScenarioError(file, key, "a range needs a numeric scenario key")
+            if not np.isfinite(low) or not np.isfinite(high):
+                raise ScenarioError(file, key, "low and high must be finite numbers")
+            if low >= high:
+                raise ScenarioError(file, key, f"low ({low:g}) must be below high ({high:g})")
+            for end in (low, high):
+                value = _rounded(np.array([end]), leaves[name])[0]
+                try:
+                    _validate(apply_overrides(bases["base"], {name: value}))
+                except ScenarioError as exc:
+                    raise ScenarioError(file, key, f"{end:g} is out of range: {exc.reason}") from None
+        if design.kind == "sobol" and design.samples & (design.samples - 1):
+            raise ScenarioError(
+                file, "design.samples", "must be a power of two (Sobol sequences balance only then)"
+            )
+        if design.kind == "morris" and design.levels % 2:
+            raise ScenarioError(file, "design.levels", "must be even")
+        problem = {
+            "num_vars": len(parameters),
+            "names": parameters,
+            "bounds": [[float(lo), float(hi)] for lo, hi in design.parameters.values()],
+        }
+        sample = _sampled_design(file, spec, problem, design_seed(spec.root_seed))
+        table = pd.DataFrame(
+            {
+                name: _rounded(sample[:, j], leaves[name])
+                for j, name in enumerate(parameters)
+            }
+        )
+    table.insert(0, "point", np.arange(len(table), dtype=np.int64))
+    experiment = Experiment(
+        path=path,
+        spec=spec,
+        bases=bases,
+        design=table,
+        parameters=parameters,
+        overrides=overrides,
+    )
+    experiment.hash = experiment_hash(bases, table, spec)
+    return experiment

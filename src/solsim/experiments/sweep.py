@@ -1,0 +1,445 @@
+"""Run an experiment: every (design point, replicate) through an executor, to Parquet.
+
+Runs go out replicate-major (every point's replicate 0, then every point's
+replicate 1, …), so a partial sweep covers the whole design evenly. Each
+finished run is written by this process as its own files (see
+:mod:`~solsim.experiments.layout`), the timeseries last; a run whose timeseries
+file exists is done. Rerunning into the same directory therefore redoes only
+the missing runs, and refuses a directory made by a different experiment.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from solsim.errors import ScenarioError
+from solsim.experiments import layout
+from solsim.experiments.executors import RunExecutor, make_executor
+from solsim.experiments.seeds import run_seed, seed_record
+from solsim.experiments.spec import FORMAT, Experiment
+from solsim.experiments.worker import RunOutput, RunTask, execute_run
+from solsim.storage import versions, write_json, write_parquet
+
+__all__ = ["SweepReport", "check_output_dir", "run_sweep"]
+
+#: How often a broken local pool (a worker process killed) is replaced.
+MAX_POOL_RESTARTS = 3
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did.
+
+    Attributes
+    ----------
+    out_dir
+        The results directory.
+    total
+        Runs in the experiment (points × replicates).
+    skipped
+        Runs already present (from an earlier, interrupted sweep).
+    ran
+        Runs finished now.
+    failed
+        ``(point, replicate, error)`` of runs that raised.
+    seconds
+        Wall-clock time of this sweep.
+    run_seconds
+        Sum of the runs' own times (model build and steps, inside the workers).
+    executor
+        Which executor ran them.
+    """
+
+    out_dir: Path
+    total: int
+    skipped: int = 0
+    ran: int = 0
+    failed: list[tuple[int, int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    run_seconds: float = 0.0
+    executor: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.skipped + self.ran == self.total
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        parts = [f"{self.skipped + self.ran}/{self.total} runs done"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already present")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed (see {self.out_dir / layout.FAILED}/)")
+        return f"{', '.join(parts)} in {self.seconds:.1f} s ({self.executor}) → {self.out_dir}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest of a results directory, or None if there is none."""
+    path = out_dir / layout.MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(str(path), "(file)", f"unreadable manifest: {exc}") from None
+
+
+def check_output_dir(
+    experiment: Experiment, out_dir: str | Path, resume: bool = False
+) -> dict[str, Any] | None:
+    """Refuse a directory that holds another experiment's results.
+
+    Returns the existing manifest (None for a fresh directory).
+
+    Raises
+    ------
+    ScenarioError
+        ``--resume`` without an earlier sweep there, or a directory made by a
+        different experiment (different scenarios, design, seeds or steps).
+    """
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        if resume:
+            raise ScenarioError(str(out_dir), "(dir)", "nothing to resume: no manifest.json here")
+        if (out_dir / layout.RUNS).exists():
+            raise ScenarioError(
+                str(out_dir), "(dir)", "holds runs but no manifest.json; choose another --out"
+            )
+        return None
+    old = manifest.get("experiment", {})
+    if manifest.get("experiment_hash") != experiment.hash:
+        raise ScenarioError(
+            str(out_dir / layout.MANIFEST),
+            "experiment_hash",
+            f"this directory was made by a different experiment ({old.get('name', '?')} "
+            f"from {old.get('file', '?')}); choose another --out",
+        )
+    return manifest
+
+
+def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
+    """Tasks in the order given, each with its scenario and seed."""
+    cache: dict[int, dict[str, Any]] = {}
+    for point, replicate in todo:
+        if point not in cache:
+            if len(cache) > 256:  # bound memory on designs with many points
+                cache.clear()
+            cache[point] = experiment.point_scenario(point)
+        seed = run_seed(experiment.root_seed, point, replicate, experiment.common_random_numbers)
+        yield RunTask(
+            point=point,
+            replicate=replicate,
+            scenario=cache[point],
+            entropy=int(seed.entropy),
+            spawn_key=tuple(int(k) for k in seed.spawn_key),
+            agents=experiment.spec.agents == "final",
+        )
+
+
+def _with_ids(frame: pd.DataFrame, point: int, replicate: int) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.insert(0, "replicate", np.int64(replicate))
+    frame.insert(0, "point", np.int64(point))
+    return frame
+
+
+def summary_frame(summary: dict[str, Any], point: int, replicate: int) -> pd.DataFrame:
+    """A run's summary as one row: ``point``, ``replicate``, then float64 metrics.
+
+    Every metric is stored as float64 (missing values as NaN), so the summaries
+    of all runs stack into one table without type conflicts.
+    """
+    row: dict[str, Any] = {"point": [np.int64(point)], "replicate": [np.int64(replicate)]}
+    for key, value in summary.items():
+        if isinstance(value, str):
+            row[key] = [value]
+        else:
+            row[key] = [np.float64(np.nan if value is None else value)]
+    return pd.DataFrame(row)
+
+
+def write_run(root: Path, output: RunOutput, task: RunTask, experiment_hash: str) -> None:
+    """Write one finished run: agents, summary, then the timeseries (the completion mark)."""
+    seed = seed_record(np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key))
+    meta = {"solsim.seed": json.dumps(seed, sort_keys=True), "solsim.experiment": experiment_hash}
+    p, r = output.point, output.replicate
+    for kind, table in output.agents.items():
+        write_parquet(_with_ids(table, p, r), layout.agents_file(root, kind, p, r), meta)
+    write_parquet(summary_frame(output.summary or {}, p, r), layout.summary_file(root, p, r), meta)
+    write_parquet(_with_ids(output.timeseries, p, r), layout.run_file(root, p, r), meta)
+    layout.failed_file(root, p, r).unlink(missing_ok=True)
+
+
+def write_failure(root: Path, output: RunOutput, task: RunTask) -> None:
+    seed = seed_record(np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key))
+    record = {
+        "point": output.point,
+        "replicate": output.replicate,
+        "error": output.error,
+        "traceback": output.traceback,
+        "seed": seed,
+        "when": _now(),
+    }
+    write_json(record, layout.failed_file(root, output.point, output.replicate))
+
+
+def _clean_temporaries(root: Path) -> None:
+    """Remove half-written files a killed sweep left behind (never complete results)."""
+    for sub in (layout.RUNS, layout.SUMMARIES, layout.AGENTS, layout.FAILED):
+        folder = root / sub
+        if folder.is_dir():
+            for stray in folder.rglob(".*.tmp"):
+                stray.unlink(missing_ok=True)
+
+
+def _manifest(
+    experiment: Experiment,
+    previous: dict[str, Any] | None,
+    session: dict[str, Any],
+    status: str,
+    done: int,
+    failed: int,
+) -> dict[str, Any]:
+    sessions = [*(previous or {}).get("sessions", [])]
+    return {
+        "format": FORMAT,
+        "experiment_hash": experiment.hash,
+        "experiment": experiment.describe(),
+        "root_seed": experiment.root_seed,
+        "versions": versions(),
+        "created": (previous or {}).get("created", session["started"]),
+        "status": status,
+        "runs": {
+            "total": experiment.n_points * experiment.replicates,
+            "done": done,
+            "failed": failed,
+        },
+        "sessions": [*sessions, session],
+        "layout": {
+            "runs": "runs/point={point}/rep={replicate}.parquet",
+            "summaries": "summaries/point={point}/rep={replicate}.parquet",
+            "agents": "agents/{kind}/point={point}/rep={replicate}.parquet",
+            "failed": "failed/point={point}/rep={replicate}.json",
+        },
+    }
+
+
+def _progress(enabled: bool | None):
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console()
+    show = console.is_terminal if enabled is None else enabled
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · [red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("· left"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show,
+    )
+
+
+def _drive(
+    executor: RunExecutor,
+    tasks,
+    on_done,
+) -> None:
+    """Keep a bounded number of tasks in flight; hand each result to ``on_done``.
+
+    A bounded window keeps submission in replicate-major order (a task queued
+    long ago is not overtaken) and keeps memory flat on huge designs. A local
+    pool broken by a dead worker is replaced and its tasks resubmitted.
+    """
+    queue: deque[RunTask] = deque()
+    source = iter(tasks)
+    pending: dict[cf.Future, RunTask] = {}
+    restarts = 0
+
+    def refill() -> None:
+        while len(pending) < executor.slots():
+            if queue:
+                task = queue.popleft()
+            else:
+                task = next(source, None)
+                if task is None:
+                    return
+            pending[executor.submit(execute_run, task)] = task
+
+    refill()
+    while pending:
+        done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+        broken: list[RunTask] = []
+        for future in sorted(done, key=lambda f: (pending[f].replicate, pending[f].point)):
+            task = pending.pop(future)
+            try:
+                output = future.result()
+            except cf.BrokenExecutor:
+                broken.append(task)
+                continue
+            except Exception as exc:  # e.g. Dask's KilledWorker after repeated deaths
+                output = RunOutput(task.point, task.replicate, error=f"{type(exc).__name__}: {exc}")
+            on_done(task, output)
+        if broken:
+            broken += list(pending.values())
+            pending.clear()
+            if executor.restartable and restarts < MAX_POOL_RESTARTS:
+                restarts += 1
+                executor.restart()
+                queue.extendleft(sorted(broken, key=lambda t: (t.replicate, t.point), reverse=True))
+            else:
+                for task in broken:
+                    on_done(
+                        task,
+                        RunOutput(task.point, task.replicate, error="a worker process died"),
+                    )
+        refill()
+
+
+def run_sweep(
+    experiment: Experiment,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    executor: RunExecutor | None = None,
+) -> SweepReport:
+    """Run every missing (point, replicate) of an experiment and write its files.
+
+    Parameters
+    ----------
+    experiment
+        From :func:`~solsim.experiments.spec.load_experiment`.
+    out_dir
+        The results directory (created; an earlier sweep of the same
+        experiment there is resumed).
+    workers, scheduler, dask_local
+        The executor (see :func:`~solsim.experiments.executors.make_executor`).
+    resume
+        Require an earlier sweep in ``out_dir`` (rerunning into it resumes
+        anyway).
+    progress
+        Show a progress bar; default: when stdout is a terminal.
+    executor
+        An executor to use instead of making one (left open).
+
+    Returns
+    -------
+    SweepReport
+
+    Raises
+    ------
+    ScenarioError
+        ``out_dir`` belongs to another experiment, or ``resume`` finds nothing.
+    ValueError
+        Impossible executor options.
+    """
+    out_dir = Path(out_dir)
+    started = time.perf_counter()
+    previous = check_output_dir(experiment, out_dir, resume)
+    owned = executor is None
+    if executor is None:
+        executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+    try:
+        return _sweep(experiment, out_dir, previous, executor, progress, started)
+    finally:
+        if owned:
+            executor.close()
+
+
+def _sweep(
+    experiment: Experiment,
+    out_dir: Path,
+    previous: dict[str, Any] | None,
+    executor: RunExecutor,
+    progress: bool | None,
+    started: float,
+) -> SweepReport:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean_temporaries(out_dir)
+    existing = layout.existing_runs(out_dir)
+    todo = [
+        (p, r)
+        for r in range(experiment.replicates)
+        for p in range(experiment.n_points)
+        if (p, r) not in existing
+    ]
+    total = experiment.n_points * experiment.replicates
+    report = SweepReport(
+        out_dir=out_dir, total=total, skipped=total - len(todo), executor=executor.description
+    )
+    session = {"started": _now(), "executor": executor.description, "to_run": len(todo)}
+    write_parquet(experiment.design, out_dir / layout.DESIGN)
+    write_json(
+        _manifest(experiment, previous, session, "running", report.skipped, 0),
+        out_dir / layout.MANIFEST,
+    )
+    status = "interrupted"
+    try:
+        with _progress(progress) as bar:
+            task_id = bar.add_task(
+                experiment.name, total=total, completed=report.skipped, failed=0
+            )
+
+            def on_done(task: RunTask, output: RunOutput) -> None:
+                report.run_seconds += output.seconds
+                if output.ok:
+                    write_run(out_dir, output, task, experiment.hash)
+                    report.ran += 1
+                else:
+                    write_failure(out_dir, output, task)
+                    report.failed.append((task.point, task.replicate, output.error or ""))
+                bar.update(task_id, advance=1, failed=len(report.failed))
+
+            _drive(executor, _tasks(experiment, todo), on_done)
+        status = "complete" if report.complete else "incomplete"
+    finally:
+        report.seconds = time.perf_counter() - started
+        session.update(
+            finished=_now(),
+            ran=report.ran,
+            failed=len(report.failed),
+            seconds=round(report.seconds, 3),
+        )
+        with contextlib.suppress(OSError):
+            write_json(
+                _manifest(
+                    experiment,
+                    previous,
+                    session,
+                    status,
+                    report.skipped + report.ran,
+                    len(report.failed),
+                ),
+                out_dir / layout.MANIFEST,
+            )
+    return report

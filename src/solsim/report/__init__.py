@@ -1,0 +1,38 @@
+"""Reports for funders and workshops: figures and a self-contained ``report.html``.
+
+>>> from solsim.report import simulate, write_report  # doctest: +SKIP
+>>> data = simulate({"baseline": "scenarios/baseline.toml",
+...                  "guarantee": "scenarios/guarantee.toml"}, replicates=10)  # doctest: +SKIP
+>>> write_report(data, "out/report.html")  # doctest: +SKIP
+
+or, from a results directory written by ``solsim compare`` / ``solsim sweep``::
+
+    write_report("out/demo")          # writes out/demo/report.html and out/demo/figures/
+
+Figures are drawn with matplotlib's Agg renderer (no display needed); see
+:mod:`solsim.report.figures` for each picture on its own.
+"""
+
+from __future__ import annotations
+
+from solsim.report import figures
+from solsim.report.data import (
+    ReportData,
+    from_results_dir,
+    paired_differences,
+    settings_diff,
+    simulate,
+)
+from solsim.report.html import SECTIONS, render, write_report
+
+__all__ = [
+    "SECTIONS",
+    "ReportData",
+    "figures",
+    "from_results_dir",
+    "paired_differences",
+    "render",
+    "settings_diff",
+    "simulate",
+    "write_report",
+]

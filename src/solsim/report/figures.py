@@ -1,0 +1,526 @@
+"""The report's figures: one function per picture, each returning a matplotlib Figure.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (never pyplot),
+so they draw with the Agg renderer whatever backend a notebook or server has
+chosen, and no global figure state is touched. Every function takes a
+:class:`~solsim.report.data.ReportData` (or the table it needs) and is usable
+on its own in a notebook::
+
+    from solsim.report import figures, simulate
+    data = simulate({"baseline": "scenarios/baseline.toml"}, replicates=5)
+    figures.timeseries_figure(data, "output")
+
+Bands are the 5–95% range across replicates, lines their median.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from solsim import metrics
+from solsim.report.data import ReportData, metric_columns
+from solsim.storage import atomic_write
+
+LOW, HIGH = 0.05, 0.95
+REFERENCE_COLOR = "#4d4d4d"
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+)
+
+# metric -> (axis label, scale the values are multiplied by)
+SERIES: dict[str, tuple[str, float]] = {
+    "output": ("co-op output (thousands a month)", 1e-3),
+    "active_coops": ("active co-ops", 1.0),
+    "distress_share": ("households in distress (%)", 100.0),
+    "gini": ("Gini of household net worth", 1.0),
+    "unemployment": ("unemployment (%)", 100.0),
+    "velocity": ("velocity (a year)", 1.0),
+    "investor_return": ("investor return (% a year)", 100.0),
+    "community_return": ("community return (millions, to date)", 1e-6),
+}
+
+# summary metric -> readable name
+LABELS: dict[str, str] = {
+    "drawdown": "output drawdown (share)",
+    "recovery_time": "recovery time (months)",
+    "area_lost": "output lost (months of output)",
+    "coop_failures": "co-op failures",
+    "active_coops_final": "active co-ops at the end",
+    "mean_distress_share": "households in distress (mean share)",
+    "peak_unemployment": "peak unemployment (share)",
+    "final_gini": "Gini at the end",
+    "mean_velocity": "velocity (a year)",
+    "investor_return": "investor return (a year)",
+    "community_return": "community return (currency, total)",
+    "guarantee_paid": "guarantee payouts (currency)",
+    "mean_output": "mean monthly output",
+    "return_ratio": "community ÷ investor income",
+}
+
+
+def label(metric: str) -> str:
+    """Readable name of a summary metric (``loss_x`` → ``loss of tranche x``)."""
+    if metric in LABELS:
+        return LABELS[metric]
+    if metric.startswith("loss_"):
+        return f"loss of tranche {metric.removeprefix('loss_')} (currency)"
+    return metric.replace("_", " ")
+
+
+def colors(names: list[str], reference: str | None = None) -> dict[str, str]:
+    """A fixed colour per scenario; the reference is dark grey."""
+    out, others = {}, iter(PALETTE * (1 + len(names) // len(PALETTE)))
+    for name in names:
+        out[name] = REFERENCE_COLOR if name == reference else next(others)
+    return out
+
+
+def bands(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Median and 5–95% band of a metric per scenario and month, across replicates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``scenario``, ``step``, ``low``, ``median``, ``high``.
+    """
+    grouped = timeseries.groupby(["scenario", "step"], sort=False)[metric]
+    out = grouped.quantile([LOW, 0.5, HIGH]).unstack()
+    out.columns = ["low", "median", "high"]
+    return out.reset_index()
+
+
+def _grid(n: int, width: float = 2.9, height: float = 2.5) -> tuple[Figure, np.ndarray]:
+    cols = n if n <= 5 else 4
+    rows = -(-n // cols)
+    fig = Figure(figsize=(max(width * cols, 6.0), height * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False))
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()[:n]
+
+
+def _shade_shock(ax, data: ReportData) -> None:
+    window = data.shock_window()
+    if window:
+        ax.axvspan(window[0] - 0.5, window[1] + 0.5, color="#f2c6c2", alpha=0.45, lw=0)
+
+
+def timeseries_figure(data: ReportData, metric: str, title: str | None = None) -> Figure:
+    """One panel per scenario: median and 5–95% band of ``metric`` over the months.
+
+    The reference scenario's median is drawn dashed in every other panel; the
+    first scheduled shock is shaded.
+    """
+    ylabel, scale = SERIES.get(metric, (metric.replace("_", " "), 1.0))
+    names = data.scenario_names
+    palette = colors(names, data.reference)
+    table = bands(data.timeseries, metric)
+    ref = table[table["scenario"] == data.reference]
+    fig, axes = _grid(len(names))
+    for ax, name in zip(axes, names, strict=True):
+        own = table[table["scenario"] == name]
+        _shade_shock(ax, data)
+        if name != data.reference and not ref.empty:
+            ax.plot(
+                ref["step"], ref["median"] * scale, ls="--", lw=1.0, color=REFERENCE_COLOR,
+                label=f"{data.reference} (median)",
+            )  # fmt: skip
+        ax.fill_between(
+            own["step"], own["low"] * scale, own["high"] * scale,
+            color=palette[name], alpha=0.25, lw=0, label="5–95%",
+        )  # fmt: skip
+        ax.plot(own["step"], own["median"] * scale, color=palette[name], lw=1.6, label="median")
+        ax.set_title(name, fontsize=10, color=palette[name])
+        ax.set_xlabel("month")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(ylabel)
+    axes[-1].legend(fontsize=7, loc="best")
+    fig.suptitle(title or ylabel[0].upper() + ylabel[1:], fontsize=11)
+    return fig
+
+
+def lorenz_table(households: pd.DataFrame, points: int = 101) -> pd.DataFrame:
+    """Lorenz curves of final net worth: median and 5–95% band per scenario.
+
+    Each replicate's curve is evaluated at ``points`` population shares
+    (:func:`solsim.metrics.lorenz`), then summarised across replicates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``scenario``, ``population``, ``low``, ``median``, ``high``.
+    """
+    grid = np.linspace(0.0, 1.0, points)
+    rows = []
+    for (name, _), group in households.groupby(["scenario", "replicate"], sort=False):
+        _, share = metrics.lorenz(group["net_worth"].to_numpy(), points=grid)
+        rows.append(pd.DataFrame({"scenario": name, "population": grid, "share": share}))
+    curves = pd.concat(rows, ignore_index=True)
+    out = curves.groupby(["scenario", "population"], sort=False)["share"].quantile([LOW, 0.5, HIGH])
+    out = out.unstack()
+    out.columns = ["low", "median", "high"]
+    return out.reset_index()
+
+
+def lorenz_figure(data: ReportData) -> Figure:
+    """Lorenz curves of household net worth at the end of the runs.
+
+    Left: the curves (median across replicates, 5–95% band). Right: each
+    scenario's median curve minus the reference's, in percentage points of
+    total wealth, where small differences show.
+    """
+    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    names = data.scenario_names
+    palette = colors(names, data.reference)
+    if data.households is None or data.households.empty:
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no household table in these results", ha="center", va="center")
+            ax.set_axis_off()
+        return fig
+    table = lorenz_table(data.households)
+    gini = (
+        data.summaries.groupby("scenario")["final_gini"].median()
+        if "final_gini" in data.summaries
+        else pd.Series(dtype=float)
+    )
+    left.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls=":", label="equality")
+    ref = table[table["scenario"] == data.reference].set_index("population")["median"]
+    for name in names:
+        own = table[table["scenario"] == name]
+        if own.empty:
+            continue
+        text = f"{name} (Gini {gini[name]:.3f})" if name in gini else name
+        left.fill_between(
+            own["population"], own["low"], own["high"], color=palette[name], alpha=0.15, lw=0
+        )
+        left.plot(own["population"], own["median"], color=palette[name], lw=1.4, label=text)
+        gap = (own.set_index("population")["median"] - ref) * 100.0
+        right.plot(gap.index, gap.to_numpy(), color=palette[name], lw=1.4, label=name)
+    left.set_xlabel("share of households, poorest first")
+    left.set_ylabel("share of net worth")
+    left.set_title("Lorenz curves at the end (median, 5–95%)", fontsize=10)
+    left.legend(fontsize=7, loc="upper left")
+    left.grid(alpha=0.3)
+    right.axhline(0.0, color="#999999", lw=0.8)
+    right.set_xlabel("share of households, poorest first")
+    right.set_ylabel("difference (percentage points)")
+    right.set_title(f"Median curve minus {data.reference}'s", fontsize=10)
+    right.legend(fontsize=7)
+    right.grid(alpha=0.3)
+    return fig
+
+
+def _interval(values: pd.Series) -> tuple[float, float, float]:
+    """5% quantile, mean and 95% quantile across runs (nan when there are none)."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    if values.empty:
+        return np.nan, np.nan, np.nan
+    low, high = np.quantile(values.to_numpy(dtype=float), [LOW, HIGH])
+    return float(low), float(values.mean()), float(high)
+
+
+def losses_figure(data: ReportData) -> Figure:
+    """Who carried the losses: final loss of each tranche, and guarantee payouts.
+
+    Bars are means across replicates (the expected loss), whiskers the 5–95%
+    range. A tranche a scenario does not have gets no bar.
+    """
+    s = data.summaries
+    names = data.scenario_names
+    palette = colors(names, data.reference)
+    tranches = [c for c in s.columns if c.startswith("loss_")]
+    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[2, 1])
+    width = 0.8 / max(len(names), 1)
+    x = np.arange(len(tranches))
+    for k, name in enumerate(names):
+        rows = s[s["scenario"] == name]
+        stats = np.array([_interval(rows[c]) for c in tranches]).reshape(-1, 3)
+        ok = ~np.isnan(stats[:, 1]) if len(stats) else np.array([], dtype=bool)
+        if not ok.any():
+            continue
+        pos = x[ok] + (k - (len(names) - 1) / 2) * width
+        left.bar(
+            pos, stats[ok, 1] / 1e3, width, color=palette[name], label=name,
+            yerr=[(stats[ok, 1] - stats[ok, 0]) / 1e3, (stats[ok, 2] - stats[ok, 1]) / 1e3],
+            error_kw={"lw": 0.8, "capsize": 2},
+        )  # fmt: skip
+    left.set_xticks(x, [c.removeprefix("loss_") for c in tranches])
+    left.set_xlabel("tranche")
+    left.set_ylabel("cumulative loss (thousands)")
+    left.set_title("Losses per tranche at the end (mean, 5–95% of runs)", fontsize=10)
+    if tranches:
+        left.legend(fontsize=7)
+    else:
+        left.text(0.5, 0.5, "no tranche losses recorded", ha="center", va="center")
+    left.grid(axis="y", alpha=0.3)
+
+    paid = [
+        _interval(s.loc[s["scenario"] == n, "guarantee_paid"])
+        if "guarantee_paid" in s
+        else (np.nan,) * 3
+        for n in names
+    ]
+    paid = np.nan_to_num(np.array(paid, dtype=float).reshape(-1, 3))
+    right.bar(
+        np.arange(len(names)), paid[:, 1] / 1e3, 0.7, color=[palette[n] for n in names],
+        yerr=[(paid[:, 1] - paid[:, 0]) / 1e3, (paid[:, 2] - paid[:, 1]) / 1e3],
+        error_kw={"lw": 0.8, "capsize": 2},
+    )  # fmt: skip
+    if not paid.any():
+        right.text(0.5, 0.5, "no guarantee payouts\nin these scenarios", ha="center",
+                   va="center", transform=right.transAxes, color="#666666")  # fmt: skip
+    right.set_xticks(np.arange(len(names)), names, rotation=30, ha="right")
+    right.set_ylabel("guarantee payouts (thousands)")
+    right.set_title("Guarantee payouts (mean, 5–95% of runs)", fontsize=10)
+    right.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def returns_figure(data: ReportData) -> Figure:
+    """Who gained: community return against investor return, one dot per run.
+
+    Left: each run's annualised return to outside investors (x) against the
+    community's return to date — wages, patronage and deposit interest paid
+    locally (y); large markers are scenario medians. Right: investor return
+    over the months (median per scenario).
+    """
+    s = data.summaries
+    names = data.scenario_names
+    palette = colors(names, data.reference)
+    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for name in names:
+        rows = s[s["scenario"] == name]
+        if "investor_return" not in rows or "community_return" not in rows:
+            continue
+        x = pd.to_numeric(rows["investor_return"], errors="coerce") * 100.0
+        y = pd.to_numeric(rows["community_return"], errors="coerce") / 1e6
+        left.scatter(x, y, s=12, alpha=0.45, color=palette[name], lw=0)
+        left.scatter(
+            x.median(), y.median(), s=90, color=palette[name], edgecolor="black", lw=0.8,
+            label=name, zorder=3,
+        )  # fmt: skip
+    left.set_xlabel("investor return (% a year)")
+    left.set_ylabel("community return (millions, whole run)")
+    left.set_title("Community return against investor return", fontsize=10)
+    left.legend(fontsize=7)
+    left.grid(alpha=0.3)
+    if "investor_return" in data.timeseries:
+        table = bands(data.timeseries, "investor_return")
+        _shade_shock(right, data)
+        for name in names:
+            own = table[table["scenario"] == name]
+            right.plot(own["step"], own["median"] * 100.0, color=palette[name], lw=1.4, label=name)
+        right.set_ylim(bottom=min(-1.0, float(np.nanmin(table["median"]) * 100.0) - 0.5))
+    right.set_xlabel("month")
+    right.set_ylabel("investor return to date (% a year)")
+    right.set_title("Investor return over time (median)", fontsize=10)
+    right.legend(fontsize=7)
+    right.grid(alpha=0.3)
+    return fig
+
+
+def differences_figure(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> Figure:
+    """Paired differences from the reference with their confidence intervals.
+
+    One panel per metric; a dot per scenario at its mean difference, whiskers
+    its confidence interval, the line at zero is "no difference".
+    """
+    metrics_ = [m for m in metrics_ if m in set(comparison["metric"])]
+    others = [n for n in dict.fromkeys(comparison["scenario"]) if n != reference]
+    palette = colors([reference, *others], reference)
+    cols = min(len(metrics_), 3) or 1
+    rows = -(-len(metrics_) // cols) or 1
+    fig = Figure(figsize=(3.7 * cols, 0.45 * len(others) * rows + 1.3 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax in axes[len(metrics_) :]:
+        ax.set_visible(False)
+    for ax, metric in zip(axes, metrics_, strict=False):
+        table = comparison[(comparison["metric"] == metric) & (comparison["scenario"] != reference)]
+        table = table.set_index("scenario").reindex(others)
+        y = np.arange(len(others))[::-1]
+        for yi, name in zip(y, others, strict=True):
+            d, lo, hi = table.loc[name, ["diff", "ci_low", "ci_high"]].astype(float)
+            err = [[d - lo], [hi - d]] if np.isfinite(lo) and np.isfinite(hi) else None
+            ax.errorbar(d, yi, xerr=err, fmt="o", color=palette[name], capsize=3, ms=5)
+        ax.axvline(0.0, color="#999999", lw=0.8)
+        ax.set_yticks(y, others, fontsize=8)
+        ax.set_title(label(metric), fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_ylim(-0.7, len(others) - 0.3)
+    fig.suptitle(f"Difference from {reference} (mean, 95% confidence interval)", fontsize=11)
+    return fig
+
+
+# -------------------------------------------------------------- the trade graph
+NODE_STYLE: dict[str, tuple[str, str]] = {
+    # state -> (colour, legend text)
+    "household:coop": ("#2ca02c", "household, co-op member"),
+    "household:outside": ("#8fb8de", "household, outside job"),
+    "household:unemployed": ("#bdbdbd", "household, unemployed"),
+    "coop:active": ("#1f5f99", "co-op, active"),
+    "coop:refounded": ("#ff9f1c", "co-op, failed and refounded"),
+    "coop:failed": ("#d62728", "co-op, failed"),
+    "fund": ("#6a3d9a", "fund"),
+}
+DISTRESS_EDGE = "#d62728"
+
+
+def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
+    """The trade graph at the end of a run, coloured by agent type and state.
+
+    Households are coloured by employment (co-op, outside, unemployed) and
+    outlined red when in distress; co-ops by state (active, failed and
+    refounded, failed); funds are linked to the co-ops they lend to. Economies
+    with more than ``max_households`` households are drawn without their
+    households (the co-op supply network and the funds only), which stays
+    readable at any size.
+
+    Parameters
+    ----------
+    model : SolidarityEconomy
+        A finished model.
+    max_households
+        Largest economy drawn household by household.
+    seed
+        Seed of the layout (positions only; not the model's randomness).
+    """
+    import networkx as nx
+
+    e = model.economy
+    graph = nx.Graph()
+    with_households = e.n_households <= max_households
+    coop_state = np.where(
+        e.coop_active,
+        np.where(e.coop_first_failed_at >= 0, "coop:refounded", "coop:active"),
+        "coop:failed",
+    )
+    for j in range(e.n_coops):
+        graph.add_node(f"c{j}", state=str(coop_state[j]), distressed=False)
+    sup = e.network.supply.tocoo()
+    graph.add_edges_from(
+        (f"c{i}", f"c{j}", {"relation": "supply"})
+        for i, j in zip(sup.row.tolist(), sup.col.tolist(), strict=True)
+    )
+    for k in range(e.n_funds):
+        graph.add_node(f"f{k}", state="fund", distressed=False)
+    lending = np.flatnonzero(e.loan_active)
+    graph.add_edges_from(
+        (f"f{int(e.loan_fund[j])}", f"c{int(j)}", {"relation": "lending"}) for j in lending
+    )
+    if with_households:
+        employer = e.hh_employer
+        state = np.where(
+            employer >= 0,
+            "household:coop",
+            np.where(employer == -1, "household:outside", "household:unemployed"),
+        )
+        for i in range(e.n_households):
+            graph.add_node(f"h{i}", state=str(state[i]), distressed=bool(e.hh_distressed[i]))
+        pur = e.network.purchase.tocoo()
+        graph.add_edges_from(
+            (f"h{i}", f"c{j}", {"relation": "purchase"})
+            for i, j in zip(pur.row.tolist(), pur.col.tolist(), strict=True)
+        )
+        members = np.flatnonzero(employer >= 0)
+        graph.add_edges_from(
+            (f"h{i}", f"c{int(employer[i])}", {"relation": "employment"}) for i in members
+        )
+    pos = nx.spring_layout(graph, seed=seed, k=1.6 / np.sqrt(max(graph.number_of_nodes(), 1)))
+
+    fig = Figure(figsize=(9.0, 7.0), layout="constrained")
+    ax = fig.subplots()
+    styles = {
+        "purchase": ("#c7c7c7", 0.35, 0.4),
+        "employment": ("#2ca02c", 0.6, 0.5),
+        "supply": ("#1f5f99", 0.8, 0.6),
+        "lending": ("#6a3d9a", 1.0, 0.7),
+    }
+    for relation, (color, width, alpha) in styles.items():
+        edges = [(u, v) for u, v, r in graph.edges(data="relation") if r == relation]
+        if edges:
+            nx.draw_networkx_edges(
+                graph, pos, edgelist=edges, ax=ax, edge_color=color, width=width, alpha=alpha
+            )
+    for state, (color, text) in NODE_STYLE.items():
+        nodes = [n for n, s in graph.nodes(data="state") if s == state]
+        if not nodes:
+            continue
+        is_household = state.startswith("household")
+        edge = [DISTRESS_EDGE if graph.nodes[n]["distressed"] else "white" for n in nodes]
+        nx.draw_networkx_nodes(
+            graph, pos, nodelist=nodes, ax=ax, node_color=color, label=text,
+            node_size=28 if is_household else (160 if state == "fund" else 90),
+            node_shape="o" if is_household else ("D" if state == "fund" else "s"),
+            edgecolors=edge, linewidths=1.2 if is_household else 0.6,
+        )  # fmt: skip
+    if with_households and e.hh_distressed.any():
+        ax.scatter([], [], s=28, facecolor="white", edgecolor=DISTRESS_EDGE, label="in distress")
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
+    ax.set_axis_off()
+    scope = (
+        f"{e.n_households} households, {e.n_coops} co-ops, {e.n_funds} funds"
+        if with_households
+        else f"{e.n_coops} co-ops and {e.n_funds} funds "
+        f"({e.n_households} households not drawn: more than {max_households})"
+    )
+    ax.set_title(f"{model.params.name}, month {e.month}: {scope}", fontsize=10)
+    return fig
+
+
+# -------------------------------------------------------------- saving
+def save_figure(fig: Figure, directory: str | Path, name: str, dpi: int = 110) -> bytes:
+    """Write ``name.png`` and ``name.svg`` under ``directory``; return the PNG bytes.
+
+    Both files are written atomically (temporary name, then rename).
+    """
+    directory = Path(directory)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=dpi)
+    svg = io.BytesIO()
+    # Keep text as text in the SVG: smaller, searchable, editable.
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    atomic_write(directory / f"{name}.png", lambda tmp: tmp.write_bytes(png.getvalue()))
+    atomic_write(directory / f"{name}.svg", lambda tmp: tmp.write_bytes(svg.getvalue()))
+    return png.getvalue()
+
+
+def all_figures(data: ReportData) -> dict[str, Figure]:
+    """Every figure of the report, by file name (without extension)."""
+    from solsim.report.data import paired_differences
+
+    out = {
+        "output": timeseries_figure(data, "output", "Local output"),
+        "coop_survival": timeseries_figure(data, "active_coops", "Co-op survival: active co-ops"),
+        "distress": timeseries_figure(data, "distress_share", "Households in distress"),
+        "gini": timeseries_figure(data, "gini", "Inequality: Gini of household net worth"),
+        "lorenz": lorenz_figure(data),
+        "losses": losses_figure(data),
+        "returns": returns_figure(data),
+    }
+    comparison = data.comparison
+    if comparison is None:
+        comparison = paired_differences(data.summaries, data.reference)
+    if len(data.scenario_names) > 1:
+        out["differences"] = differences_figure(
+            comparison, data.reference, metric_columns(data.summaries)
+        )
+    model = data.models.get(data.reference) or next(iter(data.models.values()), None)
+    if model is not None:
+        out["network"] = network_figure(model)
+    return out

@@ -1,0 +1,49 @@
+"""The default economy lands near the field's published anchors (DESIGN §1).
+
+Bands, for the mean over 8 seeds of the baseline scenario (2,000 households,
+60 co-ops, 120 months including the standard recession):
+
+* co-op annual failure hazard 6%–12% (anchor ≈ 9%, Québec 2008; the run-to-run
+  standard error of the mean is about 0.4 points);
+* co-op 5-year survival 50%–75% (anchor ≈ 62%, same study);
+* fund net charge-offs in calm months 0.2%–2% a year (anchor ≈ 1%, CDFI loan
+  funds; standard error about 0.2 points, since charge-offs are rare events
+  in an economy of 60 co-ops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import solsim
+
+SEEDS = range(8)
+
+
+@pytest.fixture(scope="module")
+def summaries(baseline_path_module):
+    return [solsim.run(baseline_path_module, seed=seed, agents=False).summary for seed in SEEDS]
+
+
+@pytest.fixture(scope="module")
+def baseline_path_module():
+    from conftest import SCENARIOS
+
+    return SCENARIOS / "baseline.toml"
+
+
+def mean(summaries, key):
+    return float(np.mean([s[key] for s in summaries]))
+
+
+def test_coop_failure_hazard_near_nine_percent(summaries):
+    assert 0.06 <= mean(summaries, "coop_failure_hazard") <= 0.12
+
+
+def test_coop_five_year_survival_near_62_percent(summaries):
+    assert 0.50 <= mean(summaries, "coop_survival_5y") <= 0.75
+
+
+def test_fund_chargeoffs_near_one_percent_in_calm_times(summaries):
+    assert 0.002 <= mean(summaries, "chargeoff_rate") <= 0.02

@@ -1,0 +1,497 @@
+"""Fund-side instruments: first-loss capital, guarantees, patient capital.
+
+Known answers (DESIGN §2's worked example), the waterfall's rules, the loan
+terms debt service applies, the scenarios run from the command line, property
+tests over random loss paths, and the one-line errors of bad input.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import solsim
+from solsim.cli import main
+from solsim.engine import phases
+from solsim.engine.capital import attachment_points, waterfall
+from solsim.engine.instruments.guarantee import covered_in_turn, guarantee_claims
+from solsim.engine.ledger import CENTS
+from solsim.model import SolidarityEconomy
+from solsim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+TINY = {
+    "economy": {"households": 120, "coops": 6, "funds": 1, "investors": 1, "communities": 1},
+    "steps": 12,
+}
+
+
+def tiny_economy(instruments: dict, **sections):
+    """A one-fund economy, built but not yet run."""
+    data = {**TINY, "instruments": instruments, **sections}
+    return SolidarityEconomy(load_scenario(data=data), seed=0, agents=False).economy
+
+
+def new_month(e) -> None:
+    """The per-month scratch state ``run_month`` sets up, for calling one phase alone."""
+    e.month_flows = {
+        "coop_wages": np.zeros(e.n_coops),
+        "inputs": np.zeros(e.n_coops),
+        "interest": np.zeros(e.n_coops),
+        "failures": 0,
+        "net_loss": 0.0,
+    }
+
+
+def tranche_loss(e, name: str) -> float:
+    return float(e.tranches.loss[e.tranches.name.index(name)])
+
+
+def assert_conserved_each_month(ts: pd.DataFrame, initial_stock: float | None = None) -> None:
+    """money_stock[t] − money_stock[t−1] == external_in[t] − external_out[t], in whole cents."""
+    stock = np.rint(ts["money_stock"].to_numpy() * CENTS).astype(np.int64)
+    net = np.rint((ts["external_in"] - ts["external_out"]).to_numpy() * CENTS).astype(np.int64)
+    if initial_stock is not None:
+        stock = np.concatenate([[round(initial_stock * CENTS)], stock])
+    else:
+        net = net[1:]
+    np.testing.assert_array_equal(np.diff(stock), net)
+
+
+# ------------------------------------------------------------------ known answers
+WORKED = {
+    "funds": {"capital": 100.0, "recovery_rate": 0.4},
+}
+STACK_10_90 = {
+    "tranches": [
+        {"name": "first_loss", "share": 0.1, "holder": "philanthropic"},
+        {"name": "senior", "share": 0.9, "holder": "outside"},
+    ]
+}
+
+
+def test_waterfall_worked_example():
+    a, d = attachment_points([10.0, 90.0])
+    np.testing.assert_allclose(waterfall(12.0, a, d), [10.0, 2.0])
+
+
+def test_recoveries_are_written_back_senior_first():
+    a, d = attachment_points([10.0, 30.0, 60.0])
+    path = [25.0, 45.0, 42.0, 38.0, 12.0, 4.0, 0.0]
+    losses = np.array([waterfall(L, a, d) for L in path])
+    np.testing.assert_allclose(losses[1], [10.0, 30.0, 5.0])
+    np.testing.assert_allclose(losses[2], [10.0, 30.0, 2.0])  # recovery of 3: senior first
+    np.testing.assert_allclose(losses[3], [10.0, 28.0, 0.0])  # senior whole before mezzanine
+    np.testing.assert_allclose(losses[4], [10.0, 2.0, 0.0])
+    np.testing.assert_allclose(losses[5], [4.0, 0.0, 0.0])  # junior recovers last
+    np.testing.assert_allclose(losses[6], [0.0, 0.0, 0.0])
+
+
+def test_guarantee_worked_example_pure():
+    """Pool 100 (first loss 10, senior 90), loss 12, g = 50%, cap rate 12%: claim 6."""
+    cap = 0.5 * 0.12 * 100.0
+    claim = guarantee_claims(
+        np.array([12.0]), np.array([True]), np.array([0]), 0.5, np.array([cap]), np.array([1e6])
+    )
+    np.testing.assert_allclose(claim, [6.0])
+    a, d = attachment_points([10.0, 90.0])
+    np.testing.assert_allclose(waterfall(12.0 - claim.sum(), a, d), [6.0, 0.0])
+
+
+@pytest.mark.parametrize("guaranteed", [False, True])
+def test_worked_example_in_the_engine(guaranteed):
+    """Five covered loans of 20 (pool 100); one defaults at 40% recovery: loss 12."""
+    instruments = {"first_loss": STACK_10_90}
+    if guaranteed:
+        instruments["guarantee"] = {"coverage": 0.5, "cap_rate": 0.12, "reserve": 50.0}
+    e = tiny_economy(instruments, **WORKED)
+    coops = np.arange(5)
+    e.loan_active[coops] = True
+    e.loan_fund[coops] = 0
+    e.loan_principal[coops] = e.loan_original[coops] = 20 * CENTS
+    e.hook("new_loans", {"coop": coops, "fund": e.loan_fund[coops]})
+    fund_cash = int(e.fund_cash[0])
+    new_month(e)
+    phases._liquidate(e, np.array([0]), e.scenario.funds.recovery_rate)
+    if guaranteed:
+        assert e.loan_guaranteed[1:5].all()
+        assert e.guarantee_paid == pytest.approx(6.0)
+        assert (tranche_loss(e, "first_loss"), tranche_loss(e, "senior")) == pytest.approx((6, 0))
+        assert int(e.fund_cash[0]) - fund_cash == 8 * CENTS + 6 * CENTS
+    else:
+        assert e.guarantee_paid == 0.0
+        assert (tranche_loss(e, "first_loss"), tranche_loss(e, "senior")) == pytest.approx((10, 2))
+        assert int(e.fund_cash[0]) - fund_cash == 8 * CENTS
+
+
+def test_coupons_are_paid_senior_first():
+    e = tiny_economy({"first_loss": STACK_10_90}, funds={"capital": 120000.0, "deposit_rate": 0.0})
+    # Monthly coupons at 4%: senior 108000 → 360, first loss 12000 → 40.
+    e.fund_interest_income[:] = 370.0
+    new_month(e)
+    phases.fund_operations(e)
+    paid = dict(zip(e.tranches.name, e.tranches.paid, strict=True))
+    assert paid["senior"] == pytest.approx(360.0)
+    assert paid["first_loss"] == pytest.approx(10.0)
+    assert e.fund_interest_income[0] == pytest.approx(0.0)
+
+
+def test_pro_rata_funds_share_coupons_and_losses():
+    """Without first-loss capital the stack stays pari passu (baseline behaviour)."""
+    e = tiny_economy({}, funds={"capital": 100000.0, "deposit_rate": 0.0, "outside_share": 0.6})
+    assert not e.fund_sequential.any()
+    e.fund_interest_income[:] = 100.0
+    new_month(e)
+    phases.fund_operations(e)
+    paid = dict(zip(e.tranches.name, e.tranches.paid, strict=True))
+    assert paid["outside"] / paid["community"] == pytest.approx(1.5, rel=1e-3)
+
+
+# ------------------------------------------------------------------ patient capital
+def _one_loan(e, revenue: float) -> None:
+    """Grant co-op 0 a standard loan on its fund's terms, with ample cash."""
+    e.loan_active[0] = True
+    e.loan_fund[0] = 0
+    e.loan_principal[0] = e.loan_original[0] = 24000 * CENTS
+    e.loan_rate[0] = e.fund_rate[0]
+    e.loan_tenor_left[0] = e.fund_tenor[0]
+    e.loan_grace_left[0] = e.fund_grace[0]
+    e.loan_revenue_share[0] = e.fund_revenue_share[0]
+    e.ledger.transfer(e.ledger.world, e.coop_account[0], 1e6, "test")
+    e.coop_revenue[:] = revenue
+
+
+def _service(e) -> float:
+    """One month of debt service; returns what co-op 0 paid."""
+    new_month(e)
+    before = int(e.coop_cash[0])
+    phases.debt_service(e)
+    return (before - int(e.coop_cash[0])) / CENTS
+
+
+def test_grace_months_are_interest_only_and_extend_the_loan():
+    terms = {"tenor_months": 12, "grace_months": 3, "revenue_share": 0.0, "rate": 0.06}
+    e = tiny_economy({"patient_capital": terms})
+    _one_loan(e, revenue=0.0)
+    payments = []
+    while e.loan_active[0]:
+        payments.append(_service(e))
+        assert len(payments) <= 40
+    assert len(payments) == 3 + 12  # grace, then the whole tenor
+    assert payments[:3] == pytest.approx([24000 * 0.005] * 3)  # interest only
+    annuity = 24000 * 0.005 / (1 - 1.005**-12)
+    assert payments[3:-1] == pytest.approx([annuity] * 11, abs=0.02)
+    assert sum(payments[3:]) - 24000 == pytest.approx(12 * annuity - 24000, abs=0.1)
+
+
+def test_revenue_based_payments_fall_with_revenue():
+    terms = {"tenor_months": 120, "grace_months": 0, "revenue_share": 0.02, "rate": 0.06}
+    e = tiny_economy({"patient_capital": terms})
+    _one_loan(e, revenue=50000.0)
+    assert _service(e) == pytest.approx(1000.0)
+    e.coop_revenue[0] = 20000.0
+    assert _service(e) == pytest.approx(400.0)
+    e.coop_revenue[0] = 0.0  # no sales: interest only, no arrears
+    interest = e.loan_principal[0] / CENTS * 0.005
+    assert _service(e) == pytest.approx(interest, abs=0.01)
+    assert e.loan_arrears[0] == 0
+
+
+def test_longer_tenor_means_smaller_payments():
+    paid = {}
+    for tenor in (60, 120):
+        e = tiny_economy(
+            {"patient_capital": {"tenor_months": tenor, "grace_months": 0, "revenue_share": 0.0}}
+        )
+        _one_loan(e, revenue=0.0)
+        paid[tenor] = _service(e)
+    assert paid[120] < 0.6 * paid[60]
+
+
+# ------------------------------------------------------------------ scenarios via the CLI
+@pytest.fixture(scope="module")
+def scenario_runs(tmp_path_factory):
+    """Each fund-side scenario, run with ``solsim run`` for 60 months (seed 0)."""
+    out = tmp_path_factory.mktemp("fund_scenarios")
+    runs = {}
+    for name in ("first_loss", "guarantee", "patient_capital"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(
+                [
+                    "run",
+                    str(SCENARIOS / f"{name}.toml"),
+                    "--steps",
+                    "60",
+                    "-q",
+                    "--out",
+                    str(out / name),
+                ]
+            )
+        assert exit_info.value.code in (0, None)
+        runs[name] = pd.read_parquet(out / name / "timeseries.parquet")
+    return runs
+
+
+def test_first_loss_scenario_losses_reach_the_junior_tranche_first(scenario_runs):
+    ts = scenario_runs["first_loss"]
+    assert {"loss_first_loss", "loss_community", "loss_senior"} <= set(ts.columns)
+    first_default = ts[ts["net_chargeoffs"] > 0].iloc[0]
+    assert first_default["loss_first_loss"] > 0
+    assert first_default["loss_community"] == 0
+    assert first_default["loss_senior"] == 0
+    # Philanthropic capital is not community-held: 30% of the stack is.
+    assert ts["community_capital_share"].iloc[0] == pytest.approx(0.3)
+    assert_conserved_each_month(ts)
+
+
+def test_guarantee_scenario_pays_claims(scenario_runs):
+    ts = scenario_runs["guarantee"]
+    last = ts.iloc[-1]
+    assert last["guarantee_paid"] > 0
+    assert last["guarantee_fees"] > 0
+    assert (ts["guarantor_reserve"] >= 0).all()
+    # The claim halved the month's loss, and the tranches only saw the rest.
+    month = ts[ts["net_chargeoffs"] > 0].iloc[0]
+    assert month["guarantee_paid"] == pytest.approx(month["net_chargeoffs"], abs=0.02)
+    assert month["loss_community"] + month["loss_outside"] == pytest.approx(month["net_chargeoffs"])
+    assert_conserved_each_month(ts)
+
+
+def test_patient_capital_scenario_changes_loan_terms(scenario_runs):
+    ts = scenario_runs["patient_capital"]
+    assert ts["loans_in_grace"].max() > 0
+    assert ts["revenue_based_loans"].iloc[-1] > 0
+    assert_conserved_each_month(ts)
+
+
+# ------------------------------------------------------------------ properties
+stacks = st.lists(st.floats(0.5, 100.0), min_size=1, max_size=5)
+paths = st.lists(st.floats(0.0, 600.0), min_size=1, max_size=12)
+
+
+@given(sizes=stacks, path=paths)
+def test_waterfall_properties_on_random_loss_paths(sizes, path):
+    a, d = attachment_points(sizes)
+    size = d - a
+    for loss in path:
+        hit = waterfall(loss, a, d)
+        assert (hit >= 0).all() and (hit <= size + 1e-9).all()
+        assert hit.sum() == pytest.approx(min(loss, size.sum()), abs=1e-6)
+        # Junior first: a tranche loses only once every junior one is wiped out.
+        impaired = np.flatnonzero(hit > 1e-9)
+        if impaired.size:
+            np.testing.assert_allclose(hit[: impaired.max()], size[: impaired.max()])
+
+
+@given(
+    losses=st.lists(st.lists(st.floats(0.0, 50.0), min_size=1, max_size=6), min_size=1, max_size=8),
+    coverage=st.floats(0.0, 1.0),
+    cap_rate=st.floats(0.0, 1.0),
+    reserve=st.floats(0.0, 200.0),
+    n_funds=st.integers(1, 3),
+    data=st.data(),
+)
+def test_guarantee_claims_stay_within_cap_and_reserve(
+    losses, coverage, cap_rate, reserve, n_funds, data
+):
+    volume = np.full(n_funds, 300.0)
+    cap = coverage * cap_rate * volume
+    claimed = np.zeros(n_funds)
+    left = reserve
+    for month in losses:
+        loss = np.array(month)
+        fund = np.array(
+            data.draw(
+                st.lists(st.integers(0, n_funds - 1), min_size=len(month), max_size=len(month))
+            )
+        )
+        covered = np.array(
+            data.draw(st.lists(st.booleans(), min_size=len(month), max_size=len(month)))
+        )
+        claim = guarantee_claims(loss, covered, fund, coverage, cap - claimed, np.array([left]))
+        assert (claim >= 0).all()
+        assert (claim <= coverage * loss * covered + 1e-9).all()
+        claimed += np.bincount(fund, claim, minlength=n_funds)
+        left -= claim.sum()
+        assert (claimed <= cap + 1e-9).all()
+        assert left >= -1e-9
+
+
+@given(
+    first=st.integers(0, 50),
+    sizes=st.lists(st.integers(0, 7), max_size=6),
+    share=st.floats(0.0, 1.0),
+)
+def test_a_share_of_loans_is_covered_exactly_and_in_turn(first, sizes, share):
+    covered = np.concatenate(
+        [covered_in_turn(first + sum(sizes[:i]), n, share) for i, n in enumerate(sizes)]
+        or [np.zeros(0, bool)]
+    )
+    np.testing.assert_array_equal(covered, covered_in_turn(first, sum(sizes), share))
+    total = int(np.floor((first + sum(sizes)) * share + 1e-9) - np.floor(first * share + 1e-9))
+    assert covered.sum() == total
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    junior=st.floats(0.02, 0.3),
+    coverage=st.floats(0.0, 1.0),
+    cap_rate=st.floats(0.0, 0.5),
+    reserve=st.floats(0.0, 40000.0),
+    recovery=st.floats(0.0, 0.9),
+    failing=st.floats(0.2, 0.8),
+)
+def test_random_loss_paths_in_the_engine(
+    seed, junior, coverage, cap_rate, reserve, recovery, failing
+):
+    """Forced co-op failures: conservation, tranche limits, junior first, claims within limits."""
+    data = {
+        "economy": {"households": 300, "coops": 12, "funds": 2, "investors": 2, "communities": 2},
+        "funds": {"capital": 60000.0, "recovery_rate": recovery, "lending_rate": 0.3},
+        "shocks": {
+            "scheduled": [
+                {"kind": "supplier_failure", "start": 8, "size": failing},
+                {"kind": "export_drop", "start": 12, "duration": 6, "size": 0.5},
+            ]
+        },
+        "instruments": {
+            "first_loss": {
+                "tranches": [
+                    {"name": "junior", "share": junior, "holder": "philanthropic"},
+                    {"name": "senior", "share": 1.0 - junior, "holder": "outside"},
+                ]
+            },
+            "guarantee": {
+                "coverage": coverage,
+                "cap_rate": cap_rate,
+                "reserve": reserve,
+                "share": 0.5,
+            },
+            "patient_capital": {"grace_months": 2},
+        },
+    }
+    result = solsim.run(load_scenario(data=data), seed=seed, steps=20, agents=False)
+    e = result.model.economy
+    ts = result.timeseries
+    assert_conserved_each_month(ts, e.initial_money_stock / CENTS)
+    assert int(e.ledger.cash.sum()) == 0  # every account, the outside world included
+
+    t = e.tranches
+    assert (t.loss >= 0).all() and (t.loss <= t.size + 1e-6).all()
+    for fund in range(e.n_funds):
+        rows = np.flatnonzero(t.fund == fund)
+        junior_row, senior_row = rows[np.argsort(t.attachment[rows])]
+        if t.loss[senior_row] > 0:
+            assert t.loss[junior_row] == pytest.approx(t.size[junior_row])
+        assert t.loss[rows].sum() == pytest.approx(min(e.fund_cum_loss[fund], t.size[rows].sum()))
+
+    guarantee = next(i for i in e.instruments if i.name == "guarantee")
+    assert (guarantee.claimed <= coverage * cap_rate * guarantee.volume + 1e-6).all()
+    assert e.guarantee_paid <= reserve + guarantee.fees + 1e-6
+    assert ts["guarantor_reserve"].min() >= 0
+    assert (np.diff(ts["guarantee_paid"]) >= 0).all()
+
+
+# ------------------------------------------------------------------ bad input
+BAD = {
+    "overlap": (
+        '[[instruments.first_loss.tranches]]\nname = "junior"\nattachment = 0.0\n'
+        'detachment = 0.1\nholder = "philanthropic"\n'
+        '[[instruments.first_loss.tranches]]\nname = "senior"\nattachment = 0.05\n'
+        'detachment = 1.0\nholder = "outside"\n',
+        "instruments.first_loss.tranches.1.attachment",
+        "overlaps tranche 'junior' [0, 0.1]",
+    ),
+    "gap": (
+        '[[instruments.first_loss.tranches]]\nname = "junior"\nattachment = 0.0\n'
+        'detachment = 0.1\nholder = "philanthropic"\n'
+        '[[instruments.first_loss.tranches]]\nname = "senior"\nattachment = 0.2\n'
+        'detachment = 1.0\nholder = "outside"\n',
+        "instruments.first_loss.tranches.1.attachment",
+        "leaves a gap [0.1, 0.2] after tranche 'junior'",
+    ),
+    "short_top": (
+        '[[instruments.first_loss.tranches]]\nname = "junior"\nattachment = 0.0\n'
+        'detachment = 0.1\nholder = "philanthropic"\n'
+        '[[instruments.first_loss.tranches]]\nname = "senior"\nattachment = 0.1\n'
+        'detachment = 0.9\nholder = "outside"\n',
+        "instruments.first_loss.tranches.1.detachment",
+        "must detach at 1",
+    ),
+    "shares": (
+        '[[instruments.first_loss.tranches]]\nname = "junior"\nshare = 0.2\n'
+        'holder = "philanthropic"\n'
+        '[[instruments.first_loss.tranches]]\nname = "senior"\nshare = 0.7\nholder = "outside"\n',
+        "instruments.first_loss.tranches",
+        "shares sum to 0.9, not 1",
+    ),
+    "duplicate": (
+        '[[instruments.first_loss.tranches]]\nname = "a"\nshare = 0.2\nholder = "community"\n'
+        '[[instruments.first_loss.tranches]]\nname = "a"\nshare = 0.8\nholder = "outside"\n',
+        "instruments.first_loss.tranches.1.name",
+        "duplicate tranche name 'a'",
+    ),
+    "holder": (
+        '[[instruments.first_loss.tranches]]\nname = "a"\nshare = 1.0\nholder = "bank"\n',
+        "instruments.first_loss.tranches.0.holder",
+        "'community', 'philanthropic' or 'outside'",
+    ),
+    "coverage_high": (
+        "[instruments.guarantee]\ncoverage = 1.5\n",
+        "instruments.guarantee.coverage",
+        "less than or equal to 1",
+    ),
+    "coverage_negative": (
+        "[instruments.guarantee]\ncoverage = -0.1\n",
+        "instruments.guarantee.coverage",
+        "greater than or equal to 0",
+    ),
+    "unknown": (
+        "[instruments.first_los]\n",
+        "instruments.first_los",
+        "unknown instrument; valid: first_loss, guarantee, patient_capital",
+    ),
+    "fund": (
+        "[instruments.patient_capital]\nfunds = [7]\n",
+        "instruments.patient_capital.funds.0",
+        "no fund 7",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
+    text, key, reason = BAD[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n{text}')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(path), "--steps", "2", "-q"])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {path}: {key}: "), lines[0]
+    assert reason in lines[0]
+
+
+def test_bad_input_from_the_installed_command(tmp_path):
+    text, key, reason = BAD["overlap"]
+    path = tmp_path / "overlap.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n{text}')
+    result = subprocess.run(
+        [sys.executable, "-m", "solsim", "run", str(path), "--steps", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {path}: {key}: {reason} (list tranches junior first)"
