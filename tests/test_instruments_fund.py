@@ -21,6 +21,7 @@ import solsim
 from solsim.cli import main
 from solsim.engine import phases
 from solsim.engine.capital import attachment_points, waterfall
+from solsim.engine.instruments import available
 from solsim.engine.instruments.guarantee import covered_in_turn, guarantee_claims
 from solsim.engine.ledger import CENTS
 from solsim.model import SolidarityEconomy
@@ -144,7 +145,7 @@ def test_coupons_are_paid_senior_first():
     assert e.fund_interest_income[0] == pytest.approx(0.0)
 
 
-def test_pro_rata_funds_share_coupons_and_losses():
+def test_pro_rata_funds_share_coupons_pro_rata():
     """Without first-loss capital the stack stays pari passu (baseline behaviour)."""
     e = tiny_economy({}, funds={"capital": 100000.0, "deposit_rate": 0.0, "outside_share": 0.6})
     assert not e.fund_sequential.any()
@@ -258,10 +259,12 @@ def test_guarantee_scenario_pays_claims(scenario_runs):
     assert last["guarantee_paid"] > 0
     assert last["guarantee_fees"] > 0
     assert (ts["guarantor_reserve"] >= 0).all()
-    # The claim halved the month's loss, and the tranches only saw the rest.
+    # With g = 50% a claim is at most the loss left to the fund, and the
+    # tranches only see what is left.
     month = ts[ts["net_chargeoffs"] > 0].iloc[0]
-    assert month["guarantee_paid"] == pytest.approx(month["net_chargeoffs"], abs=0.02)
-    assert month["loss_community"] + month["loss_outside"] == pytest.approx(month["net_chargeoffs"])
+    assert 0 < month["guarantee_paid"] <= month["net_chargeoffs"] + 0.01
+    tranche_losses = ts["loss_community"] + ts["loss_outside"]
+    np.testing.assert_allclose(tranche_losses, ts["net_chargeoffs"].cumsum(), atol=1e-6)
     assert_conserved_each_month(ts)
 
 
@@ -458,7 +461,7 @@ BAD = {
     "unknown": (
         "[instruments.first_los]\n",
         "instruments.first_los",
-        "unknown instrument; valid: first_loss, guarantee, patient_capital",
+        f"unknown instrument; valid: {', '.join(available())}",
     ),
     "fund": (
         "[instruments.patient_capital]\nfunds = [7]\n",

@@ -39,6 +39,8 @@ References
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from solsim.engine.ledger import Ledger, from_cents, to_cents
@@ -154,13 +156,11 @@ def kinetic_exchange(
     if mutual_credit:
         book = ledger.credit_transfer
         balances = ledger.credit
-        book(ledger.world, account, opening, "opening")
     else:
-        def book(payer, payee, amount, flow):
-            return ledger.transfer(payer, payee, amount, flow, cents=True)
-
+        book = partial(ledger.transfer, cents=True)
         balances = ledger.cash
-        book(ledger.world, account, opening, "opening")
+    # Opening balances come from the outside world (issued against it, for credit).
+    book(ledger.world, account, opening, "opening")
 
     half = agents // 2
     keep = lam

@@ -32,8 +32,9 @@ that reproduces the law fails a given check with probability 0.1%. Where the
 target itself is an approximation, a stated *model allowance* is added.
 *Deterministic checks* (clearing, multiplier) use bounds derived from the
 arithmetic: solver precision, or the largest cent-rounding loss the ledger can
-make. *Calibration* checks compare with an empirical anchor: the tolerance is a
-stated band around the anchor plus ``t(0.975, R − 1) · SE``.
+make. *Calibration* checks compare with an empirical anchor: the replicate mean
+must lie in a stated band around it, widened on each side by
+``t(0.975, R − 1) · SE``.
 Tolerances are fixed before a run, never adjusted to its outcome.
 """
 
@@ -75,7 +76,7 @@ ALPHA = 0.001
 
 DY2000 = "Drăgulescu & Yakovenko 2000"
 CC2000 = "Chakraborti & Chakrabarti 2000"
-PCK2004 = "Patriarca, Chakraborti & Kaski 2004"
+PCK2004 = "Patriarca et al. 2004"
 EN2001 = "Eisenberg & Noe 2001"
 SACKS2002 = "Sacks 2002 (NEF LM3)"
 KAHN1931 = "Kahn 1931; Keynes 1936"
@@ -102,17 +103,20 @@ class Check:
     se: float | None = None
     replicates: int | None = None
     error: float | None = None
+    digits: int = 4
 
     def row(self) -> tuple[str, str, str, str, str, str]:
         """Cells of the report table: check, source, target, measured, tolerance, pass."""
-        measured = _fmt(self.measured)
+        measured = _fmt(self.measured, self.digits)
         if self.se is not None:
-            measured = f"{measured} ± {_fmt(self.se)}"
-        tolerance = self.tolerance if isinstance(self.tolerance, str) else f"±{_fmt(self.tolerance)}"
+            measured = f"{measured} ± {_fmt(self.se, 2)}"
+        tolerance = (
+            self.tolerance if isinstance(self.tolerance, str) else f"±{_fmt(self.tolerance, 2)}"
+        )
         return (
             self.name,
             self.source,
-            _fmt(self.target),
+            _fmt(self.target, self.digits),
             measured,
             tolerance,
             "pass" if self.passed else "FAIL",
@@ -169,7 +173,8 @@ class ValidationReport:
             f"their tolerance is the half-width of a two-sided {100 * (1 - ALPHA):g}% "
             "Student-t interval, `t · SE`, plus any stated model allowance. "
             "Deterministic rows use bounds derived from the arithmetic. Calibration rows "
-            "use a stated band around an empirical anchor, plus `t(0.975) · SE`.",
+            "pass when the mean lies in a stated band around an empirical anchor, "
+            "widened on each side by `t(0.975) · SE` (shown after the band).",
             "",
             "| check | source | target | measured | tolerance | pass |",
             "|---|---|---|---|---|---|",
@@ -217,7 +222,8 @@ def machine_info() -> dict[str, str]:
     }
 
 
-def _fmt(value: float | str | None) -> str:
+def _fmt(value: float | str | None, digits: int = 4) -> str:
+    """A number in ``digits`` significant digits (text passes through)."""
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -229,7 +235,7 @@ def _fmt(value: float | str | None) -> str:
         return "0"
     if abs(value) < 1e-3 or abs(value) >= 1e5:
         return f"{value:.2g}"
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"
 
 
 GROUP_TITLES = {
@@ -279,7 +285,7 @@ GROUP_NOTES = {
         "losses per year over average loans outstanding, before the shock). Anchors "
         "are single empirical figures from DESIGN §1, so the band around each is a "
         "judgement of how closely a stylised economy should match them, stated "
-        "before running; simulation noise is added as t(0.975) · SE."
+        "before running; the band is widened by simulation noise, t(0.975) · SE."
     ),
 }
 
@@ -503,7 +509,7 @@ def exchange_checks(s: _Settings) -> list[Check]:
             _replicate_check(
                 "exchange",
                 f"{label}: share in debt",
-                f"{DY2000} §4",
+                f"{DY2000} (debt)",
                 1.0 - math.exp(-md / (mu + md)),
                 in_debt,
                 note=f"Shifted exponential P(m) ∝ exp(−(m + m_d)/T), T = μ + m_d, puts "
@@ -516,7 +522,7 @@ def exchange_checks(s: _Settings) -> list[Check]:
                 _replicate_check(
                     "exchange",
                     f"{label}: Gini of m + m_d",
-                    f"{DY2000} §4",
+                    f"{DY2000} (debt)",
                     0.5,
                     gini_shifted,
                     note=f"m + m_d is exponential, Gini ½; {size}",
@@ -625,7 +631,7 @@ def clearing_checks(s: _Settings) -> list[Check]:
         ),
         _example(
             "EN closed cycle, no outside assets: greatest of many fixed points",
-            f"{EN2001}, §2 (uniqueness needs outside assets)",
+            f"{EN2001} (non-unique clearing)",
             [[0, 10], [10, 0]],
             [0, 0],
             [10, 10],
@@ -655,7 +661,7 @@ def clearing_checks(s: _Settings) -> list[Check]:
         ),
     ]
 
-    # Greatest fixed point on random networks: Eisenberg & Noe's Lemma 4 says the
+    # Greatest fixed point on random networks: Eisenberg & Noe show that the
     # greatest clearing vector is the unique maximiser of Σ p over
     # {0 ≤ p ≤ p̄, p ≤ e + Πᵀp}; it is also the limit of the monotone iteration
     # started at p̄.
@@ -697,7 +703,7 @@ def clearing_checks(s: _Settings) -> list[Check]:
         Check(
             "clearing",
             "EN greatest fixed point = LP maximiser",
-            f"{EN2001}, Lemma 4",
+            f"{EN2001} (LP characterisation)",
             0.0,
             lp_error,
             1e-6,
@@ -710,7 +716,7 @@ def clearing_checks(s: _Settings) -> list[Check]:
         Check(
             "clearing",
             "EN greatest fixed point = iteration from p̄",
-            f"{EN2001}, Thm 1 (Tarski)",
+            f"{EN2001} (Tarski iteration)",
             0.0,
             picard_error,
             1e-9,
@@ -841,6 +847,7 @@ def multiplier_checks(s: _Settings) -> list[Check]:
                 note=f"(R₁ + R₂ + R₃)/R₁ from the ledger's flows; {size}; tolerance "
                 "= (purchase edges × (1 + r) + supply edges) cents / R₁.",
                 error=abs(lm3 - metrics.lm3_from_share(r)),
+                digits=7,
             )
         )
         checks.append(
@@ -856,42 +863,46 @@ def multiplier_checks(s: _Settings) -> list[Check]:
                 f"rounding over {k} rounds plus the geometric tail r^{k}/(1 − r) = "
                 f"{tail:.1e}; {size}.",
                 error=abs(total - metrics.local_multiplier(r)),
+                digits=7,
             )
         )
     return checks
 
 
 # ----------------------------------------------------------------------------- calibration
-#: (summary key, label, anchor, band, source)
+#: (summary key, label, anchor, (low, high) band, source, reasoning). The bands
+#: are the project's calibration bands (tests/test_calibration.py), fixed when the
+#: defaults were calibrated, not after this check ran.
 ANCHORS = (
     (
         "coop_survival_5y",
         "co-op 5-year survival",
         0.62,
-        0.10,
+        (0.50, 0.75),
         "MDEIE Québec 2008; DESIGN §1",
-        "Anchor 62% (co-ops founded in Québec, vs 35% for all firms); band ±10 points: "
-        "survival of co-op cohorts differs by about that much between sectors and "
-        "cohorts of the same study, and the model's co-ops are not matched to a sector.",
+        "Anchor 62% (co-ops founded in Québec, vs 35% for all firms); band 50%–75%: "
+        "cohort survival differs by about ten points between sectors and founding "
+        "years of the same study, and the model's co-ops are not matched to a sector.",
     ),
     (
         "coop_failure_hazard",
         "co-op annual failure hazard",
         0.09,
-        0.03,
+        (0.06, 0.12),
         "MDEIE Québec 2008; DESIGN §1",
         "Anchor ≈ 9% a year (the constant hazard implied by 62% five-year survival is "
-        "−ln 0.62 / 5 ≈ 9.6%); band ±3 points, a third of the anchor.",
+        "−ln 0.62 / 5 ≈ 9.6%); band 6%–12%, a third of the anchor either way.",
     ),
     (
         "chargeoff_rate",
         "fund net charge-offs per year",
         0.01,
-        0.005,
+        (0.002, 0.02),
         "CDFI loan funds (OFN); DESIGN §1",
-        "Anchor ≈ 1% of loans a year for CDFI loan funds; band ±0.5 points, the spread "
-        "of that rate over ordinary years (it roughly doubles in recessions; the "
-        "measured rate covers the months before the shock).",
+        "Anchor ≈ 1% of loans a year for CDFI loan funds; band 0.2%–2%: defaults are "
+        "rare events in an economy of 60 co-ops (a handful per run), and the published "
+        "rate itself roughly doubles between calm and recession years; the measured "
+        "rate covers the months before the shock.",
     ),
 )
 
@@ -929,13 +940,14 @@ def calibration_checks(s: _Settings, baseline: str | Path | None = None) -> list
             if value is not None:
                 values[key].append(float(value))
     checks = []
-    for key, label, anchor, band, source, why in ANCHORS:
+    for key, label, anchor, (low, high), source, why in ANCHORS:
         x = np.asarray(values[key], dtype=np.float64)
         replicates = x.size
         mean = float(x.mean()) if replicates else float("nan")
-        se = float(x.std(ddof=1) / math.sqrt(replicates)) if replicates > 1 else float("nan")
+        se = float(x.std(ddof=1) / math.sqrt(replicates)) if replicates > 1 else 0.0
         t = _t(0.95, replicates)
-        tolerance = band + t * se if replicates > 1 else band
+        slack = t * se
+        passed = bool(replicates) and low - slack <= mean <= high + slack
         checks.append(
             Check(
                 "calibration",
@@ -943,13 +955,13 @@ def calibration_checks(s: _Settings, baseline: str | Path | None = None) -> list
                 source,
                 anchor,
                 mean,
-                tolerance,
-                bool(replicates) and abs(mean - anchor) <= tolerance,
+                f"[{_fmt(low, 2)}, {_fmt(high, 2)}] ± {_fmt(slack, 2)}",
+                passed,
                 note=f"{why} Summary key `{key}`; {replicates} seeds of "
                 f"`{scenario.name}` ({scenario.steps} months, "
                 f"{scenario.economy.households:,} households, {scenario.economy.coops} "
-                f"co-ops); tolerance = band {_fmt(band)} + t(0.975) · SE "
-                f"(t = {t:.2f}).",
+                f"co-ops); passes when the mean lies in the band widened by "
+                f"t(0.975) · SE (t = {t:.2f}).",
                 se=se if replicates > 1 else None,
                 replicates=replicates,
                 error=abs(mean - anchor),
@@ -969,7 +981,7 @@ def run_validation(
     Parameters
     ----------
     quick
-        Run the small subset (about ten seconds): every exchange law at small size,
+        Run the small subset (a few seconds): every exchange law at small size,
         the clearing checks, one local-multiplier economy; no calibration.
     baseline
         Scenario file for the calibration checks (default

@@ -1,10 +1,11 @@
 """``solsim dashboard``: the live dashboard in the browser (a Solara server).
 
-The server runs ``python -m solara run solsim.dashboard.app:page`` in a child
-process, bound to 127.0.0.1 by default. It needs no outside network: the
-front end (Vue, Vuetify, fonts, widget code) comes from the installed
-``solara-assets``, ``ipyvue`` and ``ipyvuetify`` packages, and the version
-check and usage telemetry that Solara would send out are switched off.
+The command becomes (on POSIX, by ``exec``) a ``python -m solara run
+solsim.dashboard.app:page`` server, bound to 127.0.0.1 by default. It needs no
+outside network: the front end (Vue, Vuetify, fonts, widget code) comes from
+the installed ``solara-assets``, ``ipyvue`` and ``ipyvuetify`` packages, and
+the version check and usage telemetry that Solara would send out are switched
+off.
 """
 
 from __future__ import annotations
@@ -85,8 +86,14 @@ def dashboard_command(
 
         load_scenario(scenario)  # a bad file fails here, as one line, not in the server
     typer.echo(f"solsim dashboard at http://{host}:{port}  (Ctrl-C stops it)")
+    command, env = server_command(host, port), server_env(scenario)
+    if os.name == "posix":
+        # Become the server, so that signals (Ctrl-C, a test's terminate) reach it
+        # directly and no orphaned server outlives this command.
+        sys.stdout.flush()
+        os.execve(command[0], command, env)
     try:
-        code = subprocess.call(server_command(host, port), env=server_env(scenario))
+        code = subprocess.call(command, env=env)
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code=code)

@@ -486,10 +486,10 @@ def dashboard_model(base: Scenario | str | Path | None = None) -> type[Solidarit
 
 
 # ---------------------------------------------------------------------------
-# Solara components
+# figures (plain matplotlib: usable without Solara, e.g. in a report or a test)
 
 
-def _fmt(value: float, kind: str) -> str:
+def _fmt(value: float | None, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kind == "share":
@@ -501,7 +501,7 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:,.0f}"
 
 
-# column -> (label, format); instrument columns appear when their instrument is on
+# column -> (label, format); the instrument columns show once they are non-zero
 _SUMMARY = {
     "output": ("output", "money"),
     "active_coops": ("active co-ops", "count"),
@@ -512,6 +512,7 @@ _SUMMARY = {
     "mc_turnover": ("mutual-credit turnover", "money"),
     "aid_paid": ("mutual aid paid", "money"),
 }
+_FORMAT = {"output": "money", "active_coops": "count", "distress_share": "share", "gini": "ratio"}
 
 
 def _shock_windows(model: SolidarityEconomy) -> list[tuple[int, int]]:
@@ -522,70 +523,52 @@ def _shock_windows(model: SolidarityEconomy) -> list[tuple[int, int]]:
     ]
 
 
-def _summary(model: SolidarityEconomy):
-    import solara
-
-    e = model.economy
-    row = e.history[-1] if e.history else {}
-    with solara.Card(style={"height": "100%", "overflow": "auto"}) as card:
-        solara.Text(
-            f"Month {e.month} of {model.params.steps}",
-            classes=["solsim-month"],
-            style={"font-size": "1.3em", "font-weight": "bold"},
-        )
-        on = ", ".join(sorted(model.params.instruments)) or "none"
-        solara.Text(
-            f" · {e.n_households} households, {e.n_coops} co-ops · instruments: {on}",
-            style={"color": "#555"},
-        )
-        with solara.Row(gap="24px", style={"flex-wrap": "wrap", "margin-top": "8px"}):
-            for column, (label, kind) in _SUMMARY.items():
-                if column not in row:
-                    continue
-                if column in ("guarantee_paid", "mc_turnover", "aid_paid") and not row[column]:
-                    continue
-                with solara.Column(gap="0px"):
-                    solara.Text(label, style={"font-size": "0.8em", "color": "#666"})
-                    solara.Text(
-                        _fmt(row[column], kind),
-                        classes=[f"solsim-{column.replace('_', '-')}"],
-                        style={"font-size": "1.2em"},
-                    )
-    return card
-
-
 def metrics_figure(model: SolidarityEconomy):
-    """A 2×2 matplotlib figure of the plotted metrics so far, shock months shaded."""
+    """A 2×2 matplotlib figure of the plotted metrics so far, recession months shaded."""
     from matplotlib.figure import Figure
 
     history = model.economy.history
-    steps = model.params.steps
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    # Fixed margins: a layout engine would triple the time to draw each month.
+    fig = Figure(figsize=(7.2, 4.8))
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.1, hspace=0.32, wspace=0.25)
     axes = fig.subplots(2, 2, sharex=True).ravel()
     months = [r["step"] for r in history]
     for ax, (column, title) in zip(axes, PLOTTED.items(), strict=True):
         values = [r.get(column, np.nan) for r in history]
         for start, end in _shock_windows(model):
-            ax.axvspan(start, end, color="#f4c7c3", alpha=0.5, lw=0)
+            ax.axvspan(start, end, color="#f4c7c3", alpha=0.6, lw=0)
         ax.plot(months, values, color="#1f6f8b", lw=1.8, marker="." if len(months) < 30 else None)
-        latest = _fmt(values[-1], "share" if column == "distress_share" else "") if values else ""
-        if column == "active_coops" and values:
-            latest = _fmt(values[-1], "count")
-        if column == "gini" and values:
-            latest = _fmt(values[-1], "ratio")
-        ax.set_title(f"{title}: {latest}" if values else title, fontsize=9)
-        ax.set_xlim(0, steps)
+        latest = f": {_fmt(values[-1], _FORMAT[column])}" if values else ""
+        ax.set_title(title + latest, fontsize=9)
+        ax.set_xlim(0, model.params.steps)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
+        if column == "active_coops":
+            ax.set_ylim(0, model.economy.n_coops * 1.08)
         if column == "distress_share":
+            top = max([0.05, *(v for v in values if v == v)])
+            ax.set_ylim(0, top * 1.1)
             ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
+        if column == "output":
+            ax.yaxis.set_major_formatter(lambda v, _pos: f"{v / 1000:,.0f}k")
     for ax in axes[2:]:
         ax.set_xlabel("month", fontsize=8)
     return fig
 
 
+_HOUSEHOLD_COLOURS = {
+    "works in a co-op": "#2a9d8f",
+    "outside job": "#457b9d",
+    "unemployed": "#e9c46a",
+    "in distress": "#d62828",
+}
+
+
 def graph_figure(model: SolidarityEconomy):
-    """The trade graph: households by work and distress, co-ops active or failed."""
+    """The trade graph: households by work and distress, co-ops active or failed.
+
+    Only purchase (household → co-op) and supply (co-op → co-op) edges are drawn.
+    """
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -593,7 +576,8 @@ def graph_figure(model: SolidarityEconomy):
     e = model.economy
     xy = trade_layout(model)
     hh, co = xy["households"], xy["coops"]
-    fig = Figure(figsize=(6.0, 4.6), layout="constrained")
+    fig = Figure(figsize=(6.0, 4.8))
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.01)
     ax = fig.subplots()
     purchase = e.network.purchase.tocoo()
     supply = e.network.supply.tocoo()
@@ -605,12 +589,12 @@ def graph_figure(model: SolidarityEconomy):
     )
     ax.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.4, alpha=0.6))
     employer = e.hh_employer
+    palette = list(_HOUSEHOLD_COLOURS.values())
     colour = np.select(
-        [employer >= 0, employer == OUTSIDE, employer == UNEMPLOYED],
-        ["#2a9d8f", "#457b9d", "#e9c46a"],
-        default="#e9c46a",
+        [e.hh_distressed.astype(bool), employer >= 0, employer == OUTSIDE, employer == UNEMPLOYED],
+        [palette[3], palette[0], palette[1], palette[2]],
+        default=palette[2],
     )
-    colour = np.where(e.hh_distressed, "#d62828", colour)
     ax.scatter(hh[:, 0], hh[:, 1], s=14, c=colour, edgecolors="none", zorder=2)
     active = e.coop_active.astype(bool)
     ax.scatter(
@@ -618,60 +602,127 @@ def graph_figure(model: SolidarityEconomy):
     )
     ax.scatter(co[~active, 0], co[~active, 1], s=90, marker="X", c="#999999", zorder=3)
     ax.set_axis_off()
-    ax.set_title(f"Trade graph, month {e.month}", fontsize=10)
+    ax.set_title(
+        f"Trade graph, month {e.month}: {int(active.sum())} of {e.n_coops} co-ops active",
+        fontsize=10,
+    )
 
-    def dot(colour: str, marker: str = "o") -> Line2D:
+    def key(colour: str, marker: str = "o") -> Line2D:
         return Line2D([], [], ls="", marker=marker, color=colour, markersize=7)
 
     ax.legend(
-        [
-            dot("#2a9d8f"),
-            dot("#457b9d"),
-            dot("#e9c46a"),
-            dot("#d62828"),
-            dot("#264653", "s"),
-            dot("#999999", "X"),
-        ],
-        [
-            "works in a co-op",
-            "outside job",
-            "unemployed",
-            "in distress",
-            "co-op",
-            "failed co-op",
-        ],
+        [*(key(c) for c in palette), key("#264653", "s"), key("#999999", "X")],
+        [*_HOUSEHOLD_COLOURS, "co-op", "failed co-op"],
         fontsize=7,
         loc="lower left",
-        frameon=True,
         ncols=2,
     )
     return fig
 
 
-def MetricsPlot(model: SolidarityEconomy):
-    """Key metrics over time (a Mesa SolaraViz component: a function of the model)."""
+def _png(fig, dpi: int = 90) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _settings_line(model: SolidarityEconomy) -> str:
+    """The running economy's settings in words (Mesa's sliders show no numbers)."""
+    p = model.params
+    parts = [f"{p.economy.households} households", f"{p.economy.coops} co-ops"]
+    for name, params in p.instruments.items():
+        if name == "first_loss" and getattr(params, "tranches", None):
+            parts.append(f"first loss {100 * (params.tranches[0].share or 0):.0f}%")
+        elif name in _KEY_FIELDS and hasattr(params, _KEY_FIELDS[name][0]):
+            value = getattr(params, _KEY_FIELDS[name][0])
+            parts.append(f"{name.replace('_', ' ')} {value:g}")
+        else:
+            parts.append(name.replace("_", " "))
+    drops = [s for s in p.shocks.scheduled if s.kind == "export_drop"]
+    for s in drops:
+        parts.append(f"exports −{100 * s.size:.0f}% from month {s.start} for {s.duration}")
+    if not drops:
+        parts.append("no recession")
+    seed = getattr(model, "settings", {}).get("seed", 0)
+    parts.append(f"seed {seed}")
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Solara components (built on first use: importing Solara takes seconds)
+
+
+def _components():
+    import reacton.ipywidgets as rw
     import solara
+    from mesa.visualization.utils import update_counter
 
-    with solara.Column(style={"height": "100%"}) as column:
-        _summary(model)
-        solara.FigureMatplotlib(
-            metrics_figure(model), dependencies=[id(model), model.economy.month], format="png"
+    def summary(model: SolidarityEconomy) -> None:
+        # A plain function, not a component: reacton would skip re-rendering a
+        # child component whose props (the same model object) did not change.
+        e = model.economy
+        row = e.history[-1] if e.history else {}
+        with solara.Card(style={"margin-bottom": "4px"}):
+            with solara.Column(gap="2px"):
+                solara.Text(
+                    f"Month {e.month} of {model.params.steps}",
+                    classes=["solsim-month"],
+                    style={"font-size": "1.3em", "font-weight": "bold"},
+                )
+                solara.Text(_settings_line(model), style={"color": "#555", "font-size": "0.85em"})
+            with solara.Row(gap="20px", style={"flex-wrap": "wrap", "margin-top": "6px"}):
+                for column, (label, kind) in _SUMMARY.items():
+                    optional = kind == "money" and column != "output"
+                    if column not in row or (optional and not row[column]):
+                        continue
+                    with solara.Column(gap="0px"):
+                        solara.Text(label, style={"font-size": "0.75em", "color": "#666"})
+                        solara.Text(
+                            _fmt(row[column], kind),
+                            classes=[f"solsim-{column.replace('_', '-')}"],
+                            style={"font-size": "1.1em"},
+                        )
+
+    @solara.component
+    def MetricsPlot(model: SolidarityEconomy):
+        """The month's numbers and the key metrics over time."""
+        update_counter.get()  # re-render when Mesa steps the model
+        month = model.economy.month
+        image = solara.use_memo(lambda: _png(metrics_figure(model)), [id(model), month])
+        with solara.Column(gap="0px") as main:
+            summary(model)
+            rw.Image(
+                value=image, format="png", layout={"width": "100%"}, _dom_classes=["solsim-metrics"]
+            )
+        return main
+
+    @solara.component
+    def TradeGraph(model: SolidarityEconomy):
+        """The trade graph, for economies of at most GRAPH_MAX_HOUSEHOLDS households."""
+        update_counter.get()
+        e = model.economy
+        small = e.n_households <= GRAPH_MAX_HOUSEHOLDS
+        # Redraw only when a colour changed, not every month.
+        state = (
+            hash((e.hh_employer.tobytes(), e.hh_distressed.tobytes(), e.coop_active.tobytes()))
+            if small
+            else None
         )
-    return column
-
-
-def TradeGraph(model: SolidarityEconomy):
-    """The trade graph for small economies (a Mesa SolaraViz component)."""
-    import solara
-
-    if model.economy.n_households > GRAPH_MAX_HOUSEHOLDS:
-        return solara.Info(
-            f"The trade graph is drawn for economies of at most {GRAPH_MAX_HOUSEHOLDS} "
-            f"households; this one has {model.economy.n_households}."
+        image = solara.use_memo(
+            lambda: _png(graph_figure(model)) if small else b"", [id(model), state]
         )
-    return solara.FigureMatplotlib(
-        graph_figure(model), dependencies=[id(model), model.economy.month], format="png"
-    )
+        if not small:
+            return solara.Info(
+                f"The trade graph is drawn for economies of at most {GRAPH_MAX_HOUSEHOLDS} "
+                f"households; this one has {e.n_households}."
+            )
+        return rw.Image(
+            value=image, format="png", layout={"width": "100%"}, _dom_classes=["solsim-graph"]
+        )
+
+    return MetricsPlot, TradeGraph
 
 
 def make_page(scenario: Scenario | str | Path | None = None):
@@ -687,13 +738,14 @@ def _page(model_cls: type[_DashboardBase]):
     from mesa.visualization import SolaraViz
 
     params = model_params(model_cls.base)
+    metrics_plot, trade_graph = _components()
 
     @solara.component
     def Dashboard():
         model = solara.use_memo(model_cls, [])
         return SolaraViz(
             model,
-            components=[(MetricsPlot, 0), (TradeGraph, 0)],
+            components=[(metrics_plot, 0), (trade_graph, 0)],
             model_params=params,
             name=f"solsim · {model_cls.base.name}",
             play_interval=150,

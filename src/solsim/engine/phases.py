@@ -204,7 +204,8 @@ def household_spending(e: Economy) -> None:
     spent_local = np.bincount(e.purchase_row, paid, minlength=e.n_households) / CENTS
     ledger.transfer(e.hh_account, world, budget - spent_local, "imports")
 
-    ctx = {"shortfall": shortfall, "coop_sales": e.coop_sales_local}
+    # ``purchases``: cents each household paid each co-op (aligned with purchase.data).
+    ctx = {"shortfall": shortfall, "coop_sales": e.coop_sales_local, "purchases": paid}
     e.hook("spending", ctx)
     e.hh_shortfall = ctx["shortfall"]
 
@@ -254,6 +255,8 @@ def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray
 def debt_service(e: Economy) -> None:
     """Settle last month's trade credit, then pay loans; count arrears."""
     ledger = e.ledger
+    # Instruments may net obligations or pay part of them in mutual credit first.
+    e.hook("settle")
     # Trade credit: each buyer pays all suppliers the same share of what it owes.
     due = np.bincount(e.supply_row, e.payable, minlength=e.n_coops)
     cash = e.coop_cash.clip(0).astype(np.float64)

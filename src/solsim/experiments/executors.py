@@ -26,11 +26,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ExecutorError", "InProcessExecutor", "RunExecutor", "make_executor"]
+__all__ = ["ExecutorError", "InProcessExecutor", "RunExecutor", "dask_executor", "make_executor"]
 
 
 class ExecutorError(ValueError):
     """Executor options that cannot work (conflicting flags, unreachable scheduler)."""
+
 
 # BLAS libraries split long dot products across threads, which changes the order
 # of additions and so the last bits of a sum. Worker processes use one thread
@@ -136,11 +137,29 @@ def _dask_threads(client: Any) -> int:
     return sum(int(w.get("nthreads", 1)) for w in workers.values()) or 1
 
 
+def dask_executor(client: Any, description: str | None = None) -> RunExecutor:
+    """A RunExecutor over an existing :class:`distributed.Client` (left open).
+
+    For clusters made in Python, e.g. with dask-jobqueue::
+
+        cluster = SLURMCluster(cores=1, memory="2GB"); cluster.scale(100)
+        run_sweep(experiment, "out/big", executor=dask_executor(Client(cluster)))
+    """
+    return RunExecutor(
+        lambda: client.get_executor(pure=False),
+        description or f"dask ({client.scheduler.address})",
+        lambda: _dask_threads(client),
+        client=client,
+    )
+
+
 def _dask(scheduler: str | None, local_workers: int | None) -> RunExecutor:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ExecutorError("Dask executors need dask.distributed: pip install 'solsim[dask]'") from None
+        raise ExecutorError(
+            "Dask executors need dask.distributed: pip install 'solsim[dask]'"
+        ) from None
     cluster = None
     if scheduler is not None:
         try:

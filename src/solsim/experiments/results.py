@@ -37,9 +37,13 @@ def read_stacked(
     instruments record different columns). Rows are sorted by ``point``,
     ``replicate`` and then ``keys``.
     """
-    files = sorted(folder.glob(layout.RUN_GLOB), key=layout.parse_run_name) if folder.is_dir() else []
+    files = (
+        sorted(folder.glob(layout.RUN_GLOB), key=layout.parse_run_name) if folder.is_dir() else []
+    )
     if not files:
-        return pd.DataFrame({"point": pd.Series(dtype="int64"), "replicate": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {"point": pd.Series(dtype="int64"), "replicate": pd.Series(dtype="int64")}
+        )
     factory = ds.FileSystemDatasetFactory(
         pafs.LocalFileSystem(), [str(f) for f in files], ds.ParquetFileFormat()
     )
@@ -83,7 +87,9 @@ class Results:
         self.directory = Path(directory)
         path = self.directory / layout.MANIFEST
         if not path.exists():
-            raise ScenarioError(str(self.directory), "(dir)", "not a sweep directory (no manifest.json)")
+            raise ScenarioError(
+                str(self.directory), "(dir)", "not a sweep directory (no manifest.json)"
+            )
         self.manifest: dict[str, Any] = json.loads(path.read_text())
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
@@ -125,13 +131,13 @@ class Results:
         folder = self.directory / layout.FAILED
         for path in sorted(folder.glob("point=*/rep=*.json")) if folder.is_dir() else []:
             record = json.loads(path.read_text())
-            rows.append(
-                {k: record.get(k) for k in ("point", "replicate", "error", "traceback")}
-            )
+            rows.append({k: record.get(k) for k in ("point", "replicate", "error", "traceback")})
         return pd.DataFrame(rows, columns=["point", "replicate", "error", "traceback"])
 
-    def agents(self, kind: str = "households", columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Agent-level final state (``agents = "final"`` experiments): ``households`` or ``coops``."""
+    def agents(
+        self, kind: str = "households", columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Agent-level final state (``agents = "final"``): ``households`` or ``coops``."""
         return read_stacked(self.directory / layout.AGENTS / kind, columns=columns)
 
     def timeseries_columns(self, columns: Sequence[str]) -> pd.DataFrame:

@@ -170,7 +170,7 @@ def _is_model(node: Any) -> bool:
 
 
 def resolve_path(path: str) -> Any:
-    """Check a dotted key path against the Scenario schema; return the leaf's type.
+    """Check a dotted key path against the Scenario schema; return its type.
 
     Lists are addressed by index (``shocks.scheduled.0.size``); instrument
     tables by the registered instrument name (``instruments.guarantee.coverage``).
@@ -212,14 +212,16 @@ def resolve_path(path: str) -> Any:
             raise _PathError(f"{parent} is a value, not a table")
         if typing.get_origin(node) is dict or node is dict:
             node = _OPEN
-    if _is_model(node) or node is _INSTRUMENTS or typing.get_origin(node) is list:
-        raise _PathError("is a table, not a value (name one of its keys)")
+    # A path may name a whole table or list (``set`` can replace one); ranges
+    # check separately that their leaf is a number.
     return node
 
 
 def _is_numeric(annotation: Any) -> bool:
     if annotation is Any:
         return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_numeric(arg) for arg in typing.get_args(annotation))
     return annotation in (int, float)
 
 
@@ -413,7 +415,8 @@ class Experiment:
             "common_random_numbers": self.common_random_numbers,
             "steps": self.spec.steps,
             "agents": self.spec.agents,
-            "overrides": {**self.spec.overrides, **self.overrides},
+            "set": dict(self.spec.overrides),
+            "overrides": dict(self.overrides),
             "scenario_hashes": {
                 name: scenario_hash(_validate(data)) for name, data in self.bases.items()
             },
@@ -497,7 +500,9 @@ def _sampled_design(
         return morris.sample(problem, design.trajectories, num_levels=design.levels, seed=seed)
     except ImportError:
         raise ScenarioError(
-            file, "design.kind", f"{design.kind} designs need SALib: pip install 'solsim[sensitivity]'"
+            file,
+            "design.kind",
+            f"{design.kind} designs need SALib: pip install 'solsim[sensitivity]'",
         ) from None
 
 
@@ -591,8 +596,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
             raise ScenarioError(
                 file,
                 "design.reference",
-                f"{design.reference!r} is not one of the scenarios "
-                f"({', '.join(design.scenarios)})",
+                f"{design.reference!r} is not one of the scenarios ({', '.join(design.scenarios)})",
             )
         raw = {
             name: _load_base(file, f"design.scenarios.{name}", base_dir, rel)
@@ -607,7 +611,12 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         data = _overridden(file, "set.", data, spec.overrides)
         data = _overridden(file, "", data, overrides)
         if spec.steps is not None:
-            data = _overridden(file, "", data, {"steps": spec.steps})
+            try:
+                data = _overridden(file, "", data, {"steps": spec.steps})
+            except ScenarioError as exc:
+                # e.g. a scheduled shock after the last month: say it is about steps.
+                reason = exc.reason if exc.key == "steps" else f"{exc.key}: {exc.reason}"
+                raise ScenarioError(file, "steps", reason) from None
         bases[name] = data
 
     # The design table.
@@ -667,7 +676,9 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
                 try:
                     _validate(apply_overrides(bases["base"], {name: value}))
                 except ScenarioError as exc:
-                    raise ScenarioError(file, key, f"{end:g} is out of range: {exc.reason}") from None
+                    raise ScenarioError(
+                        file, key, f"{end:g} is out of range: {exc.reason}"
+                    ) from None
         if design.kind == "sobol" and design.samples & (design.samples - 1):
             raise ScenarioError(
                 file, "design.samples", "must be a power of two (Sobol sequences balance only then)"
@@ -681,10 +692,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         }
         sample = _sampled_design(file, spec, problem, design_seed(spec.root_seed))
         table = pd.DataFrame(
-            {
-                name: _rounded(sample[:, j], leaves[name])
-                for j, name in enumerate(parameters)
-            }
+            {name: _rounded(sample[:, j], leaves[name]) for j, name in enumerate(parameters)}
         )
     table.insert(0, "point", np.arange(len(table), dtype=np.int64))
     experiment = Experiment(

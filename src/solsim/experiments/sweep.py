@@ -127,8 +127,10 @@ def check_output_dir(
         raise ScenarioError(
             str(out_dir / layout.MANIFEST),
             "experiment_hash",
-            f"this directory was made by a different experiment ({old.get('name', '?')} "
-            f"from {old.get('file', '?')}); choose another --out",
+            f"holds another experiment's runs ({old.get('name', '?')} from "
+            f"{old.get('file', '?')}, hash {str(manifest.get('experiment_hash'))[:12]}; this one "
+            f"is {experiment.hash[:12]}: scenarios, design, seeds, steps or --set differ); "
+            "choose another --out",
         )
     return manifest
 
@@ -406,9 +408,7 @@ def _sweep(
     status = "interrupted"
     try:
         with _progress(progress) as bar:
-            task_id = bar.add_task(
-                experiment.name, total=total, completed=report.skipped, failed=0
-            )
+            task_id = bar.add_task(experiment.name, total=total, completed=report.skipped, failed=0)
 
             def on_done(task: RunTask, output: RunOutput) -> None:
                 report.run_seconds += output.seconds

@@ -18,8 +18,8 @@ from __future__ import annotations
 from solsim.report import figures
 from solsim.report.data import (
     ReportData,
+    comparison_table,
     from_results_dir,
-    paired_differences,
     settings_diff,
     simulate,
 )
@@ -28,9 +28,9 @@ from solsim.report.html import SECTIONS, render, write_report
 __all__ = [
     "SECTIONS",
     "ReportData",
+    "comparison_table",
     "figures",
     "from_results_dir",
-    "paired_differences",
     "render",
     "settings_diff",
     "simulate",

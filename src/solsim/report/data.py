@@ -19,8 +19,6 @@ by ``solsim compare`` / ``solsim sweep`` (:func:`from_results_dir`).
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +66,7 @@ class ReportData:
     reference
         The scenario the others are compared with.
     comparison
-        The paired-difference table (see :func:`paired_differences`); computed
+        The paired-difference table (see :func:`comparison_table`); computed
         from ``summaries`` when None.
     models
         Scenario name → a finished :class:`~solsim.model.SolidarityEconomy` of
@@ -170,9 +168,12 @@ def simulate(
     seeds = [run_seed(seed, point=0, replicate=r) for r in range(replicates)]
     series, summaries, households, settings, models = [], [], [], {}, {}
     for name, spec in scenarios.items():
-        scenario = spec if isinstance(spec, Scenario) else load_scenario(spec, dict(overrides or {}))
-        if isinstance(spec, Scenario) and overrides:
+        if not isinstance(spec, Scenario):
+            scenario = load_scenario(spec, dict(overrides or {}))
+        elif overrides:
             scenario = load_scenario(None, dict(overrides), data=spec.model_dump(mode="json"))
+        else:
+            scenario = spec
         if steps is not None:
             scenario = scenario.model_copy(update={"steps": steps})
         settings[name] = scenario.model_dump(mode="json")
@@ -207,81 +208,143 @@ def metric_columns(summaries: pd.DataFrame, metrics: tuple[str, ...] = KEY_METRI
     return present + losses
 
 
-def paired_differences(
-    summaries: pd.DataFrame,
-    reference: str,
-    metrics: list[str] | None = None,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Mean of each metric per scenario and its paired difference from the reference.
+def comparison_table(data: ReportData) -> pd.DataFrame:
+    """The paired-difference table of a ReportData (its own, or computed).
 
-    Replicate *r* of every scenario shares its seed with replicate *r* of the
-    reference, so the difference is taken replicate by replicate and its
-    confidence interval is Student's t on those differences.
+    Computed with :func:`solsim.experiments.compare.paired_comparison` (the
+    table ``solsim compare`` writes): columns ``scenario``, ``metric``, ``n``,
+    ``mean``, ``reference_mean``, ``difference``, ``ci_low``, ``ci_high``.
+    """
+    if data.comparison is not None:
+        return data.comparison
+    from solsim.experiments.compare import paired_comparison
+
+    names = data.scenario_names
+    design = pd.DataFrame({"point": np.arange(len(names)), "scenario": names})
+    summaries = data.summaries.drop(columns=["point"], errors="ignore")
+    summaries = summaries.merge(design, on="scenario").drop(columns="scenario")
+    return paired_comparison(summaries, design, data.reference, metric_columns(data.summaries))
+
+
+def _point_names(design: pd.DataFrame) -> dict[int, str]:
+    """A readable name per design point: the scenario name, or its parameter values."""
+    if "scenario" in design.columns:
+        return dict(zip(design["point"].astype(int), design["scenario"].astype(str), strict=True))
+    params = [c for c in design.columns if c != "point"]
+    names = {}
+    for _, row in design.iterrows():
+        values = ", ".join(f"{p.rsplit('.', 1)[-1]}={row[p]:.4g}" for p in params)
+        names[int(row["point"])] = f"{int(row['point'])}: {values}" if values else str(row["point"])
+    return names
+
+
+def _experiment_for(manifest: Mapping[str, Any], experiment):
+    """The experiment that made a results directory, if its file is still readable."""
+    if experiment is not None:
+        return experiment
+    info = manifest.get("experiment", {})
+    path = info.get("file")
+    if not path or not Path(path).is_file():
+        return None
+    from solsim.errors import ScenarioError
+    from solsim.experiments.spec import load_experiment
+
+    try:
+        candidate = load_experiment(path, info.get("overrides") or None)
+    except ScenarioError:
+        return None
+    # Only an experiment with the same hash describes these runs.
+    return candidate if candidate.hash == manifest.get("experiment_hash") else None
+
+
+def from_results_dir(
+    results_dir: str | Path,
+    experiment=None,
+    *,
+    network: bool = True,
+    comparison: pd.DataFrame | None = None,
+) -> ReportData:
+    """Read a results directory (``solsim compare`` / ``solsim sweep``) into a ReportData.
 
     Parameters
     ----------
-    summaries
-        Columns ``scenario``, ``replicate`` and metric columns.
-    reference
-        The scenario differences are taken from.
-    metrics
-        Metric columns (default: :func:`metric_columns`).
-    level
-        Confidence level of the interval.
+    results_dir
+        The sweep's output directory (``manifest.json``, ``runs/``, ...).
+    experiment : solsim.experiments.Experiment, optional
+        The experiment that made it, for the scenario settings and the
+        trade-graph picture. When None, the experiment file named in the
+        manifest is read again if it still gives the same experiment hash;
+        otherwise those two sections say they are not available.
+    network
+        Re-run the first replicate of the reference scenario (same seed as in
+        the sweep) to draw its trade graph; one run, about a second.
+    comparison
+        A paired-difference table to show (default: computed from the summaries).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``scenario``, ``metric``, ``mean``, ``reference_mean``, ``diff``,
-        ``ci_low``, ``ci_high``, ``n`` (pairs with both values). The reference's
-        own rows have a difference of 0.
+    ReportData
     """
-    from scipy import stats
+    from solsim.experiments.results import load
 
-    metrics = metrics or metric_columns(summaries)
-    base = summaries[summaries["scenario"] == reference].set_index("replicate")
-    if base.empty:
-        raise ValueError(f"no runs of the reference scenario {reference!r}")
-    rows = []
-    for name, group in summaries.groupby("scenario", sort=False):
-        group = group.set_index("replicate")
-        for metric in metrics:
-            own = pd.to_numeric(group[metric], errors="coerce")
-            ref = pd.to_numeric(base[metric], errors="coerce")
-            both = pd.concat([own, ref], axis=1, keys=["own", "ref"], join="inner").dropna()
-            diff = (both["own"] - both["ref"]).to_numpy(dtype=np.float64)
-            n = diff.size
-            mean_diff = float(diff.mean()) if n else math.nan
-            if n >= 2:
-                sem = float(diff.std(ddof=1)) / math.sqrt(n)
-                half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sem
-            else:
-                half = math.nan
-            rows.append(
-                {
-                    "scenario": name,
-                    "metric": metric,
-                    "mean": float(own.mean()),
-                    "reference_mean": float(ref.mean()),
-                    "diff": mean_diff,
-                    "ci_low": mean_diff - half,
-                    "ci_high": mean_diff + half,
-                    "n": n,
-                }
-            )
-    return pd.DataFrame(rows)
+    results = load(results_dir)
+    manifest = results.manifest
+    info = results.experiment
+    design = results.design
+    names = _point_names(design)
+    reference_name = info.get("reference") or names.get(0)
+
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.insert(0, "scenario", frame["point"].astype(int).map(names))
+        return frame
+
+    timeseries = named(results.timeseries)
+    summaries = named(results.summaries)
+    households = None
+    if (Path(results_dir) / "agents" / "households").is_dir():
+        households = named(results.agents("households", columns=["household", "net_worth"]))
+    experiment = _experiment_for(manifest, experiment)
+    settings: dict[str, dict[str, Any]] = {}
+    models: dict[str, Any] = {}
+    if experiment is not None:
+        settings = {names[p]: experiment.point_scenario(p) for p in names}
+        if network:
+            models = _reference_model(experiment, design, names, reference_name)
+    meta = {
+        "experiment": info.get("name"),
+        "description": info.get("description") or None,
+        "design": info.get("design_kind"),
+        "root seed": manifest.get("root_seed"),
+        "common random numbers": info.get("common_random_numbers"),
+        "experiment hash": (manifest.get("experiment_hash") or "")[:16],
+        "results": str(results_dir),
+        "failed runs": int(manifest.get("runs", {}).get("failed") or 0),
+        "versions": manifest.get("versions", {}),
+    }
+    return ReportData(
+        timeseries=timeseries,
+        summaries=summaries,
+        households=households,
+        scenarios=settings,
+        reference=reference_name,
+        comparison=comparison,
+        models=models,
+        meta={k: v for k, v in meta.items() if v is not None},
+        title=f"solsim · {info.get('name', 'comparison')}",
+    )
 
 
-def _read_table(path: Path) -> pd.DataFrame | None:
-    if path.exists():
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    return None
+def _reference_model(experiment, design: pd.DataFrame, names: dict[int, str], reference: str):
+    """The reference scenario's first replicate, re-run with the sweep's own seed."""
+    from solsim.experiments.seeds import run_seed
+    from solsim.runner import run
+    from solsim.scenario import load_scenario
 
-
-def load_json(path: Path) -> dict[str, Any]:
-    """A JSON file as a dict (empty when missing)."""
-    return json.loads(path.read_text()) if path.exists() else {}
+    point = next(p for p, n in names.items() if n == reference)
+    scenario = load_scenario(None, None, data=experiment.point_scenario(point))
+    seed = run_seed(experiment.root_seed, point, 0, experiment.common_random_numbers)
+    return {reference: run(scenario, seed=seed, agents=False).model}
 
 
 def flatten_settings(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -289,7 +352,8 @@ def flatten_settings(settings: Mapping[str, Any], prefix: str = "") -> dict[str,
     flat: dict[str, Any] = {}
     for key, value in settings.items():
         path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
+        if isinstance(value, Mapping):
+            # An empty table adds no setting (``instruments = {}`` switches nothing on).
             flat.update(flatten_settings(value, path))
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             for index, item in enumerate(value):
@@ -318,7 +382,7 @@ def settings_diff(scenarios: Mapping[str, Mapping[str, Any]], reference: str) ->
         for key in sorted(set(base) | set(own)):
             if key in ("name", "description"):
                 continue
-            if base.get(key, _MISSING) != own.get(key, _MISSING):
+            if not _same(base.get(key), own.get(key)):
                 rows.append(
                     {
                         "scenario": name,
@@ -327,7 +391,11 @@ def settings_diff(scenarios: Mapping[str, Mapping[str, Any]], reference: str) ->
                         "value": own.get(key),
                     }
                 )
-    return pd.DataFrame(rows, columns=["scenario", "key", "reference", "value"])
+    return pd.DataFrame(rows, columns=["scenario", "key", "reference", "value"], dtype=object)
 
 
-_MISSING = object()
+def _same(a: Any, b: Any) -> bool:
+    """Equal settings; an absent key and an unset (None) one are the same."""
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(a == b)

@@ -16,6 +16,7 @@ Bands are the 5–95% range across replicates, lines their median.
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from solsim import metrics
-from solsim.report.data import ReportData, metric_columns
+from solsim.report.data import ReportData
 from solsim.storage import atomic_write
 
 LOW, HIGH = 0.05, 0.95
@@ -102,6 +103,10 @@ def bands(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _wrap(text: str, width: int = 28) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def _grid(n: int, width: float = 2.9, height: float = 2.5) -> tuple[Figure, np.ndarray]:
     cols = n if n <= 5 else 4
     rows = -(-n // cols)
@@ -143,11 +148,12 @@ def timeseries_figure(data: ReportData, metric: str, title: str | None = None) -
             color=palette[name], alpha=0.25, lw=0, label="5–95%",
         )  # fmt: skip
         ax.plot(own["step"], own["median"] * scale, color=palette[name], lw=1.6, label="median")
-        ax.set_title(name, fontsize=10, color=palette[name])
+        ax.set_title(_wrap(name), fontsize=9, color=palette[name])
         ax.set_xlabel("month")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(ylabel)
-    axes[-1].legend(fontsize=7, loc="best")
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     fig.suptitle(title or ylabel[0].upper() + ylabel[1:], fontsize=11)
     return fig
 
@@ -355,7 +361,7 @@ def differences_figure(comparison: pd.DataFrame, reference: str, metrics_: list[
         table = table.set_index("scenario").reindex(others)
         y = np.arange(len(others))[::-1]
         for yi, name in zip(y, others, strict=True):
-            d, lo, hi = table.loc[name, ["diff", "ci_low", "ci_high"]].astype(float)
+            d, lo, hi = table.loc[name, ["difference", "ci_low", "ci_high"]].astype(float)
             err = [[d - lo], [hi - d]] if np.isfinite(lo) and np.isfinite(hi) else None
             ax.errorbar(d, yi, xerr=err, fmt="o", color=palette[name], capsize=3, ms=5)
         ax.axvline(0.0, color="#999999", lw=0.8)
@@ -365,6 +371,20 @@ def differences_figure(comparison: pd.DataFrame, reference: str, metrics_: list[
         ax.set_ylim(-0.7, len(others) - 0.3)
     fig.suptitle(f"Difference from {reference} (mean, 95% confidence interval)", fontsize=11)
     return fig
+
+
+# Metrics of the paired-difference figure (the table shows all of them).
+FOREST_METRICS: tuple[str, ...] = (
+    "drawdown",
+    "area_lost",
+    "coop_failures",
+    "mean_distress_share",
+    "final_gini",
+    "mean_velocity",
+    "investor_return",
+    "community_return",
+    "guarantee_paid",
+)
 
 
 # -------------------------------------------------------------- the trade graph
@@ -492,6 +512,8 @@ def save_figure(fig: Figure, directory: str | Path, name: str, dpi: int = 110) -
     directory = Path(directory)
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=dpi)
+    # The layout is settled by the first save; freezing it halves the cost of the second.
+    fig.set_layout_engine("none")
     svg = io.BytesIO()
     # Keep text as text in the SVG: smaller, searchable, editable.
     fig.savefig(svg, format="svg", metadata={"Date": None})
@@ -500,9 +522,9 @@ def save_figure(fig: Figure, directory: str | Path, name: str, dpi: int = 110) -
     return png.getvalue()
 
 
-def all_figures(data: ReportData) -> dict[str, Figure]:
+def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dict[str, Figure]:
     """Every figure of the report, by file name (without extension)."""
-    from solsim.report.data import paired_differences
+    from solsim.report.data import comparison_table
 
     out = {
         "output": timeseries_figure(data, "output", "Local output"),
@@ -513,13 +535,11 @@ def all_figures(data: ReportData) -> dict[str, Figure]:
         "losses": losses_figure(data),
         "returns": returns_figure(data),
     }
-    comparison = data.comparison
     if comparison is None:
-        comparison = paired_differences(data.summaries, data.reference)
+        comparison = comparison_table(data)
     if len(data.scenario_names) > 1:
-        out["differences"] = differences_figure(
-            comparison, data.reference, metric_columns(data.summaries)
-        )
+        wanted = [m for m in FOREST_METRICS if m in set(comparison["metric"])]
+        out["differences"] = differences_figure(comparison, data.reference, wanted)
     model = data.models.get(data.reference) or next(iter(data.models.values()), None)
     if model is not None:
         out["network"] = network_figure(model)

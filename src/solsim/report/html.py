@@ -20,9 +20,9 @@ import pandas as pd
 from solsim.report import figures as F
 from solsim.report.data import (
     ReportData,
+    comparison_table,
     flatten_settings,
     metric_columns,
-    paired_differences,
     settings_diff,
 )
 from solsim.storage import atomic_write
@@ -72,8 +72,9 @@ header { background: #17324d; color: #fff; padding: 1.4rem 2rem 1rem; }
 header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
 header p { margin: .2rem 0; color: #dbe6f0; }
 nav { position: sticky; top: 0; background: #fff; border-bottom: 1px solid var(--line);
-      padding: .5rem 2rem; font-size: .85rem; z-index: 2; }
-nav a { color: #17324d; margin-right: .9rem; text-decoration: none; white-space: nowrap; }
+      padding: .5rem 2rem; font-size: .85rem; z-index: 2; display: flex; flex-wrap: wrap;
+      gap: .2rem .9rem; }
+nav a { color: #17324d; text-decoration: none; white-space: nowrap; }
 main { max-width: 1180px; margin: 0 auto; padding: 0 2rem 3rem; }
 section { border-bottom: 1px solid var(--line); padding: 1.2rem 0 1.4rem; }
 h2 { font-size: 1.25rem; margin: .4rem 0 .6rem; color: #17324d; }
@@ -114,19 +115,27 @@ def fmt(value: Any, metric: str = "") -> str:
     value = float(value)
     if math.isnan(value):
         return "—"
-    if metric.endswith("_share") or metric in ("drawdown", "peak_unemployment", "investor_return"):
+    if _is_share(metric):
         return f"{value * 100:.2f}%"
-    if abs(value) >= 1e4:
+    if abs(value) >= 1000:
         return f"{value:,.0f}"
-    if value == int(value) and abs(value) < 1e4:
-        return f"{int(value)}"
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+SHARES = ("drawdown", "peak_unemployment", "investor_return")
+
+
+def _is_share(metric: str) -> bool:
+    """Metrics that are fractions, shown as % (differences in percentage points)."""
+    return metric.endswith("_share") or metric in SHARES
 
 
 def _fmt_diff(value: float, metric: str) -> str:
-    if metric.endswith("_share") or metric in ("drawdown", "peak_unemployment", "investor_return"):
+    if value == 0:
+        return "0"
+    if _is_share(metric):
         return f"{value * 100:+.2f} pp"
-    if abs(value) >= 1e4:
+    if abs(value) >= 100:
         return f"{value:+,.0f}"
     return f"{value:+.3g}"
 
@@ -154,9 +163,9 @@ def summary_table(data: ReportData) -> str:
                 cells.append("<td>—</td>")
                 continue
             low, high = np.quantile(values.to_numpy(dtype=float), [F.LOW, F.HIGH])
-            spread = (
-                f"<small>{fmt(low, metric)} – {fmt(high, metric)}</small>" if len(values) > 1 else ""
-            )
+            spread = f"<small>{fmt(low, metric)} – {fmt(high, metric)}</small>"
+            if len(values) < 2:
+                spread = ""
             cells.append(f"<td>{fmt(values.mean(), metric)}{spread}</td>")
         rows.append(f'<tr><td class="key">{_e(F.label(metric))}</td>{"".join(cells)}</tr>')
     return (
@@ -176,7 +185,7 @@ def _cell_class(metric: str, row: Mapping[str, Any]) -> str:
     direction = DIRECTION.get(metric, 0)
     if direction == 0:
         return "sig"
-    return "good" if np.sign(row["diff"]) == direction else "bad"
+    return "good" if np.sign(row["difference"]) == direction else "bad"
 
 
 def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> str:
@@ -195,8 +204,11 @@ def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[s
                 cells.append("<td>—</td>")
                 continue
             row = index.loc[(name, metric)]
-            if not np.isfinite(row["diff"]):
+            if not np.isfinite(row["difference"]):
                 cells.append("<td>—</td>")
+                continue
+            if (row["difference"], row["ci_low"], row["ci_high"]) == (0, 0, 0):
+                cells.append('<td class="note">same in every run</td>')
                 continue
             ci = (
                 f"<small>[{_fmt_diff(row['ci_low'], metric)}, {_fmt_diff(row['ci_high'], metric)}]"
@@ -204,9 +216,8 @@ def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[s
                 if np.isfinite(row["ci_low"])
                 else "<small>(one pair: no interval)</small>"
             )
-            cells.append(
-                f'<td class="{_cell_class(metric, row)}">{_fmt_diff(row["diff"], metric)}{ci}</td>'
-            )
+            text = _fmt_diff(row["difference"], metric)
+            cells.append(f'<td class="{_cell_class(metric, row)}">{text}{ci}</td>')
         rows.append(
             f'<tr><td class="key">{_e(F.label(metric))}</td><td>{fmt(ref_mean, metric)}</td>'
             f"{''.join(cells)}</tr>"
@@ -230,10 +241,10 @@ def findings(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> s
                 continue
             direction = DIRECTION.get(row["metric"], 0)
             verdict = {1: "better", -1: "worse"}.get(
-                int(np.sign(row["diff"]) * direction) if direction else 0, ""
+                int(np.sign(row["difference"]) * direction) if direction else 0, ""
             )
             text = (
-                f"{_e(F.label(row['metric']))} {_fmt_diff(row['diff'], row['metric'])} "
+                f"{_e(F.label(row['metric']))} {_fmt_diff(row['difference'], row['metric'])} "
                 f"(95% CI {_fmt_diff(row['ci_low'], row['metric'])} to "
                 f"{_fmt_diff(row['ci_high'], row['metric'])})"
             )
@@ -284,7 +295,7 @@ def settings_html(data: ReportData) -> str:
 
 
 def _toml_value(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -335,7 +346,9 @@ def _meta_html(data: ReportData) -> str:
         ("months per run", int(data.timeseries["step"].max()) if len(data.timeseries) else "—"),
     ]
     items += [(k, v) for k, v in data.meta.items() if not isinstance(v, Mapping)]
-    rows = "".join(f'<tr><td class="key">{_e(k)}</td><td class="key">{_e(v)}</td></tr>' for k, v in items)
+    rows = "".join(
+        f'<tr><td class="key">{_e(k)}</td><td class="key">{_e(v)}</td></tr>' for k, v in items
+    )
     versions = data.meta.get("versions")
     if isinstance(versions, Mapping):
         rows += (
@@ -355,12 +368,11 @@ def _meta_html(data: ReportData) -> str:
 
 def render(data: ReportData, figures_dir: str | Path) -> str:
     """The report page as a string; figures are written to ``figures_dir`` as PNG and SVG."""
-    comparison = data.comparison
-    if comparison is None:
-        comparison = paired_differences(data.summaries, data.reference)
+    comparison = comparison_table(data)
     metrics_ = metric_columns(data.summaries)
     pngs = {
-        name: F.save_figure(fig, figures_dir, name) for name, fig in F.all_figures(data).items()
+        name: F.save_figure(fig, figures_dir, name)
+        for name, fig in F.all_figures(data, comparison).items()
     }
 
     def figure(name: str, alt: str) -> str:
@@ -372,7 +384,7 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
     shock = f" under a shock from month {window[0]} to {window[1]}" if window else ""
     bodies = {
         "summary": (
-            f"<p class=\"lead\">{len(data.scenario_names)} scenarios × {data.replicates} "
+            f'<p class="lead">{len(data.scenario_names)} scenarios × {data.replicates} '
             f"replicates{_e(shock)}; reference: <b>{_e(data.reference)}</b>. Mean per "
             "scenario, with the 5–95% range across runs below it.</p>"
             + (
@@ -424,6 +436,9 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
 def write_report(
     results: str | Path | ReportData,
     out_path: str | Path | None = None,
+    *,
+    experiment=None,
+    comparison: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``report.html`` (self-contained) and its figures (PNG and SVG).
 
@@ -436,6 +451,12 @@ def write_report(
     out_path
         Where to write the page; default ``RESULTS_DIR/report.html``. Figures go
         to ``figures/`` beside it.
+    experiment : solsim.experiments.Experiment, optional
+        The experiment that made the results directory (for the settings
+        section and the trade graph; see
+        :func:`~solsim.report.data.from_results_dir`).
+    comparison
+        The paired-difference table, when already computed.
 
     Returns
     -------
@@ -449,7 +470,7 @@ def write_report(
     else:
         from solsim.report.data import from_results_dir
 
-        data = from_results_dir(results)
+        data = from_results_dir(results, experiment, comparison=comparison)
         out_path = Path(results) / "report.html" if out_path is None else out_path
     out_path = Path(out_path)
     page = render(data, out_path.parent / "figures")

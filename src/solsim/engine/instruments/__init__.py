@@ -33,6 +33,13 @@ hook                 called
                      (float, per household) is essential spending not yet covered;
                      an instrument that pays part of it lowers it. Households whose
                      shortfall stays positive are distressed this month.
+                     ``ctx["coop_sales"]`` (co-ops' local sales, currency; add to it
+                     in place) and ``ctx["purchases"]`` (cents each household paid
+                     each co-op, aligned with ``economy.purchase.data``).
+``settle``           in debt service, after this month's input invoices were booked
+                     (``economy.payable``, cents per supply edge) and before trade
+                     credit is paid in cash: net obligations or pay part of them in
+                     another medium (mutual credit), lowering ``economy.payable``.
 ``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
                      each) and ``ctx["fund"]`` name them; their terms are set.
 ``clearing``         after surplus split: settle or net obligations (mutual credit).
@@ -111,6 +118,9 @@ class Instrument:
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Cover part of households' essential shortfall."""
 
+    def settle(self, economy: Economy) -> None:
+        """Net or settle trade credit before it is paid in cash."""
+
     def new_loans(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """See loans just granted (mark them covered, change their terms)."""
 
@@ -136,6 +146,7 @@ _BUILTIN: dict[str, str] = {
     "first_loss": "solsim.engine.instruments.first_loss",
     "guarantee": "solsim.engine.instruments.guarantee",
     "patient_capital": "solsim.engine.instruments.patient_capital",
+    "mutual_credit": "solsim.engine.instruments.mutual_credit",
 }
 
 

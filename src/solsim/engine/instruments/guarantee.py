@@ -121,12 +121,15 @@ def guarantee_claims(
     if guarantor_of_fund is None:
         guarantor_of_fund = np.zeros(len(cap_left), dtype=np.int64)
     want = coverage * loss * np.asarray(covered, dtype=bool)
-    asked = np.bincount(fund, want, minlength=len(cap_left))
-    by_cap = np.divide(cap_left, asked, out=np.ones_like(asked), where=asked > 0).clip(0.0, 1.0)
-    within_cap = want * by_cap[fund]
     guarantor = np.asarray(guarantor_of_fund, dtype=np.int64)[fund]
-    asked = np.bincount(guarantor, within_cap, minlength=len(reserve))
-    by_reserve = np.divide(reserve, asked, out=np.ones_like(asked), where=asked > 0).clip(0.0, 1.0)
+    # A tiny claim against a large limit overflows the ratio to inf: scale 1.
+    with np.errstate(over="ignore"):
+        asked = np.bincount(fund, want, minlength=len(cap_left))
+        by_cap = np.divide(cap_left, asked, out=np.ones_like(asked), where=asked > 0)
+        within_cap = want * by_cap.clip(0.0, 1.0)[fund]
+        asked = np.bincount(guarantor, within_cap, minlength=len(reserve))
+        by_reserve = np.divide(reserve, asked, out=np.ones_like(asked), where=asked > 0)
+    by_reserve = by_reserve.clip(0.0, 1.0)
     return within_cap * by_reserve[guarantor]
 
 

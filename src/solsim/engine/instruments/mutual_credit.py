@@ -1,0 +1,711 @@
+"""Mutual credit: members pay each other in credit units when cash runs short.
+
+A mutual-credit network is a set of member accounts whose balances start at zero
+and always sum to exactly zero: a payment of *x* lowers the payer's balance by *x*
+and raises the payee's by *x* (:meth:`~solsim.engine.ledger.Ledger.credit_transfer`,
+``int64`` cents, one credit unit = one currency unit as in Sardex). A member may
+go negative down to its credit limit; a negative balance is a promise to deliver
+goods or work to the network later, a positive one a claim on it.
+
+Who takes part (``members``): households and co-ops (default) or co-ops only.
+
+Where it acts in the month
+--------------------------
+``start_month``
+    Credit limits are set: every household has ``credit_limit``; a co-op has
+    ``coop_credit_limit`` or, when larger, ``limit_growth`` times its sales of
+    the past 12 months, up to ``limit_cap``. Demurrage (``demurrage``, a monthly
+    rate on positive balances) is collected into the network's commons account
+    and at once credited to the members in debt, pro rata to their debt, so the
+    commons ends the month empty: a charge on hoarding credit that forgives debt.
+``spending`` (households, after they spent their cash)
+    1. *Repayment.* A household in debt with cash to spare beyond next month's
+       essentials and housing repays ``repay_share`` of its debt in cash: the cash
+       goes to co-ops of its network holding positive balances (pro rata to them),
+       which hand over the same amount of credit. Both legs pass through the
+       network's commons account, which ends at zero.
+    2. *Paying with credit.* A household with a positive balance and no
+       shortfall pays up to ``acceptance`` of each local purchase in credit
+       instead of cash (the co-op hands the cash back): credit is spent like
+       money, so it circulates instead of accumulating.
+    3. *Buying on credit.* A household short of essentials (``ctx["shortfall"]``)
+       buys the missing part from the co-ops on its purchase edges (shared as its
+       cash spending is), within its remaining credit (balance + limit). A seller
+       takes at most the share ``acceptance`` of a sale in credit and wants the
+       rest in cash, so the credit part of a sale on an edge is at most
+       ``acceptance / (1 − acceptance)`` times the cash the household paid there
+       this month (no bound when ``acceptance = 1``). The shortfall falls by what
+       was bought, and the co-ops' local sales rise by the same amount.
+``settle`` (co-ops, in debt service, before trade credit is paid in cash)
+    1. *Obligation clearing* (``clearing = true``): the month's trade-credit
+       obligations between co-ops (``economy.payable``) that run round directed
+       cycles are cancelled (:func:`solsim.clearing.net_cycles`): every co-op's
+       net position is unchanged and no money moves. ``mc_cleared_share`` is the
+       share of this month's gross obligations so cleared.
+    2. *Paying suppliers in credit.* A co-op pays trade credit in credit with
+       what it holds in positive balance (spending its credit back at suppliers)
+       or, when its cash does not cover what it owes, with its remaining credit.
+       A supplier takes at most ``acceptance`` of an invoice in credit. What is
+       left is paid in cash by the debt-service phase.
+``clearing`` (after surplus split)
+    Co-ops pay members ``payout_share`` of their positive balance, in equal
+    parts (part of the members' pay in credit), which they spend at co-ops.
+``distress`` (after exit)
+    A co-op that failed this month leaves the network: a negative balance is
+    written off against the members holding positive balances, pro rata (the
+    network carries the loss); a positive one is credited to the members in
+    debt, pro rata. Both keep the sum at zero and leave the failed account at 0.
+
+Several communities (``communities`` = *k* > 1): members belong to network
+``community % k`` and each network's balances sum to zero on their own. Without
+``intertrading`` members trade in credit only inside their network. With it,
+a payment across networks goes through each network's intertrading account
+(as the Community Exchange System and Community Forge planned): the payer pays
+its network's account, the payee's network's account pays the payee, so each
+network (members plus its intertrading account) still sums to zero and the
+intertrading accounts sum to zero among themselves.
+
+Metrics (per month): ``mc_turnover`` (credit paid, currency; the economy's
+``mc_turnover_month``), ``mc_cleared_share``, ``mc_positive`` (sum of positive
+member balances: the credit in circulation), ``mc_velocity`` (annualised
+turnover over ``mc_positive``; Sardex ≈ 12 a year), ``mc_in_debt`` (share of
+members with a negative balance), ``mc_settled`` (trade credit paid in credit),
+``mc_repaid`` (debt repaid for cash), ``mc_demurrage`` and ``mc_intertrading``
+(sum of positive intertrading balances).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from solsim.clearing import net_cycles
+from solsim.engine.instruments import Instrument, InstrumentParams, register
+from solsim.engine.ledger import CENTS, Ledger, to_cents
+from solsim.engine.params import NonNegative, Probability
+from solsim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+__all__ = ["CreditNetwork", "MutualCredit", "MutualCreditParams", "split_cents"]
+
+
+# ---------------------------------------------------------------------- machinery
+def split_cents(
+    totals: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Split whole-cent totals over items, pro rata to weights, exactly.
+
+    Parameters
+    ----------
+    totals
+        ``int64`` per group: the amount to split.
+    weights
+        Non-negative weight per item.
+    groups
+        Group of each item (``0..n_groups-1``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` per item. Within each group with positive total weight the
+        amounts sum to exactly that group's total (largest-remainder rounding:
+        floors, then one more cent to the items with the largest remainders);
+        groups without weight get nothing. When the total does not exceed the
+        sum of the weights and weights are whole numbers, no item gets more
+        than its weight, so weights can serve as caps.
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.int64)
+    if groups.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    weight_sum = np.bincount(groups, weights, minlength=n_groups)
+    denom = weight_sum[groups]
+    share = np.divide(
+        totals[groups].astype(np.float64) * weights,
+        denom,
+        out=np.zeros(groups.size),
+        where=denom > 0,
+    )
+    base = np.floor(share).astype(np.int64)
+    target = np.where(weight_sum > 0, totals, 0)
+    left = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
+    # Hand out the leftover cents by largest remainder, within each group.
+    order = np.lexsort((-(share - base), groups))
+    sorted_groups = groups[order]
+    rank = np.arange(groups.size) - np.searchsorted(sorted_groups, sorted_groups, side="left")
+    give = (rank < left[sorted_groups]) & (weights[order] > 0)
+    base[order[give]] += 1
+    # Floating-point sums can be a cent off at extreme sizes: settle the
+    # difference on each group's heaviest item so totals stay exact.
+    diff = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
+    if diff.any():
+        heaviest = np.lexsort((-weights, groups))
+        first = heaviest[np.searchsorted(groups[heaviest], np.flatnonzero(diff), side="left")]
+        base[first] += diff[diff != 0]
+    return base
+
+
+class CreditNetwork:
+    """Accounts of one or more mutual-credit networks on a ledger's credit array.
+
+    Parameters
+    ----------
+    ledger
+        The ledger whose ``credit`` array holds the balances.
+    accounts
+        Ledger account of each member.
+    nets
+        Network of each member (``0..n_nets-1``).
+    n_nets
+        Number of networks.
+    commons
+        Ledger account of each network's commons (a transit account that every
+        operation leaves at zero).
+    intertrading
+        Ledger account of each network's intertrading account, or None when
+        networks do not trade with each other.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        accounts: np.ndarray,
+        nets: np.ndarray,
+        n_nets: int,
+        commons: np.ndarray,
+        intertrading: np.ndarray | None = None,
+    ):
+        self.ledger = ledger
+        self.account = np.asarray(accounts, dtype=np.int64)
+        self.net = np.asarray(nets, dtype=np.int64)
+        self.n_nets = int(n_nets)
+        self.commons = np.asarray(commons, dtype=np.int64)
+        self.intertrading = None if intertrading is None else np.asarray(intertrading, np.int64)
+        self.limit = np.zeros(self.account.size, dtype=np.int64)
+        self.turnover = 0  # cents paid this month (each payment once)
+
+    # -- reading ---------------------------------------------------------------
+    def balance(self, members: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Balances (cents) of members."""
+        return self.ledger.credit[self.account[members]]
+
+    def room(self, members: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """How much each member can still pay: balance + limit, never below 0."""
+        return np.maximum(self.balance(members) + self.limit[members], 0)
+
+    def allowed(self, payer: np.ndarray, payee: np.ndarray) -> np.ndarray:
+        """Whether members may pay each other (same network, or networks intertrade)."""
+        if self.intertrading is not None:
+            return np.ones(np.broadcast(payer, payee).shape, dtype=bool)
+        return self.net[payer] == self.net[payee]
+
+    def network_sums(self) -> np.ndarray:
+        """Sum of each network's balances, its intertrading account included (always 0)."""
+        sums = np.bincount(
+            self.net, self.balance().astype(np.float64), minlength=self.n_nets
+        ).astype(np.int64)
+        if self.intertrading is not None:
+            sums += self.ledger.credit[self.intertrading]
+        return sums
+
+    # -- writing ---------------------------------------------------------------
+    def pay_accounts(
+        self,
+        payer: np.ndarray,
+        payer_net: np.ndarray,
+        payee: np.ndarray,
+        payee_net: np.ndarray,
+        cents: np.ndarray,
+        flow: str,
+        count: bool = True,
+    ) -> None:
+        """Pay in credit between ledger accounts; across networks via intertrading.
+
+        A payment between networks *a* and *b* is booked as two legs, payer →
+        intertrading account of *a* and intertrading account of *b* → payee,
+        so every network's sum and the sum of the intertrading accounts stay zero.
+        """
+        payer, payer_net, payee, payee_net, cents = np.broadcast_arrays(
+            np.asarray(payer, np.int64),
+            np.asarray(payer_net, np.int64),
+            np.asarray(payee, np.int64),
+            np.asarray(payee_net, np.int64),
+            np.asarray(cents, np.int64),
+        )
+        live = cents > 0
+        if not live.any():
+            return
+        payer, payer_net, payee, payee_net, cents = (
+            a[live] for a in (payer, payer_net, payee, payee_net, cents)
+        )
+        same = payer_net == payee_net
+        ledger = self.ledger
+        if same.any():
+            ledger.credit_transfer(payer[same], payee[same], cents[same], flow)
+        cross = ~same
+        if cross.any():
+            if self.intertrading is None:
+                raise RuntimeError("a credit payment across networks needs intertrading")
+            it = self.intertrading
+            ledger.credit_transfer(payer[cross], it[payer_net[cross]], cents[cross], flow)
+            ledger.credit_transfer(
+                it[payee_net[cross]], payee[cross], cents[cross], f"{flow}_intertrading"
+            )
+        if count:
+            self.turnover += int(cents.sum())
+
+    def pay(self, payer: np.ndarray, payee: np.ndarray, cents: np.ndarray, flow: str) -> None:
+        """Members pay members (indices into the member arrays)."""
+        payer = np.asarray(payer, np.int64)
+        payee = np.asarray(payee, np.int64)
+        self.pay_accounts(
+            self.account[payer], self.net[payer], self.account[payee], self.net[payee], cents, flow
+        )
+
+    def spread(
+        self,
+        source: np.ndarray,
+        amount: np.ndarray,
+        target: np.ndarray,
+        weight: np.ndarray,
+        flow: str,
+    ) -> np.ndarray:
+        """Move credit from source members to target members of the same network.
+
+        Each network's collected total is split over its targets pro rata to
+        ``weight`` (whole cents, exactly), through the network's commons account,
+        which ends where it started. Returns what each target received.
+        """
+        source = np.asarray(source, np.int64)
+        target = np.asarray(target, np.int64)
+        amount = np.asarray(amount, np.int64)
+        collected = np.bincount(self.net[source], amount, minlength=self.n_nets).astype(np.int64)
+        if not collected.any():
+            return np.zeros(target.size, dtype=np.int64)
+        commons = self.commons
+        self.ledger.credit_transfer(self.account[source], commons[self.net[source]], amount, flow)
+        received = split_cents(collected, weight, self.net[target], self.n_nets)
+        self.ledger.credit_transfer(commons[self.net[target]], self.account[target], received, flow)
+        return received
+
+
+# ---------------------------------------------------------------------- parameters
+class MutualCreditParams(InstrumentParams):
+    """Settings of ``[instruments.mutual_credit]`` (money in currency units)."""
+
+    members: Literal["households_and_coops", "coops"] = "households_and_coops"
+    credit_limit: NonNegative = 600.0
+    coop_credit_limit: NonNegative = 8000.0
+    limit_growth: NonNegative = 0.02
+    limit_cap: NonNegative = 30000.0
+    acceptance: float | list[float] = 0.6
+    demurrage: Probability = 0.0
+    clearing: bool = True
+    repay_share: Probability = 0.1
+    patronage_share: Probability = 0.5
+    spend_share: Probability = 0.5
+    communities: int = Field(default=1, ge=1, le=1000)
+    intertrading: bool = False
+
+    @field_validator("acceptance", mode="before")
+    @classmethod
+    def _acceptance_is_a_share(cls, value: Any) -> Any:
+        values = value if isinstance(value, list) else [value]
+        for index, share in enumerate(values):
+            if isinstance(share, bool) or not isinstance(share, int | float):
+                raise PydanticCustomError(
+                    "acceptance", "must be a share in [0, 1] or a list of shares, one per co-op"
+                )
+            if not 0.0 <= float(share) <= 1.0:
+                where = f" (entry {index})" if isinstance(value, list) else ""
+                raise PydanticCustomError(
+                    "acceptance",
+                    "must be between 0 and 1{where}, got {got}",
+                    {"where": where, "got": share},
+                )
+        return value
+
+
+# ---------------------------------------------------------------------- instrument
+@register
+class MutualCredit(Instrument):
+    """Mutual-credit networks of households and co-ops (see the module docstring)."""
+
+    name = "mutual_credit"
+    Params = MutualCreditParams
+    params: MutualCreditParams
+
+    # -- setup -------------------------------------------------------------------
+    def setup(self, economy: Economy) -> None:
+        e, p = economy, self.params
+        H, C = e.n_households, e.n_coops
+        accept = np.asarray(p.acceptance, dtype=np.float64)
+        if accept.ndim == 1 and accept.size != C:
+            raise ScenarioError(
+                e.scenario.source,
+                "instruments.mutual_credit.acceptance",
+                f"has {accept.size} entries; give one share for all co-ops or one per co-op ({C})",
+            )
+        self.accept = np.broadcast_to(accept, (C,)).copy()
+        k = p.communities
+        ledger = e.ledger
+        commons = ledger.add_block("mc_commons", k)
+        self.intertrading = p.intertrading and k > 1
+        it = ledger.add_block("mc_intertrading", k) if self.intertrading else None
+        self.with_households = p.members == "households_and_coops"
+        H_m = H if self.with_households else 0
+        self.hh_m = np.arange(H_m)
+        self.coop_m = H_m + np.arange(C)
+        accounts = np.concatenate([e.hh_account[:H_m], e.coop_account]).astype(np.int64)
+        nets = np.concatenate([e.hh_community[:H_m] % k, e.coop_community % k])
+        self.net = CreditNetwork(
+            ledger,
+            accounts,
+            nets,
+            k,
+            commons.start + np.arange(k),
+            None if it is None else it.start + np.arange(k),
+        )
+        self.net.limit[self.hh_m] = to_cents(p.credit_limit)
+        self.sales = np.zeros((12, C))
+        self._reset_month(e)
+        e.mc_cleared_share = 0.0
+
+    def _reset_month(self, e: Economy) -> None:
+        self.net.turnover = 0
+        self.credit_income = np.zeros(e.n_coops, dtype=np.int64)
+        self.settled = 0
+        self.repaid = 0
+        self.demurrage_paid = 0
+        self.cleared_share = 0.0
+        e.mc_turnover_month = 0.0
+        e.mc_cleared_share = 0.0
+
+    def _book_turnover(self, e: Economy) -> None:
+        e.mc_turnover_month = self.net.turnover / CENTS
+
+    # -- start of month: limits and demurrage ------------------------------------
+    def start_month(self, economy: Economy) -> None:
+        e, p, net = economy, self.params, self.net
+        self._reset_month(e)
+        # Last month's sales enter the 12-month window behind growing limits.
+        if e.month > 1:
+            self.sales[(e.month - 2) % 12] = e.coop_revenue
+        self.sales[:, ~e.coop_active] = 0.0
+        grown = np.minimum(p.limit_growth * self.sales.sum(axis=0), p.limit_cap)
+        limit = np.maximum(p.coop_credit_limit, grown)
+        net.limit[self.coop_m] = np.where(e.coop_active, to_cents(limit), 0)
+        if p.demurrage > 0:
+            self._demurrage(p.demurrage)
+        self._book_turnover(e)
+
+    def _demurrage(self, rate: float) -> None:
+        net = self.net
+        balance = net.balance()
+        charge = np.floor(np.maximum(balance, 0) * rate).astype(np.int64)
+        debt = np.maximum(-balance, 0)
+        # Never collect more than the network's members owe (credit can sit in an
+        # intertrading account rather than with members).
+        collected = np.bincount(net.net, charge, minlength=net.n_nets)
+        owed = np.bincount(net.net, debt, minlength=net.n_nets)
+        scale = np.divide(owed, collected, out=np.ones(net.n_nets), where=collected > owed)
+        charge = np.floor(charge * scale[net.net]).astype(np.int64)
+        members = np.arange(balance.size)
+        received = net.spread(members, charge, members, debt, "mc_demurrage")
+        self.demurrage_paid = int(received.sum())
+
+    # -- households ----------------------------------------------------------------
+    def _acceptance(self, e: Economy) -> np.ndarray:
+        """Share of a sale each co-op takes in credit now.
+
+        A co-op takes ``acceptance`` while it holds no credit, less as its
+        positive balance grows, and none once that balance reaches its own credit
+        limit: credit it cannot spend is of no use to it.
+        """
+        held = np.maximum(self.net.balance(self.coop_m), 0)
+        limit = self.net.limit[self.coop_m]
+        free = np.divide(limit - held, limit, out=np.zeros(e.n_coops), where=limit > 0)
+        return self.accept * np.clip(free, 0.0, 1.0) * e.coop_active
+
+    def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        if not self.with_households:
+            return
+        e, p, net = economy, self.params, self.net
+        H = e.n_households
+        row, col = e.purchase_row, e.purchase.indices
+        purchases = np.asarray(ctx.get("purchases", np.zeros(row.size)), dtype=np.float64)
+        hh, seller = self.hh_m[row], self.coop_m[col]
+        shortfall = np.asarray(ctx["shortfall"], dtype=np.float64)
+        short = shortfall > 0.01
+
+        if p.repay_share > 0:
+            self._repay(e, short)
+
+        # A seller takes at most the share a of a sale in credit, the rest in
+        # cash: on each edge, credit <= a / (1 - a) x the cash paid there.
+        accept = self._acceptance(e)[col] * net.allowed(hh, seller)
+        cap = np.divide(
+            accept * purchases, 1.0 - accept, out=np.full(row.size, np.inf), where=accept < 1.0
+        )
+        cap = np.where(accept > 0, cap, 0.0)
+        weights = e.purchase.data * e.coop_demand[col] * (accept > 0)
+        total = np.bincount(row, weights, minlength=H)
+        share = np.divide(weights, total[row], out=np.zeros_like(weights), where=total[row] > 0)
+
+        # Households holding credit spend part of it at their co-ops, on top of
+        # their cash spending (members earn it as co-op payouts).
+        positive = np.maximum(net.balance(self.hh_m), 0) * ~short
+        budget = np.floor(p.spend_share * positive)
+        spent = self._buy(e, ctx, row, col, np.minimum(budget[row] * share, cap), budget)
+        cap = cap - spent
+
+        # Buying on credit what cash could not pay for, within the credit left.
+        need = to_cents(np.where(short, shortfall, 0.0)).astype(np.float64)
+        room = net.room(self.hh_m).astype(np.float64)
+        bought = self._buy(e, ctx, row, col, np.minimum(need[row] * share, cap), room)
+        per_household = np.bincount(row, bought, minlength=H) / CENTS
+        ctx["shortfall"] = np.maximum(shortfall - per_household, 0.0)
+        self._book_turnover(e)
+
+    def _buy(self, e, ctx, row, col, want, budget) -> np.ndarray:
+        """Households buy ``want`` (cents per purchase edge) in credit, within ``budget``."""
+        wanted = np.bincount(row, want, minlength=e.n_households)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_households), where=wanted > 0)
+        bought = np.floor(want * np.minimum(scale, 1.0)[row]).astype(np.int64)
+        if bought.any():
+            self.net.pay(self.hh_m[row], self.coop_m[col], bought, "mc_purchases")
+            self.credit_income += np.bincount(col, bought, minlength=e.n_coops).astype(np.int64)
+            sales = ctx["coop_sales"]
+            sales += np.bincount(col, bought, minlength=e.n_coops) / CENTS
+        return bought
+
+    def _repay(self, e: Economy, short: np.ndarray) -> None:
+        """Households in debt buy back credit for cash from co-ops holding credit."""
+        net, p = self.net, self.params
+        balance = net.balance(self.hh_m)
+        debt = np.maximum(-balance, 0) * ~short
+        spare = e.hh_cash - to_cents(e.hh_essential + e.hh_housing)
+        request = np.minimum(np.floor(p.repay_share * debt).astype(np.int64), spare.clip(0))
+        if not request.any():
+            return
+        coop_pos = np.maximum(net.balance(self.coop_m), 0) * e.coop_active
+        hh_net, coop_net = net.net[self.hh_m], net.net[self.coop_m]
+        available = np.bincount(coop_net, coop_pos, minlength=net.n_nets)
+        asked = np.bincount(hh_net, request, minlength=net.n_nets)
+        scale = np.divide(available, asked, out=np.zeros(net.n_nets), where=asked > 0)
+        repay = np.floor(request * np.minimum(scale, 1.0)[hh_net]).astype(np.int64)
+        total = np.bincount(hh_net, repay, minlength=net.n_nets).astype(np.int64)
+        if not total.any():
+            return
+        to_coop = split_cents(total, coop_pos, coop_net, net.n_nets)
+        ledger, commons = e.ledger, net.commons
+        # Cash: households -> commons -> co-ops; credit: the other way round.
+        ledger.transfer(e.hh_account, commons[hh_net], repay, "mc_repayment", cents=True)
+        ledger.transfer(commons[coop_net], e.coop_account, to_coop, "mc_repayment", cents=True)
+        ledger.credit_transfer(net.account[self.coop_m], commons[coop_net], to_coop, "mc_repayment")
+        ledger.credit_transfer(commons[hh_net], net.account[self.hh_m], repay, "mc_repayment")
+        net.turnover += int(repay.sum())
+        self.repaid += int(repay.sum())
+
+    # -- co-ops: obligations -----------------------------------------------------
+    def settle(self, economy: Economy) -> None:
+        e, p, net = economy, self.params, self.net
+        buyer, supplier = e.supply_row, e.supply.indices
+        b_m, s_m = self.coop_m[buyer], self.coop_m[supplier]
+        open_edge = e.coop_active[buyer] & e.coop_active[supplier] & net.allowed(b_m, s_m)
+        if p.clearing:
+            self._net_obligations(e, open_edge)
+
+        # Cash a co-op needs: what it owes suppliers plus next month's wages.
+        due = np.bincount(buyer, e.payable, minlength=e.n_coops)
+        wages = to_cents(e.coop_members() * e.coop_wage)
+        shortfall = np.maximum(due + wages - e.coop_cash.clip(0), 0)
+        balance = net.balance(self.coop_m)
+        budget = np.minimum(net.room(self.coop_m), np.maximum(np.maximum(balance, 0), shortfall))
+        want = np.where(open_edge, self._acceptance(e)[supplier] * e.payable, 0.0)
+        wanted = np.bincount(buyer, want, minlength=e.n_coops)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_coops), where=wanted > 0)
+        paid = np.floor(want * np.minimum(scale, 1.0)[buyer]).astype(np.int64)
+        paid = np.minimum(paid, e.payable)
+        if paid.any():
+            net.pay(b_m, s_m, paid, "mc_trade_credit")
+            self.credit_income += np.bincount(supplier, paid, minlength=e.n_coops).astype(np.int64)
+            e.payable -= paid
+            self.settled += int(paid.sum())
+        self._book_turnover(e)
+
+    def _net_obligations(self, e: Economy, open_edge: np.ndarray) -> None:
+        """Cancel trade-credit obligations that run round cycles."""
+        live = open_edge & (e.payable > 0)
+        gross = int(e.payable[live].sum())
+        if gross == 0:
+            return
+        C = e.n_coops
+        rows, cols = e.supply_row[live], e.supply.indices[live]
+        obligations = sp.csr_array((e.payable[live], (rows, cols)), shape=(C, C))
+        reduced, _ = net_cycles(obligations)
+        reduced = sp.coo_array(reduced)
+        # Look each edge up in the reduced matrix (entries it dropped are 0).
+        keys = reduced.row.astype(np.int64) * C + reduced.col
+        order = np.argsort(keys)
+        keys = keys[order]
+        values = np.asarray(reduced.data, dtype=np.int64)[order]
+        after = np.zeros(rows.size, dtype=np.int64)
+        if keys.size:
+            edge_keys = rows.astype(np.int64) * C + cols
+            at = np.minimum(np.searchsorted(keys, edge_keys), keys.size - 1)
+            after = np.where(keys[at] == edge_keys, values[at], 0)
+        after = np.clip(after, 0, e.payable[live])
+        e.payable[live] = after
+        self.cleared_share = (gross - int(after.sum())) / gross
+        e.mc_cleared_share = self.cleared_share
+
+    # -- co-ops: paying members --------------------------------------------------
+    def clearing(self, economy: Economy) -> None:
+        """Pay part of this month's patronage in credit instead of cash.
+
+        A co-op that earned credit this month pays members up to that much of the
+        patronage the surplus split just paid them in cash, in credit instead
+        (the members hand back the cash): profit earned in credit is shared in
+        credit, and the co-op keeps its cash for wages.
+        """
+        e, p, net = economy, self.params, self.net
+        if not self.with_households or p.patronage_share <= 0:
+            return
+        workers = np.flatnonzero((e.hh_employer >= 0) & (e.hh_patronage > 0))
+        if workers.size == 0:
+            return
+        employer = e.hh_employer[workers].astype(np.int64)
+        eligible = net.allowed(self.coop_m[employer], self.hh_m[workers]) & e.coop_active[employer]
+        patronage = np.where(eligible, to_cents(e.hh_patronage[workers]), 0)
+        paid = np.bincount(employer, patronage, minlength=e.n_coops).astype(np.int64)
+        held = np.maximum(net.balance(self.coop_m), 0)
+        convert = np.minimum(
+            np.floor(p.patronage_share * paid).astype(np.int64),
+            np.minimum(self.credit_income, held),
+        )
+        if not convert.any():
+            return
+        amount = split_cents(convert, patronage.astype(np.float64), employer, e.n_coops)
+        net.pay(self.coop_m[employer], self.hh_m[workers], amount, "mc_patronage")
+        e.ledger.transfer(
+            e.hh_account[workers], e.coop_account[employer], amount, "mc_patronage", cents=True
+        )
+        self._book_turnover(e)
+
+    # -- failures ------------------------------------------------------------------
+    def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        e, net = economy, self.net
+        failed = np.flatnonzero(~e.coop_active & (e.coop_failed_at == e.month))
+        if failed.size == 0:
+            return
+        failed_m = self.coop_m[failed]
+        balance = net.balance(failed_m)
+        others = np.ones(net.account.size, dtype=bool)
+        others[failed_m] = False
+        members = np.flatnonzero(others)
+        held = net.balance(members)
+        # Debts of failed co-ops: the holders of positive balances in their
+        # network absorb them, pro rata (network sums keep members + intertrading
+        # at zero, so within one network there is always enough positive balance
+        # unless credit sits in the intertrading account).
+        debt = np.maximum(-balance, 0)
+        if debt.any():
+            self._absorb(failed_m, debt, members, np.maximum(held, 0), sign=+1)
+        claim = np.maximum(balance, 0)
+        if claim.any():
+            held = net.balance(members)
+            self._absorb(failed_m, claim, members, np.maximum(-held, 0), sign=-1)
+        self._book_turnover(e)
+
+    def _absorb(
+        self,
+        failed: np.ndarray,
+        amount: np.ndarray,
+        members: np.ndarray,
+        capacity: np.ndarray,
+        sign: int,
+    ) -> None:
+        """Clear failed members' balances against the others, network by network.
+
+        ``sign=+1``: failed debtors are paid off by holders of positive balances
+        (capacity = positive balance). ``sign=-1``: failed creditors' balances go
+        to members in debt (capacity = debt). Amounts a network cannot absorb
+        (possible only when credit sits in its intertrading account) are
+        absorbed by the other networks, through intertrading.
+        """
+        net = self.net
+        n = net.n_nets
+        need = np.bincount(net.net[failed], amount, minlength=n).astype(np.int64)
+        cap_net = np.bincount(net.net[members], capacity, minlength=n).astype(np.int64)
+        local = np.minimum(need, cap_net)
+        take = split_cents(local, capacity, net.net[members], n)
+        # Give each failed member its part of its network's local total.
+        give = split_cents(local, amount, net.net[failed], n)
+        self._move(members, take, failed, give, sign, "mc_write_off")
+        rest = need - local
+        if rest.any() and net.intertrading is not None:
+            capacity = capacity - take
+            for target in np.flatnonzero(rest):
+                elsewhere = (net.net[members] != target) & (capacity > 0)
+                total = min(int(rest[target]), int(capacity[elsewhere].sum()))
+                if total <= 0:
+                    continue
+                src = members[elsewhere]
+                part = split_cents(np.array([total]), capacity[elsewhere], np.zeros(src.size), 1)
+                in_target = net.net[failed] == target
+                dst = failed[in_target]
+                got = split_cents(
+                    np.array([total]), (amount - give)[in_target], np.zeros(dst.size), 1
+                )
+                # Route through the target network's commons so that the
+                # intertrading legs pair up member by member.
+                commons = net.commons[target]
+                if sign > 0:
+                    net.pay_accounts(
+                        net.account[src], net.net[src], commons, target, part, "mc_write_off", False
+                    )
+                    net.ledger.credit_transfer(commons, net.account[dst], got, "mc_write_off")
+                else:
+                    net.ledger.credit_transfer(net.account[dst], commons, got, "mc_write_off")
+                    net.pay_accounts(
+                        commons, target, net.account[src], net.net[src], part, "mc_write_off", False
+                    )
+                capacity[elsewhere] -= part
+
+    def _move(self, src, src_amount, dst, dst_amount, sign, flow) -> None:
+        net = self.net
+        commons = net.commons
+        ledger = net.ledger
+        if sign > 0:  # holders of credit pay the failed debtors
+            ledger.credit_transfer(net.account[src], commons[net.net[src]], src_amount, flow)
+            ledger.credit_transfer(commons[net.net[dst]], net.account[dst], dst_amount, flow)
+        else:  # failed creditors pay members in debt
+            ledger.credit_transfer(net.account[dst], commons[net.net[dst]], dst_amount, flow)
+            ledger.credit_transfer(commons[net.net[src]], net.account[src], src_amount, flow)
+
+    # -- metrics -------------------------------------------------------------------
+    def record(self, economy: Economy) -> dict[str, float]:
+        net = self.net
+        balance = net.balance()
+        positive = float(np.maximum(balance, 0).sum()) / CENTS
+        turnover = net.turnover / CENTS
+        it = 0.0
+        if net.intertrading is not None:
+            it = float(np.maximum(net.ledger.credit[net.intertrading], 0).sum()) / CENTS
+        return {
+            "mc_positive": positive,
+            "mc_velocity": 12.0 * turnover / positive if positive > 0 else 0.0,
+            "mc_in_debt": float((balance < 0).mean()) if balance.size else 0.0,
+            "mc_settled": self.settled / CENTS,
+            "mc_repaid": self.repaid / CENTS,
+            "mc_demurrage": self.demurrage_paid / CENTS,
+            "mc_intertrading": it,
+        }

@@ -1,0 +1,172 @@
+"""The dashboard without a browser: controls, the model factory, figures, the command."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("solara", reason="the dashboard needs the viz extra")
+
+import solsim.dashboard as dashboard  # noqa: E402
+from solsim.engine.instruments import available  # noqa: E402
+from solsim.model import SolidarityEconomy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def base():
+    return dashboard.default_scenario()
+
+
+def test_there_is_a_control_per_size_instrument_and_shock(base):
+    params = dashboard.model_params(base)
+    for name in ("households", "coops", "export_drop", "shock_start", "shock_months", "seed"):
+        assert name in params
+    for name in available():
+        assert name in params, f"no control for instrument {name}"
+    for name, spec in params.items():
+        assert spec["type"] in ("SliderInt", "SliderFloat", "Checkbox"), name
+        if spec["type"] != "Checkbox":
+            assert spec["min"] <= spec["value"] <= spec["max"], name
+    # The instruments the issue names get sliders, not just on/off switches.
+    for name in {"first_loss", "guarantee", "mutual_credit", "mutual_aid"} & set(available()):
+        assert params[name]["type"] == "SliderFloat" or params[name]["type"] == "SliderInt", name
+        assert params[name]["min"] == 0  # 0 switches the instrument off
+
+
+def test_the_model_signature_lists_every_control(base):
+    cls = dashboard.dashboard_model(base)
+    signature = inspect.signature(cls.__init__)
+    names = [p for p in signature.parameters if p != "self"]
+    assert names == list(dashboard.controls(base))
+    assert all(p.kind is p.KEYWORD_ONLY for p in list(signature.parameters.values())[1:])
+    # Mesa passes its own `scenario` on Reset only to models that take one.
+    assert "scenario" not in signature.parameters
+
+
+def test_slider_values_become_scenario_overrides(base):
+    overrides = dashboard.settings_to_overrides(
+        base, {"households": 120, "coops": 6, "export_drop": 0.5, "shock_start": 6}
+    )
+    assert overrides["economy.households"] == 120
+    assert overrides["economy.coops"] == 6
+    assert overrides["instruments"] == {}
+    [shock] = overrides["shocks.scheduled"]
+    assert shock == {"kind": "export_drop", "start": 6, "duration": 12, "size": 0.5}
+    # No recession at 0; out-of-range values are clipped into the slider's range.
+    overrides = dashboard.settings_to_overrides(base, {"export_drop": 0, "households": 1})
+    assert overrides["shocks.scheduled"] == []
+    assert overrides["economy.households"] == 20
+
+
+def test_unknown_settings_are_rejected(base):
+    with pytest.raises(TypeError, match="unknown dashboard setting"):
+        dashboard.settings_to_overrides(base, {"housholds": 100})
+
+
+@pytest.mark.skipif("guarantee" not in available(), reason="guarantee not registered")
+def test_an_instrument_slider_switches_it_on_with_that_value(base):
+    cls = dashboard.dashboard_model(base)
+    model = cls(guarantee=0.4)
+    assert model.params.instruments["guarantee"].coverage == pytest.approx(0.4)
+    assert "guarantee" not in cls(guarantee=0.0).params.instruments
+
+
+@pytest.mark.skipif("first_loss" not in available(), reason="first_loss not registered")
+def test_the_first_loss_slider_builds_a_valid_stack(base):
+    model = dashboard.dashboard_model(base)(first_loss=0.2)
+    tranches = model.params.instruments["first_loss"].tranches
+    assert tranches[0].share == pytest.approx(0.2)
+    assert sum(t.share for t in tranches) == pytest.approx(1.0)
+
+
+def test_the_model_builds_and_steps_with_slider_values(base):
+    cls = dashboard.dashboard_model(base)
+    settings = {
+        name: (c.max if c.kind == "bool" else (c.min + c.max) / 2)
+        for name, c in dashboard.controls(base).items()
+        if name not in ("households", "coops", "shock_start")
+    }
+    model = cls(households=60, coops=4, shock_start=2, **settings)
+    assert isinstance(model, SolidarityEconomy)
+    assert model.params.economy.households == 60
+    assert set(model.params.instruments) == set(available())  # every slider above 0
+    for _ in range(4):
+        model.step()
+    assert model.economy.month == 4
+    assert model.steps == 4
+    assert len(model.timeseries) == 4
+    assert np.isfinite(model.timeseries["output"]).all()
+
+
+def test_same_settings_same_run(base):
+    cls = dashboard.dashboard_model(base)
+    a, b = cls(households=80, seed=5), cls(households=80, seed=5)
+    for _ in range(3):
+        a.step()
+        b.step()
+    # Drawing the graph must not touch the run's random stream.
+    dashboard.trade_layout(a)
+    a.step()
+    b.step()
+    assert a.timeseries.equals(b.timeseries)
+
+
+def test_figures_render_to_png(base):
+    model = dashboard.dashboard_model(base)(households=60, coops=4)
+    for _ in range(2):
+        model.step()
+    assert dashboard._png(dashboard.metrics_figure(model)).startswith(PNG)
+    assert dashboard._png(dashboard.graph_figure(model)).startswith(PNG)
+    layout = dashboard.trade_layout(model)
+    assert layout["households"].shape == (60, 2)
+    assert layout["coops"].shape == (4, 2)
+
+
+def test_the_base_scenario_comes_from_a_file(monkeypatch):
+    path = ROOT / "scenarios" / "baseline.toml"
+    monkeypatch.setenv(dashboard.SCENARIO_ENV, str(path))
+    base = dashboard.base_scenario()
+    assert base.name == "baseline"
+    params = dashboard.model_params(base)
+    assert params["households"]["value"] == base.economy.households
+    assert params["export_drop"]["value"] == pytest.approx(0.3)
+
+
+def test_page_is_a_solara_element():
+    import reacton.core
+
+    assert isinstance(dashboard.page, reacton.core.Element)
+
+
+def test_server_command_is_local_and_offline(tmp_path):
+    from solsim.cli.dashboard import server_command, server_env
+
+    command = server_command("127.0.0.1", 8123)
+    assert command[1:5] == ["-m", "solara", "run", "solsim.dashboard.app:page"]
+    assert "--no-check-version" in command and "--production" in command
+    scenario = ROOT / "scenarios" / "baseline.toml"
+    env = server_env(scenario)
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert env[dashboard.SCENARIO_ENV] == str(scenario.resolve())
+
+
+def test_dashboard_command_rejects_a_bad_scenario_in_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[economy]\nhouseholds = -1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "solsim", "dashboard", "--scenario", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith(f"error: {bad}: economy.households:")
