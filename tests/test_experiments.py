@@ -204,9 +204,8 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("body", "key", "words"), BAD_INPUTS)
 def test_bad_experiments_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, body, key, words):
-    path = write_experiment(tmp_path, body, tiny="[set]" in body or key == "steps")
-    if key != "steps":
-        path.write_text(path.read_text() + TINY if "[set]" not in body else path.read_text())
+    # The tiny economy's [set] moves the recession into the 8 months run.
+    path = write_experiment(tmp_path, body, tiny="[set]" not in body and key != "steps")
     out_dir = tmp_path / "out"
     code, out, err = cli(capsys, "sweep", str(path), "--out", str(out_dir), "--workers", "1")
     assert code == 2
@@ -400,12 +399,15 @@ cheaper = "cheaper.toml"
 """
     (tmp_path / "cmp.toml").write_text(body)
     out_dir = tmp_path / "out"
-    code, out, _ = cli(capsys, "compare", str(tmp_path / "cmp.toml"), "--out", str(out_dir), "-w", "1")
+    args = ("compare", str(tmp_path / "cmp.toml"), "--out", str(out_dir), "-w", "1", "--no-report")
+    code, out, _ = cli(capsys, *args)
     assert code == 0 and "comparison written" in out
     table = pd.read_csv(out_dir / "comparison.csv")
     twin_rows = table.query("scenario == 'twin'")
-    assert (twin_rows["difference"] == 0).all() and (twin_rows["n"] == 3).all()
-    assert (twin_rows["ci_low"] == 0).all() and (twin_rows["ci_high"] == 0).all()
+    assert (twin_rows["difference"] == 0).all()
+    assert (twin_rows.set_index("metric").loc["final_gini", "n"]) == 3
+    paired = twin_rows[twin_rows["n"] >= 2]  # recovery_time may be undefined in some runs
+    assert (paired["ci_low"] == 0).all() and (paired["ci_high"] == 0).all()
     markdown = (out_dir / "comparison.md").read_text()
     assert "| metric | baseline (mean) | twin Δ | cheaper Δ |" in markdown
     assert "final_gini" in markdown

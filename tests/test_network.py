@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 import pytest
@@ -244,11 +243,10 @@ def test_trade_network_checks_shapes() -> None:
 
 
 @pytest.mark.parametrize("kind", NETWORK_KINDS)
-def test_build_is_vectorised(kind: str) -> None:
-    # 10^5 households with a per-household Python loop would take seconds; the
-    # vectorised builders take a few hundredths. The bound is loose for slow machines.
-    start = time.perf_counter()
+def test_builds_at_region_scale(kind: str) -> None:
+    # Build times are measured in benchmarks/; here, only that region-scale
+    # networks come out whole.
     net = generate_network(kind, 100_000, 2000, 10, 5, 3, 0.8, 0.1, np.random.default_rng(0))
-    elapsed = time.perf_counter() - start
+    assert net.purchase.shape == (100_000, 2000)
     assert net.purchase.nnz >= 490_000
-    assert elapsed < 1.5
+    assert np.diff(net.purchase.indptr).min() >= 1

@@ -158,6 +158,7 @@ def test_constant_share_scenario_rejects_bad_share():
 
 
 # ----------------------------------------------------------------------------- command
+@pytest.mark.slow
 def test_validate_quick_passes_prints_the_table_and_writes_the_report(tmp_path):
     out = tmp_path / "validation"
     result = subprocess.run(

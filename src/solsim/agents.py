@@ -53,6 +53,14 @@ class _Facade(mesa.Agent):
         return float(self.economy.ledger.credit[self.account]) / CENTS
 
     @property
+    def timebank_hours(self) -> float:
+        """Timebank balance in hours (0 without a timebank or outside it)."""
+        hours = getattr(self.economy, "timebank_ledger", None)
+        if hours is None or self.account >= hours.n_accounts:
+            return 0.0
+        return float(hours.credit[self.account]) / CENTS
+
+    @property
     def net_worth(self) -> float:
         return self.cash + self.mc_balance
 

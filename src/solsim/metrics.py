@@ -95,7 +95,9 @@ def _gini_sorted(x: np.ndarray, total: float) -> float:
     # Weights 2i - n - 1 for i = 1..n; they sum to zero, which keeps the
     # result of an equal distribution at (almost exactly) zero.
     weights = np.arange(1 - n, n, 2, dtype=np.float64)
-    g = float(weights @ x) / (n * total)
+    # einsum, not ``@``: a threaded BLAS dot product splits the sum by thread
+    # count (results would differ between machines) and spin-waits on busy ones.
+    g = float(np.einsum("i,i->", weights, x)) / (n * total)
     # The coefficient is a mean absolute difference over a positive mean, so
     # it is non-negative; clip rounding noise of near-equal distributions.
     return max(g, 0.0)
@@ -107,7 +109,7 @@ def _theil_positive_mean(x: np.ndarray) -> float:
     s = clipped / clipped.mean()
     logs = np.zeros_like(s)
     np.log(s, out=logs, where=s > 0.0)  # 0 * ln 0 = 0
-    t = float(s @ logs) / s.size
+    t = float(np.einsum("i,i->", s, logs)) / s.size  # not BLAS: see _gini_sorted
     # T >= 0 by Jensen's inequality; clip rounding noise.
     return max(t, 0.0)
 

@@ -52,12 +52,12 @@ def fail(message: str) -> None:
 
 
 # Subcommands register themselves on import.
-from solsim.cli import run as _run  # noqa: E402,F401
-from solsim.cli import dashboard as _dashboard  # noqa: E402,F401
-from solsim.cli import validate as _validate  # noqa: E402,F401
-from solsim.cli import sweep as _sweep  # noqa: E402,F401
 from solsim.cli import compare as _compare  # noqa: E402,F401
+from solsim.cli import dashboard as _dashboard  # noqa: E402,F401
+from solsim.cli import run as _run  # noqa: E402,F401
 from solsim.cli import sensitivity as _sensitivity  # noqa: E402,F401
+from solsim.cli import sweep as _sweep  # noqa: E402,F401
+from solsim.cli import validate as _validate  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -529,8 +529,8 @@ def metrics_figure(model: SolidarityEconomy):
 
     history = model.economy.history
     # Fixed margins: a layout engine would triple the time to draw each month.
-    fig = Figure(figsize=(7.2, 4.8))
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.1, hspace=0.32, wspace=0.25)
+    fig = Figure(figsize=(6.0, 4.6))
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.1, hspace=0.35, wspace=0.28)
     axes = fig.subplots(2, 2, sharex=True).ravel()
     months = [r["step"] for r in history]
     for ax, (column, title) in zip(axes, PLOTTED.items(), strict=True):
@@ -576,7 +576,7 @@ def graph_figure(model: SolidarityEconomy):
     e = model.economy
     xy = trade_layout(model)
     hh, co = xy["households"], xy["coops"]
-    fig = Figure(figsize=(6.0, 4.8))
+    fig = Figure(figsize=(5.6, 4.6))
     fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.01)
     ax = fig.subplots()
     purchase = e.network.purchase.tocoo()
@@ -603,7 +603,7 @@ def graph_figure(model: SolidarityEconomy):
     ax.scatter(co[~active, 0], co[~active, 1], s=90, marker="X", c="#999999", zorder=3)
     ax.set_axis_off()
     ax.set_title(
-        f"Trade graph, month {e.month}: {int(active.sum())} of {e.n_coops} co-ops active",
+        f"Trade graph: {int(active.sum())} of {e.n_coops} co-ops active",
         fontsize=10,
     )
 
@@ -620,7 +620,7 @@ def graph_figure(model: SolidarityEconomy):
     return fig
 
 
-def _png(fig, dpi: int = 90) -> bytes:
+def _png(fig, dpi: int = 100) -> bytes:
     import io
 
     buffer = io.BytesIO()
@@ -735,8 +735,14 @@ def make_page(scenario: Scenario | str | Path | None = None):
 
 def _page(model_cls: type[_DashboardBase]):
     import solara
+    import solara.server.settings
     from mesa.visualization import SolaraViz
 
+    if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
+        # Solara reports usage to an outside service (and looks up the machine's
+        # public address) when a page is first shown, in a notebook too; the
+        # dashboard sends nothing off the machine unless the user asks for it.
+        solara.server.settings.telemetry.mixpanel_enable = False
     params = model_params(model_cls.base)
     metrics_plot, trade_graph = _components()
 

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases
 from solsim.engine.ledger import CENTS, Ledger, from_cents
+from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
 from solsim.engine.params import Scenario
 
@@ -77,6 +78,8 @@ class Economy:
     """
 
     def __init__(self, scenario: Scenario, network: TradeNetwork, rng: np.random.Generator):
+        # Large months make many short-lived arrays: keep their memory in the heap.
+        tune_allocator()
         self.scenario = scenario
         self.rng = rng
         self.network = network
@@ -205,6 +208,11 @@ class Economy:
         self.fund_tenor = np.full(F, fp.tenor_months, dtype=np.int64)
         self.fund_grace = np.full(F, fp.grace_months, dtype=np.int64)
         self.fund_revenue_share = np.full(F, fp.revenue_share)
+        # The lending screen: months of wages a co-op's cash must cover. Investor
+        # governance asks twice as much; instruments that carry risk may relax it.
+        self.fund_buffer_months = np.full(
+            F, fp.min_buffer_months * (2.0 if fp.governance == "investor" else 1.0)
+        )
         self.fund_redeeming = np.zeros(F, dtype=bool)
         self.rate_shock = 0.0
         self.export_multiplier = 1.0
@@ -382,7 +390,9 @@ class Economy:
     # ------------------------------------------------------------------ views
     @property
     def hh_cash(self) -> np.ndarray:
-        return self.ledger.cash[self.hh_account]
+        # A copy of the contiguous block (households are accounts 0..H-1): the
+        # same values as ``cash[hh_account]`` without gathering them one by one.
+        return self.ledger.cash[self.ledger.block("households").slice].copy()
 
     @property
     def coop_cash(self) -> np.ndarray:
@@ -394,8 +404,10 @@ class Economy:
 
     def coop_members(self) -> np.ndarray:
         """Number of member-workers of each co-op."""
-        employed = self.hh_employer >= 0
-        return np.bincount(self.hh_employer[employed], minlength=self.n_coops)
+        # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and 1,
+        # which are dropped: one pass, no mask or gather.
+        shifted = np.bincount(self.hh_employer + 2, minlength=self.n_coops + 2)
+        return shifted[2:]
 
     def coop_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""

@@ -33,7 +33,14 @@ CENTS = 100
 
 def to_cents(amount: np.ndarray | float) -> np.ndarray:
     """Floor currency amounts to whole cents (``int64``); negative amounts become 0."""
-    cents = np.floor(np.maximum(np.asarray(amount, dtype=np.float64), 0.0) * CENTS)
+    values = np.asarray(amount, dtype=np.float64)
+    if values.ndim == 0:
+        return np.floor(np.maximum(values, 0.0) * CENTS).astype(np.int64)
+    # The same operations in place on one copy: a transfer over every purchase
+    # edge would otherwise make three edge-length temporaries.
+    cents = np.maximum(values, 0.0)
+    cents *= CENTS
+    np.floor(cents, out=cents)
     return cents.astype(np.int64)
 
 

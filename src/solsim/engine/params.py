@@ -106,7 +106,7 @@ class CoopParams(_Strict):
     wage: NonNegative = 2650.0
     export_demand: NonNegative = 12000.0
     export_dispersion: NonNegative = 0.3
-    demand_volatility: NonNegative = 0.2
+    demand_volatility: NonNegative = 0.26
     demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
     local_input_share: Probability = 0.5
@@ -115,7 +115,7 @@ class CoopParams(_Strict):
     failure_months: Annotated[int, Field(ge=1, le=36)] = 3
     entry_rate: Probability = 0.05
     investment_share: Probability = 0.6
-    investment_yield: NonNegative = 0.025
+    investment_yield: NonNegative = 0.035
 
 
 class FundParams(_Strict):
@@ -133,17 +133,17 @@ class FundParams(_Strict):
     investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
-    loan_size: Positive = 25000.0
+    loan_size: Positive = 100000.0
     tenor_months: Annotated[int, Field(ge=1, le=600)] = 60
     grace_months: Annotated[int, Field(ge=0, le=120)] = 0
     revenue_share: Probability = 0.0
     lending_rate: Probability = 0.10
-    min_buffer_months: NonNegative = 3.0
+    min_buffer_months: NonNegative = 2.0
     max_lending_share: Probability = 0.9
     arrears_default_months: Annotated[int, Field(ge=1, le=36)] = 3
     recovery_rate: Probability = 0.4
-    redemption_loss_trigger: Probability = 0.10
-    redemption_share: Probability = 0.0
+    redemption_loss_trigger: Probability = 0.05
+    redemption_share: Probability = 0.1
 
 
 ShockKind = Literal[

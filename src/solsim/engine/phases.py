@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from solsim import metrics
 from solsim.engine.capital import allocate
 from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.settlement import settle_failures
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -355,11 +356,12 @@ def fund_operations(e: Economy) -> None:
     t.paid += booked
     e.fund_interest_income -= np.bincount(t.fund, booked, minlength=e.n_funds)
 
-    # Redemptions: outside capital flees funds whose losses pass the trigger.
+    # Redemptions: outside investors pull capital once their own tranche has lost
+    # more than the trigger (capital flight). Junior capital that absorbs losses
+    # first keeps senior investors below it, and so keeps their money in the fund.
     outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
-    capital = np.bincount(t.fund, t.size, minlength=e.n_funds)
-    loss_ratio = np.divide(e.fund_cum_loss, capital, out=np.zeros(e.n_funds), where=capital > 0)
-    fleeing = outside & (loss_ratio[t.fund] > fp.redemption_loss_trigger)
+    own_loss = np.divide(t.loss, t.size, out=np.zeros(len(t.name)), where=t.size > 0)
+    fleeing = outside & (own_loss > fp.redemption_loss_trigger)
     request = getattr(e, "redemption_request", np.zeros(len(t.name)))
     request = request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
     request = np.minimum(request, t.balance)
@@ -391,7 +393,7 @@ def _lend(e: Economy) -> None:
     rng = e.rng
     members = e.coop_members()
     bill = members * e.coop_wage
-    buffer_months = np.where(e.fund_governance == "investor", 2.0, 1.0) * fp.min_buffer_months
+    buffer_months = e.fund_buffer_months
     fund_of = e.coop_community % e.n_funds
     eligible = (
         e.coop_active
@@ -546,23 +548,10 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         e.loan_principal[with_loan] = 0
         e.loan_arrears[with_loan] = 0
 
-    # Trade credit owed by the failing co-ops: what cash remains, pro rata.
-    failing_mask = np.zeros(e.n_coops, dtype=bool)
-    failing_mask[failing] = True
-    owed_by = failing_mask[e.supply_row]
-    due = np.bincount(e.supply_row, np.where(owed_by, e.payable, 0), minlength=e.n_coops)
-    cash = e.coop_cash.clip(0).astype(np.float64)
-    ratio = np.divide(cash, due, out=np.zeros(e.n_coops), where=due > 0).clip(0.0, 1.0)
-    pay = np.where(owed_by, np.floor(e.payable * ratio[e.supply_row]), 0).astype(np.int64)
-    ledger.transfer(
-        e.coop_account[e.supply_row],
-        e.coop_account[e.supply.indices],
-        pay,
-        "trade_credit",
-        cents=True,
-    )
-    # Debts of and to a failed co-op are written off (its liquidation is final).
-    e.payable[owed_by | failing_mask[e.supply.indices]] = 0
+    # Trade credit linked to the failing co-ops is settled with the Eisenberg–Noe
+    # clearing vector (suppliers paid less may default in turn: the cascade);
+    # then debts of and to a failed co-op are written off.
+    settle_failures(e, failing)
 
     # What is left goes to the members, who then lose their jobs.
     workers = np.flatnonzero(np.isin(e.hh_employer, failing))

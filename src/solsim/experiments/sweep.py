@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from solsim.errors import ScenarioError
 from solsim.experiments import layout
@@ -29,7 +28,7 @@ from solsim.experiments.executors import RunExecutor, make_executor
 from solsim.experiments.seeds import run_seed, seed_record
 from solsim.experiments.spec import FORMAT, Experiment
 from solsim.experiments.worker import RunOutput, RunTask, execute_run
-from solsim.storage import versions, write_json, write_parquet
+from solsim.storage import atomic_write, versions, write_json, write_parquet
 
 __all__ = ["SweepReport", "check_output_dir", "run_sweep"]
 
@@ -151,40 +150,22 @@ def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
             entropy=int(seed.entropy),
             spawn_key=tuple(int(k) for k in seed.spawn_key),
             agents=experiment.spec.agents == "final",
+            experiment_hash=experiment.hash,
         )
 
 
-def _with_ids(frame: pd.DataFrame, point: int, replicate: int) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.insert(0, "replicate", np.int64(replicate))
-    frame.insert(0, "point", np.int64(point))
-    return frame
+def _write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def summary_frame(summary: dict[str, Any], point: int, replicate: int) -> pd.DataFrame:
-    """A run's summary as one row: ``point``, ``replicate``, then float64 metrics.
-
-    Every metric is stored as float64 (missing values as NaN), so the summaries
-    of all runs stack into one table without type conflicts.
-    """
-    row: dict[str, Any] = {"point": [np.int64(point)], "replicate": [np.int64(replicate)]}
-    for key, value in summary.items():
-        if isinstance(value, str):
-            row[key] = [value]
-        else:
-            row[key] = [np.float64(np.nan if value is None else value)]
-    return pd.DataFrame(row)
-
-
-def write_run(root: Path, output: RunOutput, task: RunTask, experiment_hash: str) -> None:
+def write_run(root: Path, output: RunOutput) -> None:
     """Write one finished run: agents, summary, then the timeseries (the completion mark)."""
-    seed = seed_record(np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key))
-    meta = {"solsim.seed": json.dumps(seed, sort_keys=True), "solsim.experiment": experiment_hash}
     p, r = output.point, output.replicate
-    for kind, table in output.agents.items():
-        write_parquet(_with_ids(table, p, r), layout.agents_file(root, kind, p, r), meta)
-    write_parquet(summary_frame(output.summary or {}, p, r), layout.summary_file(root, p, r), meta)
-    write_parquet(_with_ids(output.timeseries, p, r), layout.run_file(root, p, r), meta)
+    for name, data in output.tables.items():
+        if name.startswith("agents/"):
+            _write_bytes(layout.agents_file(root, name.removeprefix("agents/"), p, r), data)
+    _write_bytes(layout.summary_file(root, p, r), output.tables["summary"])
+    _write_bytes(layout.run_file(root, p, r), output.tables["timeseries"])
     layout.failed_file(root, p, r).unlink(missing_ok=True)
 
 
@@ -413,7 +394,7 @@ def _sweep(
             def on_done(task: RunTask, output: RunOutput) -> None:
                 report.run_seconds += output.seconds
                 if output.ok:
-                    write_run(out_dir, output, task, experiment.hash)
+                    write_run(out_dir, output)
                     report.ran += 1
                 else:
                     write_failure(out_dir, output, task)

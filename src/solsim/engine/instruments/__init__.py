@@ -147,6 +147,8 @@ _BUILTIN: dict[str, str] = {
     "guarantee": "solsim.engine.instruments.guarantee",
     "patient_capital": "solsim.engine.instruments.patient_capital",
     "mutual_credit": "solsim.engine.instruments.mutual_credit",
+    "timebank": "solsim.engine.instruments.timebank",
+    "mutual_aid": "solsim.engine.instruments.mutual_aid",
 }
 
 

@@ -25,6 +25,11 @@ Rules
   ``fee / 12 ×`` principal, as far as its cash allows; fees are an expense of
   the fund (they come out of distributable income) and add to the guarantor's
   reserve.
+* Cover changes what a fund will lend to: its screen (months of wages a
+  co-op's cash must cover, ``economy.fund_buffer_months``) falls by the factor
+  ``1 − coverage × share``, so co-ops short of cash in a downturn can still
+  borrow. That credit, not the transfer of losses, is the guarantee's effect
+  on the real economy.
 * A share below 1 covers exactly that share of the loans in the order they are
   granted (loan k is covered when ``floor((k+1)·share) > floor(k·share)``), so
   switching the guarantee on draws nothing from the run's random stream and
@@ -174,6 +179,9 @@ class Guarantee(Instrument):
         )
         active = np.flatnonzero(e.loan_active)
         self.new_loans(e, {"coop": active, "fund": e.loan_fund[active]})
+        # With a share g of each loss covered, a fund can lend to co-ops with
+        # thinner cash buffers: the screen falls in proportion to the cover.
+        e.fund_buffer_months[self.in_scope] *= 1.0 - p.coverage * p.share
 
     def cap_left(self) -> np.ndarray:
         """Each fund's cap not yet used."""

@@ -19,37 +19,43 @@ Where it acts in the month
     and at once credited to the members in debt, pro rata to their debt, so the
     commons ends the month empty: a charge on hoarding credit that forgives debt.
 ``spending`` (households, after they spent their cash)
+    A seller takes at most the share ``acceptance`` of a sale in credit and wants
+    the rest in cash, so on each purchase edge the credit part is at most
+    ``acceptance / (1 − acceptance)`` times the cash the household paid there
+    this month (no bound when ``acceptance = 1``). A co-op accepts less as the
+    credit it holds nears its own credit limit, and none beyond it.
+
     1. *Repayment.* A household in debt with cash to spare beyond next month's
        essentials and housing repays ``repay_share`` of its debt in cash: the cash
        goes to co-ops of its network holding positive balances (pro rata to them),
        which hand over the same amount of credit. Both legs pass through the
        network's commons account, which ends at zero.
-    2. *Paying with credit.* A household with a positive balance and no
-       shortfall pays up to ``acceptance`` of each local purchase in credit
-       instead of cash (the co-op hands the cash back): credit is spent like
-       money, so it circulates instead of accumulating.
+    2. *Spending credit.* A household holding credit and not short spends
+       ``spend_share`` of it at the co-ops on its purchase edges, on top of its
+       cash spending.
     3. *Buying on credit.* A household short of essentials (``ctx["shortfall"]``)
        buys the missing part from the co-ops on its purchase edges (shared as its
-       cash spending is), within its remaining credit (balance + limit). A seller
-       takes at most the share ``acceptance`` of a sale in credit and wants the
-       rest in cash, so the credit part of a sale on an edge is at most
-       ``acceptance / (1 − acceptance)`` times the cash the household paid there
-       this month (no bound when ``acceptance = 1``). The shortfall falls by what
-       was bought, and the co-ops' local sales rise by the same amount.
+       cash spending is), within its remaining credit (balance + limit).
+
+    Steps 2 and 3 add to the co-ops' local sales (``ctx["coop_sales"]``); step 3
+    lowers the shortfall.
 ``settle`` (co-ops, in debt service, before trade credit is paid in cash)
     1. *Obligation clearing* (``clearing = true``): the month's trade-credit
        obligations between co-ops (``economy.payable``) that run round directed
        cycles are cancelled (:func:`solsim.clearing.net_cycles`): every co-op's
        net position is unchanged and no money moves. ``mc_cleared_share`` is the
-       share of this month's gross obligations so cleared.
+       share of this month's gross obligations (at settlement) so cleared.
     2. *Paying suppliers in credit.* A co-op pays trade credit in credit with
        what it holds in positive balance (spending its credit back at suppliers)
-       or, when its cash does not cover what it owes, with its remaining credit.
-       A supplier takes at most ``acceptance`` of an invoice in credit. What is
-       left is paid in cash by the debt-service phase.
+       or, when its cash does not cover what it owes plus next month's wages
+       (saving cash for wages, as Sardex members do), with its remaining credit.
+       A supplier takes at most its acceptance share of an invoice in credit;
+       the rest is paid in cash by the debt-service phase.
 ``clearing`` (after surplus split)
-    Co-ops pay members ``payout_share`` of their positive balance, in equal
-    parts (part of the members' pay in credit), which they spend at co-ops.
+    A co-op that earned credit this month pays up to ``patronage_share`` of the
+    patronage it just paid in cash in credit instead (members hand back the
+    cash), within what it earned in credit and holds: profit earned in credit is
+    shared in credit, and the co-op keeps its cash for wages.
 ``distress`` (after exit)
     A co-op that failed this month leaves the network: a negative balance is
     written off against the members holding positive balances, pro rata (the

@@ -1,0 +1,152 @@
+"""Mutual-aid pool: members pay in every month, distressed members draw out.
+
+Members are the share ``members`` of households (1.0: all), chosen by a fixed
+low-discrepancy rule on their index (no random draw, so switching the pool on
+does not shift the run's random stream). With ``pools = "community"`` each
+community has its own pool, with ``"single"`` there is one for the economy.
+Pools are ledger accounts inside the local economy (the ``aid_pool`` block).
+
+In the ``distress`` phase, after the month's spending:
+
+1. *Contributions.* Every member who is not distressed this month and still has
+   ``contribution`` in cash pays it into its pool, unless the pool already holds
+   ``pool_cap`` per member (then contributions pause: the pool is full).
+2. *Payouts.* Every distressed member claims ``payout_share`` of its shortfall,
+   at most ``max_payout``. A pool that cannot pay every claim pays them pro rata
+   to what it holds: it can run dry.
+3. The aid is spent at once on the essentials the household could not buy,
+   like its other spending (``households.local_share`` at the co-ops on its
+   purchase edges, the rest imported), so it adds to co-ops' sales this month.
+   A household whose shortfall the aid covers is no longer distressed.
+
+Metrics: ``aid_paid`` (cumulative, the economy's total), and per month
+``aid_pool`` (what the pools hold), ``aid_month`` (paid out),
+``aid_contributions`` (paid in) and ``aid_unmet`` (claims the pools could not pay).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from solsim.engine.instruments import Instrument, InstrumentParams, register
+from solsim.engine.instruments.timebank import select_members
+from solsim.engine.ledger import CENTS, to_cents
+from solsim.engine.params import NonNegative, Probability
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+__all__ = ["MutualAid", "MutualAidParams"]
+
+
+class MutualAidParams(InstrumentParams):
+    """Settings of ``[instruments.mutual_aid]`` (money in currency units a month)."""
+
+    members: Probability = 1.0
+    contribution: NonNegative = 25.0
+    max_payout: NonNegative = 400.0
+    payout_share: Probability = 1.0
+    pool_cap: NonNegative = 600.0
+    pools: Literal["community", "single"] = "community"
+
+
+@register
+class MutualAid(Instrument):
+    """Mutual-aid pools of households (see the module docstring)."""
+
+    name = "mutual_aid"
+    Params = MutualAidParams
+    params: MutualAidParams
+
+    def setup(self, economy: Economy) -> None:
+        e, p = economy, self.params
+        self.member = select_members(e.n_households, p.members)
+        if p.pools == "community":
+            self.pool_of = e.hh_community.astype(np.int64)
+        else:
+            self.pool_of = np.zeros(e.n_households, dtype=np.int64)
+        self.n_pools = int(self.pool_of.max(initial=0)) + 1
+        block = e.ledger.add_block("aid_pool", self.n_pools)
+        self.pool = block.start + np.arange(self.n_pools)
+        self.members_per_pool = np.bincount(self.pool_of[self.member], minlength=self.n_pools)
+        self.paid_month = 0
+        self.contributed_month = 0
+        self.unmet_month = 0
+
+    def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        e, p = economy, self.params
+        ledger = e.ledger
+        distressed = np.asarray(ctx["distressed"], dtype=bool)
+
+        # Contributions from members who can pay, into pools that are not full.
+        held = ledger.cash[self.pool]
+        open_pool = held < to_cents(p.pool_cap * self.members_per_pool)
+        dues = to_cents(p.contribution)
+        pays = self.member & ~distressed & (e.hh_cash >= dues) & open_pool[self.pool_of]
+        payers = np.flatnonzero(pays)
+        got = ledger.transfer(
+            e.hh_account[payers],
+            self.pool[self.pool_of[payers]],
+            dues,
+            "aid_contributions",
+            cents=True,
+        )
+        self.contributed_month = int(got.sum())
+
+        # Claims, paid pro rata when a pool runs short.
+        shortfall = np.asarray(e.hh_shortfall, dtype=np.float64)
+        claim = np.where(
+            self.member & distressed, np.minimum(p.payout_share * shortfall, p.max_payout), 0.0
+        )
+        claim = to_cents(claim)
+        asked = np.bincount(self.pool_of, claim, minlength=self.n_pools)
+        held = ledger.cash[self.pool]
+        ratio = np.divide(held, asked, out=np.zeros(self.n_pools), where=asked > 0)
+        grant = np.floor(claim * np.minimum(ratio, 1.0)[self.pool_of]).astype(np.int64)
+        self.unmet_month = int((claim - grant).sum())
+        takers = np.flatnonzero(grant > 0)
+        self.paid_month = 0
+        if takers.size == 0:
+            return
+        paid = ledger.transfer(
+            self.pool[self.pool_of[takers]],
+            e.hh_account[takers],
+            grant[takers],
+            "aid_payouts",
+            cents=True,
+        )
+        self.paid_month = int(paid.sum())
+        e.aid_paid += self.paid_month / CENTS
+        aid = np.zeros(e.n_households)
+        aid[takers] = paid / CENTS
+        self._spend(e, aid)
+        e.hh_shortfall = np.maximum(shortfall - aid, 0.0)
+        ctx["distressed"] = distressed & (e.hh_shortfall > 0.01)
+
+    @staticmethod
+    def _spend(e: Economy, aid: np.ndarray) -> None:
+        """Households spend aid on essentials: locally along purchase edges, the rest imported."""
+        ledger = e.ledger
+        row, col = e.purchase_row, e.purchase.indices
+        weights = e.purchase.data * (e.coop_active * e.coop_demand)[col]
+        total = np.bincount(row, weights, minlength=e.n_households)
+        share = np.divide(weights, total[row], out=np.zeros_like(weights), where=total[row] > 0)
+        local = np.where(total > 0, aid * e.scenario.households.local_share, 0.0)
+        paid = ledger.transfer(
+            e.hh_account[row], e.coop_account[col], local[row] * share, "local_purchases"
+        )
+        sales = np.bincount(col, paid, minlength=e.n_coops) / CENTS
+        e.coop_sales_local = e.coop_sales_local + sales
+        e.coop_revenue = e.coop_revenue + sales
+        spent = np.bincount(row, paid, minlength=e.n_households) / CENTS
+        ledger.transfer(e.hh_account, ledger.world, np.maximum(aid - spent, 0.0), "imports")
+
+    def record(self, economy: Economy) -> dict[str, float]:
+        return {
+            "aid_pool": float(economy.ledger.cash[self.pool].sum()) / CENTS,
+            "aid_month": self.paid_month / CENTS,
+            "aid_contributions": self.contributed_month / CENTS,
+            "aid_unmet": self.unmet_month / CENTS,
+        }

@@ -1,0 +1,142 @@
+"""Timebank: households trade care and services for hours, one hour = one hour.
+
+A timebank is mutual credit (:mod:`solsim.engine.instruments.mutual_credit`, the
+same :class:`~solsim.engine.instruments.mutual_credit.CreditNetwork` machinery)
+whose unit is the hour: whoever gives an hour of help earns one hour, whoever
+receives one owes one, whatever the help was. Balances are booked in hundredths
+of an hour on a ledger of their own (``economy.timebank_ledger``: same account
+layout as the money ledger, cash never used), so hours never mix with money or
+with a currency mutual-credit network running alongside; they sum to exactly
+zero in each timebank.
+
+Each community runs its own timebank. Members are the share ``members`` of
+households (chosen by a fixed low-discrepancy rule on their index, so switching
+the timebank on does not shift the run's random stream).
+
+In the ``spending`` phase, a member short of essentials asks for help: care,
+childcare, repairs, cooking — the part of essential spending that services can
+replace, at most ``service_share`` of its essential spending, valued at
+``hour_value`` per hour. It can owe up to ``hour_limit`` hours. Members who are
+not short and hold hours ask for everyday help with ``spend_share`` of them.
+Every member offers time: ``hours_unemployed`` a month if unemployed, otherwise
+``hours_employed``. In each timebank, requests are met as far as the hours on
+offer allow, and the hours are given by the members pro rata to the time they
+offer; each hour moves one hour from the receiver's balance to the giver's, and
+each hour of help a short member receives lowers its shortfall by
+``hour_value``. So those with time (often the unemployed, often the ones short)
+earn the hours they later need.
+
+Metrics (per month): ``tb_hours`` (hours exchanged), ``tb_positive`` (hours held
+in positive balances), ``tb_in_debt`` (share of members owing hours) and
+``tb_relief`` (essential spending replaced by help, hours × ``hour_value``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import Field
+
+from solsim.engine.instruments import Instrument, InstrumentParams, register
+from solsim.engine.instruments.mutual_credit import CreditNetwork
+from solsim.engine.ledger import CENTS, Ledger
+from solsim.engine.params import NonNegative, Probability
+from solsim.engine.phases import UNEMPLOYED
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+__all__ = ["Timebank", "TimebankParams", "select_members"]
+
+# Hours are booked in hundredths, like cents.
+HUNDREDTHS = CENTS
+
+
+def select_members(n: int, share: float) -> np.ndarray:
+    """A share of ``n`` items picked without randomness, spread evenly over indices.
+
+    Item *i* is picked when the fractional part of *i* × (golden ratio − 1) is
+    below ``share``: a low-discrepancy sequence, so any run of indices holds close
+    to ``share`` of members, and the run's random stream is untouched.
+    """
+    return (np.arange(n) * 0.6180339887498949) % 1.0 < share
+
+
+class TimebankParams(InstrumentParams):
+    """Settings of ``[instruments.timebank]``."""
+
+    members: Probability = 1.0
+    hour_value: float = Field(default=18.0, gt=0.0)
+    service_share: Probability = 0.3
+    hour_limit: NonNegative = 20.0
+    hours_unemployed: NonNegative = 30.0
+    hours_employed: NonNegative = 5.0
+    spend_share: Probability = 0.5
+
+
+@register
+class Timebank(Instrument):
+    """Community timebanks of households (see the module docstring)."""
+
+    name = "timebank"
+    Params = TimebankParams
+    params: TimebankParams
+
+    def setup(self, economy: Economy) -> None:
+        e, p = economy, self.params
+        main = e.ledger
+        n = int(e.hh_community.max(initial=0)) + 1
+        # Mirror the money ledger's layout so an agent's account is the same here.
+        blocks = [(name, block.size, False) for name, block in main.blocks.items()]
+        blocks = [b for b in blocks if b[0] != "world"]
+        self.ledger = Ledger([*blocks, ("timebank_commons", n, False)])
+        e.timebank_ledger = self.ledger
+        self.member = select_members(e.n_households, p.members)
+        commons = self.ledger.block("timebank_commons").start + np.arange(n)
+        self.net = CreditNetwork(self.ledger, e.hh_account, e.hh_community, n, commons)
+        self.net.limit[:] = np.where(self.member, round(p.hour_limit * HUNDREDTHS), 0)
+        self.exchanged = 0
+        self.essential = 0
+
+    def start_month(self, economy: Economy) -> None:
+        self.exchanged = 0
+        self.essential = 0
+
+    def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        e, p, net = economy, self.params, self.net
+        shortfall = np.asarray(ctx["shortfall"], dtype=np.float64)
+        short = self.member & (shortfall > 0.01)
+        replaceable = np.minimum(shortfall, p.service_share * e.hh_essential)
+        want = np.floor(replaceable / p.hour_value * HUNDREDTHS).astype(np.int64)
+        need = np.where(short, np.minimum(want, net.room()), 0)
+        # Members holding hours use part of them for everyday help, which is how
+        # those who give most of the time (the unemployed) earn hours back.
+        held = np.maximum(net.balance(), 0)
+        extra = np.where(self.member & ~short, np.floor(p.spend_share * held), 0).astype(np.int64)
+        ask = need + extra
+        unemployed = e.hh_employer == UNEMPLOYED
+        hours = np.where(unemployed, p.hours_unemployed, p.hours_employed)
+        offer = np.where(self.member, np.floor(hours * HUNDREDTHS), 0.0)
+        asked = np.bincount(net.net, ask, minlength=net.n_nets)
+        offered = np.bincount(net.net, offer, minlength=net.n_nets)
+        met = np.minimum(np.divide(offered, asked, out=np.zeros(net.n_nets), where=asked > 0), 1.0)
+        given = np.floor(ask * met[net.net]).astype(np.int64)
+        if not given.any():
+            return
+        households = np.arange(e.n_households)
+        net.spread(households, given, households, offer, "timebank_hours")
+        self.exchanged += int(given.sum())
+        essential = np.minimum(given, need)
+        self.essential += int(essential.sum())
+        ctx["shortfall"] = np.maximum(shortfall - essential / HUNDREDTHS * p.hour_value, 0.0)
+
+    def record(self, economy: Economy) -> dict[str, float]:
+        balance = self.net.balance()[self.member]
+        hours = self.exchanged / HUNDREDTHS
+        return {
+            "tb_hours": hours,
+            "tb_positive": float(np.maximum(balance, 0).sum()) / HUNDREDTHS,
+            "tb_in_debt": float((balance < 0).mean()) if balance.size else 0.0,
+            "tb_relief": self.essential / HUNDREDTHS * self.params.hour_value,
+        }
