@@ -24,10 +24,10 @@
 # Workshop time: about 30 minutes.
 
 # %% tags=["parameters"]
-HOUSEHOLDS = 400  # households in the economy
+HOUSEHOLDS = 300  # households in the economy
 COOPS = 16  # worker co-ops
-MONTHS = 72  # six years: the recession runs from month 24 to 35
-REPLICATES = 6  # random seeds per scenario
+MONTHS = 60  # five years: the recession runs from month 24 to 35
+REPLICATES = 5  # random seeds per scenario
 SEED = 7  # root seed of the replicates
 OUT_DIR = "../out/workshop"  # where the report is written
 

@@ -30,7 +30,7 @@
 HOUSEHOLDS = 200  # households in each economy
 COOPS = 10  # worker co-ops
 MONTHS = 48  # months per run (recession from month 24 to 35)
-SAMPLES = 16  # Sobol base samples N (a power of two): N × (D + 2) design points
+SAMPLES = 8  # Sobol base samples N (a power of two): N × (D + 2) design points
 REPLICATES = 1  # seeds per design point
 WORKERS = 1  # local processes running the sweep
 OUT_DIR = "../out/workshop"  # where the sweep's files go

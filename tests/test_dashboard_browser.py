@@ -31,6 +31,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(150)]
 
 
@@ -53,12 +55,16 @@ def server(tmp_path_factory):
     pytest.importorskip("solara", reason="the dashboard needs the viz extra")
     port = _free_port()
     log_path = tmp_path_factory.mktemp("dashboard") / "server.log"
+    # Should the server miss a front-end file and turn to the CDN, send it to a
+    # dead local port: the page then breaks here as it would offline.
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "solsim", "dashboard", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env=env,
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -115,15 +121,20 @@ def _step_to(page, month: int) -> None:
 
 def test_step_moves_the_counter_and_the_plots(server, browser):
     outside: list[str] = []
+    broken: list[str] = []
+
+    def on_request(request):
+        if not request.url.startswith(LOCAL):
+            outside.append(request.url)
+
+    def on_response(response):
+        if response.status >= 400:
+            broken.append(f"{response.status} {response.url}")
+
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else outside.append(r.url)
-        ),
-    )
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: broken.append(f"failed {request.url}"))
     page.goto(server)
     step = page.get_by_role("button", name="Step")
     step.wait_for(timeout=60_000)
@@ -154,3 +165,4 @@ def test_step_moves_the_counter_and_the_plots(server, browser):
     page.close()
     # Everything came from the local server: the page works with no outside network.
     assert outside == []
+    assert broken == []

@@ -145,6 +145,11 @@ def test_a_sweep_killed_with_sigkill_resumes_to_exactly_the_uninterrupted_runs(
     same_results(ref_dir, out_dir)
 
 
+async def _die() -> None:
+    """Run on a worker's event loop: end its process at once, like a crash or an OOM kill."""
+    os._exit(1)
+
+
 def test_a_dask_worker_killed_mid_sweep_and_the_sweep_still_completes(dask_local, tmp_path):
     client = dask_local.client
     experiment = load_experiment(experiment_file(tmp_path, replicates=12, households=300))
@@ -159,7 +164,7 @@ def test_a_dask_worker_killed_mid_sweep_and_the_sweep_still_completes(dask_local
         while len(layout.existing_runs(out_dir)) < 4 and time.monotonic() < deadline:
             time.sleep(0.005)
         killed_at.append(len(layout.existing_runs(out_dir)))
-        client.run(os._exit, 1, workers=[victim], wait=False)
+        client.run(_die, workers=[victim], wait=False)
 
     killer = threading.Thread(target=kill_one_worker)
     killer.start()

@@ -189,8 +189,9 @@ def _nice_step(span: float) -> float:
     return 10.0 ** math.floor(math.log10(span / 100.0))
 
 
-# Preferred key parameter of each known instrument, best first; an instrument whose
-# settings have none of these falls back to the first bounded number it has.
+# The key parameter of each known instrument, best first. An instrument without one
+# (or not listed) gets an on/off checkbox that switches on its default settings;
+# first-loss capital has its own slider (the junior tranche's share).
 _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "guarantee": ("coverage",),
     "mutual_credit": ("credit_limit", "limit"),
@@ -311,7 +312,7 @@ def _switch_control(base: Scenario, name: str) -> _InstrumentControl:
 
 
 def _instrument_controls(base: Scenario) -> dict[str, _InstrumentControl]:
-    """One control per registered instrument, in registry order."""
+    """One control per registered instrument, by name."""
     result: dict[str, _InstrumentControl] = {}
     for name in available():
         made = _first_loss_control(base) if name == "first_loss" else None

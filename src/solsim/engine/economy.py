@@ -177,6 +177,12 @@ class Economy:
         self.purchase = sp.csr_matrix(self.network.purchase, dtype=np.float64)
         self.purchase.sum_duplicates()
         self.purchase_row = np.repeat(np.arange(H), np.diff(self.purchase.indptr))
+        # Each purchase edge's co-op (as intp) and its payer and payee accounts, made
+        # once: int32 indices, or gathered accounts, would cost a pass over every
+        # edge each month. Whoever replaces ``purchase`` must renew these too.
+        self.purchase_col = self.purchase.indices.astype(np.intp)
+        self.purchase_payer = self.hh_account[self.purchase_row]
+        self.purchase_payee = self.coop_account[self.purchase_col]
         self.supply = sp.csr_matrix(self.network.supply, dtype=np.float64)
         self.supply.sum_duplicates()
         self.supply_row = np.repeat(np.arange(C), np.diff(self.supply.indptr))
@@ -438,12 +444,11 @@ class Economy:
         """
         h = self.ledger.block("households").slice
         own = from_cents(self.ledger.cash[h] + self.hh_deposit + self.ledger.credit[h])
-        member = self.hh_employer >= 0
         members = np.maximum(self.coop_members(), 1)
-        share = np.zeros(self.n_households)
-        if member.any():
-            per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
-            share[member] = per_member[self.hh_employer[member]]
+        per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
+        # Non-members (OUTSIDE -1, UNEMPLOYED -2) read one of two zeros put in front
+        # of the table: one gather per household, no mask.
+        share = np.concatenate([[0.0, 0.0], per_member])[self.hh_employer + 2]
         return own + share
 
     def fund_deposits(self) -> np.ndarray:

@@ -173,6 +173,9 @@ class Ledger:
         negative only for external accounts, which is what the outside world is.
         """
         booked = np.asarray(amount, dtype=np.int64) if cents else to_cents(amount)
+        # to_cents made a new array: when broadcasting keeps its shape it can be
+        # handed back as is, instead of copying one int64 per edge again.
+        fresh = booked if not cents and booked.ndim else None
         payer_arr, payee_arr, booked = np.broadcast_arrays(
             np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), booked
         )
@@ -196,17 +199,27 @@ class Ledger:
             )
         self._tally_boundary(payer, payee, payer_arr, payee_arr, booked)
         self.flows[flow] += total
+        if fresh is not None and fresh.shape == booked.shape:
+            return fresh
         return booked.copy()
 
     def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
+        # Accounts below the first external one are all internal, so an array of
+        # accounts whose largest is below it crosses no boundary: one pass for a
+        # maximum instead of a lookup per transfer (households and co-ops come first).
+        first_external = int(self.is_external.argmax())
         payer_external = (
             self.is_external[int(np.asarray(payer))]
             if np.ndim(payer) == 0
+            else False
+            if payer_arr.max() < first_external
             else self.is_external[payer_arr]
         )
         payee_external = (
             self.is_external[int(np.asarray(payee))]
             if np.ndim(payee) == 0
+            else False
+            if payee_arr.max() < first_external
             else self.is_external[payee_arr]
         )
         if np.ndim(payer_external) == 0 and np.ndim(payee_external) == 0:

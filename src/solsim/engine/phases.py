@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from solsim import metrics
 from solsim.engine.capital import allocate
@@ -185,24 +184,23 @@ def household_spending(e: Economy) -> None:
     shortfall = np.maximum(e.hh_essential - budget, 0.0) + unpaid_housing
 
     # Local spending goes to active co-ops in proportion to edge weight × demand.
-    weights = e.purchase.data * (e.coop_active * e.coop_demand)[e.purchase.indices]
+    weights = e.purchase.data * (e.coop_active * e.coop_demand)[e.purchase_col]
     row_total = np.bincount(e.purchase_row, weights, minlength=e.n_households)
     has_local = row_total > 0
     local = np.where(has_local, budget * hp.local_share, 0.0)
-    share = np.divide(
-        weights,
-        row_total[e.purchase_row],
-        out=np.zeros_like(weights),
-        where=row_total[e.purchase_row] > 0,
-    )
+    # Weights are >= 0, so a row summing to zero is all zeros: dividing it by one
+    # gives the same zero shares with one gather per edge instead of two and a mask.
+    share = weights / np.where(has_local, row_total, 1.0)[e.purchase_row]
+    households, coops = ledger.block("households").slice, ledger.block("coops").slice
+    hh_before, coop_before = ledger.cash[households].copy(), ledger.cash[coops].copy()
     paid = ledger.transfer(
-        e.hh_account[e.purchase_row],
-        e.coop_account[e.purchase.indices],
-        local[e.purchase_row] * share,
-        "local_purchases",
+        e.purchase_payer, e.purchase_payee, local[e.purchase_row] * share, "local_purchases"
     )
-    e.coop_sales_local = np.bincount(e.purchase.indices, paid, minlength=e.n_coops) / CENTS
-    spent_local = np.bincount(e.purchase_row, paid, minlength=e.n_households) / CENTS
+    # Cents are whole numbers, so each balance moved by exactly the sum of its
+    # edges: the same totals as summing ``paid`` per co-op and per household,
+    # without two more passes over every edge.
+    e.coop_sales_local = from_cents(ledger.cash[coops] - coop_before)
+    spent_local = from_cents(hh_before - ledger.cash[households])
     ledger.transfer(e.hh_account, world, budget - spent_local, "imports")
 
     # ``purchases``: cents each household paid each co-op (aligned with purchase.data).
@@ -378,13 +376,19 @@ def fund_operations(e: Economy) -> None:
 def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
     """Pay each tranche's holders from its fund; returns what each tranche paid."""
     t = e.tranches
-    coo = sp.coo_matrix(t.holdings.multiply(per_tranche[:, None]))
-    if coo.nnz == 0:
+    holdings = t.holdings
+    # Each holding (in storage order) times its tranche's amount, straight from the
+    # CSR arrays: for a handful of tranches a sparse product is mostly overhead.
+    row = np.repeat(np.arange(holdings.shape[0]), np.diff(holdings.indptr))
+    if row.size == 0:
         return np.zeros(len(t.name))
     paid = e.ledger.transfer(
-        e.fund_account[t.fund[coo.row]], e.investor_account(coo.col), coo.data, flow
+        e.fund_account[t.fund[row]],
+        e.investor_account(holdings.indices),
+        holdings.data * per_tranche[row],
+        flow,
     )
-    return np.bincount(coo.row, paid / CENTS, minlength=len(t.name))
+    return np.bincount(row, paid / CENTS, minlength=len(t.name))
 
 
 def _lend(e: Economy) -> None:
