@@ -16,7 +16,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
 .PHONY: help install browser-deps dashboard demo test lint format bench validate clean
 
 help:
-	@echo "make demo      run the funder comparison and write out/"
+	@echo "make demo      run the funder comparison and write out/demo/report.html"
 	@echo "make test      run the test suite"
 	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make validate  reproduce published results (docs/validation.md)"
@@ -50,8 +50,10 @@ endif
 dashboard: install
 	$(VENV)/bin/solsim dashboard
 
+# A fresh directory each time: a changed scenario is a different experiment.
 demo: install
-	$(VENV)/bin/solsim run scenarios/baseline.toml --out out/baseline
+	rm -rf out/demo
+	$(VENV)/bin/solsim compare experiments/funder_comparison.toml --out out/demo
 
 test: install browser-deps
 	$(VENV)/bin/ruff check .

@@ -208,7 +208,7 @@ def test_bad_experiments_exit_2_with_one_line_and_write_nothing(tmp_path, capsys
     path = write_experiment(tmp_path, body, tiny="[set]" not in body and key != "steps")
     out_dir = tmp_path / "out"
     code, out, err = cli(capsys, "sweep", str(path), "--out", str(out_dir), "--workers", "1")
-    assert code == 2
+    assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith(f"error: {path}: {key}: "), err
     assert words in err
     assert not out_dir.exists()
@@ -464,7 +464,7 @@ households.local_share = [0.3, 0.8]
     out_dir = tmp_path / "out"
     assert cli(capsys, "sweep", str(path), "--out", str(out_dir), "-w", "1")[0] == 0
     code, out, _ = cli(capsys, "sensitivity", str(out_dir), "--metric", "mean_local_share")
-    assert code == 0
+    assert code == 0 and "indices written to" in out
     table = pd.read_csv(out_dir / "sensitivity" / "mean_local_share.csv")
     assert list(table["parameter"]) == ["funds.interest_rate", "households.local_share"]
     # The local spending share is set by the parameter of that name.

@@ -109,11 +109,14 @@ def test_dask_and_process_pools_give_the_bytes_of_one_worker(reference, dask_loc
     same_results(ref_dir, tmp_path / "dask")
     # The cluster really ran the tasks on worker processes.
     assert len(dask_local.client.scheduler_info()["workers"]) == 2
+    # --scheduler attaches to a running cluster (this one) by its address.
+    address = dask_local.client.scheduler.address
+    attached = run_sweep(experiment, tmp_path / "attached", scheduler=address, progress=False)
+    assert attached.complete and attached.executor == f"dask ({address})"
+    same_results(ref_dir, tmp_path / "attached")
 
 
-def test_a_sweep_killed_with_sigkill_resumes_to_exactly_the_uninterrupted_runs(
-    reference, tmp_path
-):
+def test_a_sweep_killed_with_sigkill_resumes_to_exactly_the_uninterrupted_runs(reference, tmp_path):
     experiment, ref_dir = reference
     out_dir = tmp_path / "out"
     exp_path = experiment.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -86,6 +87,11 @@ def test_figures_are_saved_as_png_and_svg(written):
     }
     assert {p.stem for p in folder.glob("*.png")} == expected
     assert {p.stem for p in folder.glob("*.svg")} == expected
+    # Shareable: the usual permissions under the umask, not the temporary file's 0600.
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {p.stat().st_mode & 0o777 for p in [written, *folder.iterdir()]}
+    assert modes == {0o666 & ~mask}
     for name in expected:
         assert (folder / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         root = ET.parse(folder / f"{name}.svg").getroot()
@@ -97,8 +103,7 @@ def test_figures_are_saved_as_png_and_svg(written):
 def test_report_names_scenarios_and_the_changed_setting(written):
     page = written.read_text(encoding="utf-8")
     assert "dear_loans" in page and "baseline" in page
-    assert "<code>funds.interest_rate</code>" in page
-    assert "0.06" in page and "0.12" in page
+    assert "[funds]\ninterest_rate = 0.12  # baseline: 0.06" in page
     assert 'replicates per scenario</td><td class="key">3' in page
 
 
@@ -251,6 +256,7 @@ def test_compare_writes_report_html(tmp_path):
     data = from_results_dir(out, network=False)
     assert data.households is not None and len(data.households) == 2 * 2 * 100
     assert data.reference == "baseline"
-    assert "<code>funds.interest_rate</code>" in page
+    assert "interest_rate = 0.12  # baseline: 0.06" in page
+    assert f"solsim compare {experiment} --out {out}" in page
     assert (out / "figures" / "lorenz.svg").exists()
     assert (out / "figures" / "network.png").exists()

@@ -123,11 +123,13 @@ class Economy:
 
         # Households ------------------------------------------------------
         self.hh_community = self.network.household_community.astype(np.int32)
-        self.hh_fund = (self.hh_community % F).astype(np.int32)
+        # Household -> fund and -> employer are native-size integers (intp): bincount
+        # and fancy indexing would otherwise convert an int32 copy on every use.
+        self.hh_fund = (self.hh_community % F).astype(np.intp)
         spread = np.exp(rng.normal(-0.5 * hp.wage_dispersion**2, hp.wage_dispersion, H))
         self.hh_outside_wage = hp.outside_wage * spread
         draw = rng.random(H)
-        employer = np.full(H, UNEMPLOYED, dtype=np.int32)
+        employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:
             employer = np.where(self.network.employer >= 0, self.network.employer, employer)
             outside = (self.network.employer < 0) & (draw < hp.outside_employment)

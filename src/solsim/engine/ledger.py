@@ -36,12 +36,17 @@ def to_cents(amount: np.ndarray | float) -> np.ndarray:
     values = np.asarray(amount, dtype=np.float64)
     if values.ndim == 0:
         return np.floor(np.maximum(values, 0.0) * CENTS).astype(np.int64)
+    return _whole_cents(values).astype(np.int64)
+
+
+def _whole_cents(values: np.ndarray) -> np.ndarray:
+    """``floor(max(values, 0) * CENTS)`` as a new float64 array (of whole numbers)."""
     # The same operations in place on one copy: a transfer over every purchase
     # edge would otherwise make three edge-length temporaries.
     cents = np.maximum(values, 0.0)
     cents *= CENTS
     np.floor(cents, out=cents)
-    return cents.astype(np.int64)
+    return cents
 
 
 def from_cents(cents: np.ndarray | int) -> np.ndarray | float:
@@ -172,10 +177,17 @@ class Ledger:
         what is affordable (a phase computes budgets first). Balances may go
         negative only for external accounts, which is what the outside world is.
         """
-        booked = np.asarray(amount, dtype=np.int64) if cents else to_cents(amount)
-        # to_cents made a new array: when broadcasting keeps its shape it can be
-        # handed back as is, instead of copying one int64 per edge again.
-        fresh = booked if not cents and booked.ndim else None
+        values = None if cents else np.asarray(amount, dtype=np.float64)
+        if values is not None and values.ndim:
+            # Whole cents kept as float64 too: bincount sums in float64 anyway.
+            floats = _whole_cents(values)
+            booked = floats.astype(np.int64)
+        else:
+            floats = None
+            booked = np.asarray(amount, dtype=np.int64) if cents else to_cents(values)
+        # Made here: when broadcasting keeps its shape it can be handed back as
+        # is, instead of copying one int64 per edge again.
+        fresh = booked if floats is not None else None
         payer_arr, payee_arr, booked = np.broadcast_arrays(
             np.asarray(payer, dtype=np.int64), np.asarray(payee, dtype=np.int64), booked
         )
@@ -185,18 +197,21 @@ class Ledger:
         if total == 0:
             return booked.copy()
         n = self.n_accounts
-        if payer_arr.ndim == 0 or np.ndim(payer) == 0:
+        payer_one = payer_arr.ndim == 0 or np.ndim(payer) == 0
+        payee_one = payee_arr.ndim == 0 or np.ndim(payee) == 0
+        if not (payer_one and payee_one):
+            # Per-account sums by bincount, which adds float64: the whole cents
+            # converted once (exact: totals stay far below 2**53 cents).
+            same = floats is not None and floats.shape == booked.shape
+            weights = floats.ravel() if same else booked.ravel().astype(np.float64)
+        if payer_one:
             self.cash[int(np.asarray(payer))] -= total
         else:
-            self.cash -= np.bincount(payer_arr.ravel(), booked.ravel(), minlength=n).astype(
-                np.int64
-            )
-        if payee_arr.ndim == 0 or np.ndim(payee) == 0:
+            self.cash -= np.bincount(payer_arr.ravel(), weights, minlength=n).astype(np.int64)
+        if payee_one:
             self.cash[int(np.asarray(payee))] += total
         else:
-            self.cash += np.bincount(payee_arr.ravel(), booked.ravel(), minlength=n).astype(
-                np.int64
-            )
+            self.cash += np.bincount(payee_arr.ravel(), weights, minlength=n).astype(np.int64)
         self._tally_boundary(payer, payee, payer_arr, payee_arr, booked)
         self.flows[flow] += total
         if fresh is not None and fresh.shape == booked.shape:

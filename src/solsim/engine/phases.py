@@ -558,7 +558,11 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
     settle_failures(e, failing)
 
     # What is left goes to the members, who then lose their jobs.
-    workers = np.flatnonzero(np.isin(e.hh_employer, failing))
+    # A lookup over co-ops (two leading slots for OUTSIDE and UNEMPLOYED) finds
+    # the members in one gather, where isin would sort every household.
+    is_failing = np.zeros(e.n_coops + 2, dtype=bool)
+    is_failing[np.asarray(failing) + 2] = True
+    workers = np.flatnonzero(is_failing[e.hh_employer + 2])
     if workers.size:
         employer = e.hh_employer[workers]
         members = np.bincount(employer, minlength=e.n_coops)

@@ -161,7 +161,7 @@ def fmt(value: float) -> str:
         return "—"
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
-    if value == 0:
+    if abs(value) < 1e-12:  # rounding noise of a zero difference
         return "0"
     return f"{value:.4g}"
 
@@ -172,7 +172,13 @@ def _signed(value: float) -> str:
 
 
 def difference_cell(row: pd.Series) -> str:
-    """``+0.012 [+0.004, +0.020]``; an asterisk when the interval excludes zero."""
+    """``+0.012 [+0.004, +0.020]``; an asterisk when the interval excludes zero.
+
+    A metric the reference does not have (a tranche only this scenario has)
+    shows the scenario's own mean instead: ``mean 52,000``.
+    """
+    if math.isnan(row["reference_mean"]) and not math.isnan(row["mean"]):
+        return f"mean {fmt(row['mean'])}"
     if math.isnan(row["ci_low"]):
         return _signed(row["difference"])
     star = "*" if row["ci_low"] > 0 or row["ci_high"] < 0 else ""
@@ -197,14 +203,21 @@ def wide_table(comparison: pd.DataFrame, reference: str) -> pd.DataFrame:
 def comparison_markdown(comparison: pd.DataFrame, reference: str, title: str = "") -> str:
     """The comparison as a Markdown page (a wide table, one row per metric)."""
     wide = wide_table(comparison, reference)
-    n = comparison.loc[comparison["scenario"] != reference, "n"]
-    pairs = f"{int(n.min())}" if len(n) and n.min() == n.max() else f"{int(n.min())}–{int(n.max())}"
+    n = comparison.loc[(comparison["scenario"] != reference) & (comparison["n"] > 0), "n"]
+    if not len(n):
+        pairs = "0"
+    elif n.min() == n.max():
+        pairs = f"{int(n.min())}"
+    else:
+        pairs = f"{int(n.min())}–{int(n.max())}"
     lines = [
         f"# {title or 'Comparison'}",
         "",
         f"Mean of `{reference}` and, for each other scenario, the mean paired difference "
         f"from it (Δ, same random streams per replicate) with its 95% confidence interval "
-        f"over {pairs} replicate pairs; `*` marks intervals that exclude zero.",
+        f"over {pairs} replicate pairs; `*` marks intervals that exclude zero. Where the "
+        "reference lacks a metric (a tranche it does not have), the cell gives the "
+        "scenario's own mean.",
         "",
         "| " + " | ".join(wide.columns) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(wide.columns) - 1)) + "|",

@@ -608,16 +608,16 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         raw = {"base": _load_base(file, "scenario", base_dir, spec.scenario)}
     bases = {}
     for name, data in raw.items():
+        # [set] and steps first, the command line last (it wins, even over steps).
         data = _overridden(file, "set.", data, spec.overrides)
-        data = _overridden(file, "", data, overrides)
-        if spec.steps is not None:
+        if spec.steps is not None and "steps" not in overrides:
             try:
                 data = _overridden(file, "", data, {"steps": spec.steps})
             except ScenarioError as exc:
                 # e.g. a scheduled shock after the last month: say it is about steps.
                 reason = exc.reason if exc.key == "steps" else f"{exc.key}: {exc.reason}"
                 raise ScenarioError(file, "steps", reason) from None
-        bases[name] = data
+        bases[name] = _overridden(file, "", data, overrides)
 
     # The design table.
     parameters: list[str]

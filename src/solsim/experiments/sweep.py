@@ -112,6 +112,8 @@ def check_output_dir(
         different experiment (different scenarios, design, seeds or steps).
     """
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ScenarioError(str(out_dir), "(dir)", "exists and is not a directory")
     manifest = read_manifest(out_dir)
     if manifest is None:
         if resume:

@@ -319,6 +319,12 @@ def from_results_dir(
         "common random numbers": info.get("common_random_numbers"),
         "experiment hash": (manifest.get("experiment_hash") or "")[:16],
         "results": str(results_dir),
+        "command": (
+            f"solsim {'compare' if info.get('design_kind') == 'scenarios' else 'sweep'} "
+            f"{info['file']} --out {results_dir}"
+            if info.get("file")
+            else None
+        ),
         "failed runs": int(manifest.get("runs", {}).get("failed") or 0),
         "versions": manifest.get("versions", {}),
     }

@@ -16,6 +16,7 @@ Bands are the 5–95% range across replicates, lines their median.
 from __future__ import annotations
 
 import io
+import os
 import textwrap
 from pathlib import Path
 
@@ -239,6 +240,13 @@ def _interval(values: pd.Series) -> tuple[float, float, float]:
     return float(low), float(values.mean()), float(high)
 
 
+def _whiskers(ax, x: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    """The 5–95% range of runs as a vertical line with caps (a skewed mean may lie outside)."""
+    ax.vlines(x, low, high, color="black", lw=0.8)
+    ax.scatter(np.concatenate([x, x]), np.concatenate([low, high]), marker="_", s=25,
+               color="black", lw=0.8)  # fmt: skip
+
+
 def losses_figure(data: ReportData) -> Figure:
     """Who carried the losses: final loss of each tranche, and guarantee payouts.
 
@@ -260,11 +268,8 @@ def losses_figure(data: ReportData) -> Figure:
         if not ok.any():
             continue
         pos = x[ok] + (k - (len(names) - 1) / 2) * width
-        left.bar(
-            pos, stats[ok, 1] / 1e3, width, color=palette[name], label=name,
-            yerr=[(stats[ok, 1] - stats[ok, 0]) / 1e3, (stats[ok, 2] - stats[ok, 1]) / 1e3],
-            error_kw={"lw": 0.8, "capsize": 2},
-        )  # fmt: skip
+        left.bar(pos, stats[ok, 1] / 1e3, width, color=palette[name], label=name)
+        _whiskers(left, pos, stats[ok, 0] / 1e3, stats[ok, 2] / 1e3)
     left.set_xticks(x, [c.removeprefix("loss_") for c in tranches])
     left.set_xlabel("tranche")
     left.set_ylabel("cumulative loss (thousands)")
@@ -282,11 +287,8 @@ def losses_figure(data: ReportData) -> Figure:
         for n in names
     ]
     paid = np.nan_to_num(np.array(paid, dtype=float).reshape(-1, 3))
-    right.bar(
-        np.arange(len(names)), paid[:, 1] / 1e3, 0.7, color=[palette[n] for n in names],
-        yerr=[(paid[:, 1] - paid[:, 0]) / 1e3, (paid[:, 2] - paid[:, 1]) / 1e3],
-        error_kw={"lw": 0.8, "capsize": 2},
-    )  # fmt: skip
+    right.bar(np.arange(len(names)), paid[:, 1] / 1e3, 0.7, color=[palette[n] for n in names])
+    _whiskers(right, np.arange(len(names)), paid[:, 0] / 1e3, paid[:, 2] / 1e3)
     if not paid.any():
         right.text(0.5, 0.5, "no guarantee payouts\nin these scenarios", ha="center",
                    va="center", transform=right.transAxes, color="#666666")  # fmt: skip
@@ -517,9 +519,21 @@ def save_figure(fig: Figure, directory: str | Path, name: str, dpi: int = 110) -
     svg = io.BytesIO()
     # Keep text as text in the SVG: smaller, searchable, editable.
     fig.savefig(svg, format="svg", metadata={"Date": None})
-    atomic_write(directory / f"{name}.png", lambda tmp: tmp.write_bytes(png.getvalue()))
-    atomic_write(directory / f"{name}.svg", lambda tmp: tmp.write_bytes(svg.getvalue()))
+    for suffix, content in (("png", png.getvalue()), ("svg", svg.getvalue())):
+        path = directory / f"{name}.{suffix}"
+        readable(atomic_write(path, lambda tmp, content=content: tmp.write_bytes(content)))
     return png.getvalue()
+
+
+def readable(path: Path) -> Path:
+    """Give a written file the usual permissions (temporary files are created owner-only).
+
+    A report is meant to be shared, copied to a web server or opened by another user.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod(0o666 & ~mask)
+    return path
 
 
 def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dict[str, Figure]:

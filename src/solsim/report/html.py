@@ -97,6 +97,9 @@ pre { background: var(--bg); border: 1px solid var(--line); padding: .6rem;
       font-size: .8rem; overflow-x: auto; }
 code { font-size: .85em; }
 .note { color: var(--muted); font-size: .85rem; }
+.settings { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
+            gap: 0 1rem; }
+.settings pre { margin-top: 0; }
 """
 
 
@@ -198,6 +201,9 @@ def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[s
         if (reference, metric) not in index.index:
             continue
         ref_mean = index.loc[(reference, metric), "reference_mean"]
+        own = [index.loc[(n, metric), "difference"] for n in others if (n, metric) in index.index]
+        if not np.isfinite(ref_mean) and not np.isfinite(np.asarray(own, dtype=float)).any():
+            continue  # e.g. a tranche only some scenarios have: nothing to compare
         cells = []
         for name in others:
             if (name, metric) not in index.index:
@@ -256,32 +262,60 @@ def findings(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> s
     return f'<ul class="findings">{"".join(items)}</ul>' if items else ""
 
 
+def _table_of(key: str) -> tuple[str, str]:
+    """Split a dotted key into a TOML-like table header and the rest.
+
+    ``instruments.guarantee.coverage`` → (``instruments.guarantee``, ``coverage``);
+    ``funds.interest_rate`` → (``funds``, ``interest_rate``); ``steps`` → ("", ``steps``).
+    """
+    parts = key.split(".")
+    depth = 2 if parts[0] == "instruments" and len(parts) > 2 else 1
+    if len(parts) <= depth:
+        return "", key
+    return ".".join(parts[:depth]), ".".join(parts[depth:])
+
+
+def _settings_block(rows: pd.DataFrame, reference: str) -> str:
+    """A scenario's changed settings as TOML-like text, grouped by table."""
+    lines: list[str] = []
+    current = None
+    for _, row in rows.iterrows():
+        table, key = _table_of(row["key"])
+        if table != current:
+            if lines:
+                lines.append("")
+            if table:
+                lines.append(f"[{table}]")
+            current = table
+        line = f"{key} = {_toml_value(row['value'])}"
+        if not _unset(row["reference"]):
+            line += f"  # {reference}: {_toml_value(row['reference'])}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def settings_html(data: ReportData) -> str:
     """What each scenario changes relative to the reference, then the reference in full."""
     parts = []
-    diff = settings_diff(data.scenarios, data.reference) if len(data.scenarios) > 1 else None
-    if diff is not None:
-        rows = []
+    if not data.scenarios:
+        return (
+            '<p class="note">The scenario settings are not available: the experiment file '
+            "that made these results could not be read again.</p>"
+        )
+    if len(data.scenarios) > 1:
+        diff = settings_diff(data.scenarios, data.reference)
+        blocks = []
         for name in data.scenario_names:
-            if name == data.reference:
+            if name == data.reference or name not in data.scenarios:
                 continue
             own = diff[diff["scenario"] == name]
-            if own.empty:
-                rows.append(
-                    f'<tr><td class="key">{_e(name)}</td><td class="key" colspan="3">'
-                    "same settings as the reference</td></tr>"
-                )
-            for _, row in own.iterrows():
-                rows.append(
-                    f'<tr><td class="key">{_e(name)}</td><td class="key"><code>{_e(row["key"])}'
-                    f'</code></td><td class="key">{_e(_toml_value(row["reference"]))}</td>'
-                    f'<td class="key">{_e(_toml_value(row["value"]))}</td></tr>'
-                )
-        parts.append(
-            '<table><thead><tr><th class="key">scenario</th><th class="key">key</th>'
-            f'<th class="key">{_e(data.reference)}</th><th class="key">this scenario</th></tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table>"
-        )
+            text = (
+                _settings_block(own, data.reference)
+                if len(own)
+                else "# same settings as the reference"
+            )
+            blocks.append(f"<div><h3>{_e(name)}</h3><pre>{_e(text)}</pre></div>")
+        parts.append(f'<div class="settings">{"".join(blocks)}</div>')
     reference = data.scenarios.get(data.reference)
     if reference:
         lines = "\n".join(
@@ -294,8 +328,12 @@ def settings_html(data: ReportData) -> str:
     return "".join(parts)
 
 
+def _unset(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _toml_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _unset(value):
         return "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -333,8 +371,8 @@ TEXT: dict[str, str] = {
     "network": "Who trades with whom at the end of the first replicate: households buy from "
     "co-ops (grey), work in them (green), co-ops buy from each other (blue) and borrow from "
     "funds (purple).",
-    "settings": "What each scenario changes relative to the reference; every other setting "
-    "is the same.",
+    "settings": "What each scenario changes relative to the reference (the reference's value "
+    "after #, where it has one); every other setting is the same.",
 }
 
 
@@ -475,4 +513,4 @@ def write_report(
     out_path = Path(out_path)
     page = render(data, out_path.parent / "figures")
     atomic_write(out_path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-    return out_path
+    return F.readable(out_path)

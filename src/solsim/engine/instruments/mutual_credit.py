@@ -142,12 +142,13 @@ def split_cents(
     base = np.floor(share).astype(np.int64)
     target = np.where(weight_sum > 0, totals, 0)
     left = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
-    # Hand out the leftover cents by largest remainder, within each group.
-    order = np.lexsort((-(share - base), groups))
+    # Hand out the leftover cents by largest remainder, within each group
+    # (only weighted items can take one, so only they are sorted).
+    weighted = np.flatnonzero(weights > 0)
+    order = weighted[np.lexsort((-(share - base)[weighted], groups[weighted]))]
     sorted_groups = groups[order]
-    rank = np.arange(groups.size) - np.searchsorted(sorted_groups, sorted_groups, side="left")
-    give = (rank < left[sorted_groups]) & (weights[order] > 0)
-    base[order[give]] += 1
+    rank = np.arange(order.size) - np.searchsorted(sorted_groups, sorted_groups, side="left")
+    base[order[rank < left[sorted_groups]]] += 1
     # Floating-point sums can be a cent off at extreme sizes: settle the
     # difference on each group's heaviest item so totals stay exact.
     diff = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
@@ -304,7 +305,36 @@ class CreditNetwork:
 
 # ---------------------------------------------------------------------- parameters
 class MutualCreditParams(InstrumentParams):
-    """Settings of ``[instruments.mutual_credit]`` (money in currency units)."""
+    """Settings of ``[instruments.mutual_credit]`` (money in currency units).
+
+    Attributes
+    ----------
+    members
+        ``"households_and_coops"`` or ``"coops"`` (business-to-business only).
+    credit_limit
+        How far below zero a household may go.
+    coop_credit_limit, limit_growth, limit_cap
+        A co-op's limit: ``coop_credit_limit``, or ``limit_growth`` × its sales
+        of the past 12 months when larger, up to ``limit_cap``. A co-op also
+        takes credit only until its positive balance reaches its limit.
+    acceptance
+        Largest share of a sale a co-op takes in credit: one share for all, or a
+        list with one per co-op.
+    demurrage
+        Monthly charge on positive balances, credited to members in debt.
+    clearing
+        Cancel cycles of trade-credit obligations every month.
+    repay_share
+        Monthly share of its debt a household with spare cash buys back.
+    patronage_share
+        Largest share of a month's patronage paid in credit (within what the
+        co-op earned in credit).
+    spend_share
+        Monthly share of a household's positive balance it spends at co-ops.
+    communities, intertrading
+        Number of networks (members join network ``community % communities``)
+        and whether they trade with each other through intertrading accounts.
+    """
 
     members: Literal["households_and_coops", "coops"] = "households_and_coops"
     credit_limit: NonNegative = 600.0
@@ -445,14 +475,22 @@ class MutualCredit(Instrument):
             return
         e, p, net = economy, self.params, self.net
         H = e.n_households
-        row, col = e.purchase_row, e.purchase.indices
-        purchases = np.asarray(ctx.get("purchases", np.zeros(row.size)), dtype=np.float64)
-        hh, seller = self.hh_m[row], self.coop_m[col]
         shortfall = np.asarray(ctx["shortfall"], dtype=np.float64)
         short = shortfall > 0.01
 
         if p.repay_share > 0:
             self._repay(e, short)
+
+        positive = np.maximum(net.balance(self.hh_m), 0) * ~short
+        # Only the purchase edges of households that are short or hold credit act.
+        edges = np.flatnonzero((short | (positive > 0))[e.purchase_row])
+        if edges.size == 0:
+            self._book_turnover(e)
+            return
+        row, col = e.purchase_row[edges], e.purchase.indices[edges]
+        purchases = np.asarray(ctx.get("purchases", np.zeros(e.purchase.nnz)), dtype=np.float64)
+        purchases = purchases[edges]
+        hh, seller = self.hh_m[row], self.coop_m[col]
 
         # A seller takes at most the share a of a sale in credit, the rest in
         # cash: on each edge, credit <= a / (1 - a) x the cash paid there.
@@ -461,13 +499,12 @@ class MutualCredit(Instrument):
             accept * purchases, 1.0 - accept, out=np.full(row.size, np.inf), where=accept < 1.0
         )
         cap = np.where(accept > 0, cap, 0.0)
-        weights = e.purchase.data * e.coop_demand[col] * (accept > 0)
+        weights = e.purchase.data[edges] * e.coop_demand[col] * (accept > 0)
         total = np.bincount(row, weights, minlength=H)
         share = np.divide(weights, total[row], out=np.zeros_like(weights), where=total[row] > 0)
 
         # Households holding credit spend part of it at their co-ops, on top of
         # their cash spending (members earn it as co-op payouts).
-        positive = np.maximum(net.balance(self.hh_m), 0) * ~short
         budget = np.floor(p.spend_share * positive)
         spent = self._buy(e, ctx, row, col, np.minimum(budget[row] * share, cap), budget)
         cap = cap - spent
@@ -483,7 +520,7 @@ class MutualCredit(Instrument):
     def _buy(self, e, ctx, row, col, want, budget) -> np.ndarray:
         """Households buy ``want`` (cents per purchase edge) in credit, within ``budget``."""
         wanted = np.bincount(row, want, minlength=e.n_households)
-        scale = np.divide(budget, wanted, out=np.zeros(e.n_households), where=wanted > 0)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_households), where=wanted >= 1.0)
         bought = np.floor(want * np.minimum(scale, 1.0)[row]).astype(np.int64)
         if bought.any():
             self.net.pay(self.hh_m[row], self.coop_m[col], bought, "mc_purchases")
@@ -537,7 +574,7 @@ class MutualCredit(Instrument):
         budget = np.minimum(net.room(self.coop_m), np.maximum(np.maximum(balance, 0), shortfall))
         want = np.where(open_edge, self._acceptance(e)[supplier] * e.payable, 0.0)
         wanted = np.bincount(buyer, want, minlength=e.n_coops)
-        scale = np.divide(budget, wanted, out=np.zeros(e.n_coops), where=wanted > 0)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_coops), where=wanted >= 1.0)
         paid = np.floor(want * np.minimum(scale, 1.0)[buyer]).astype(np.int64)
         paid = np.minimum(paid, e.payable)
         if paid.any():
@@ -613,22 +650,21 @@ class MutualCredit(Instrument):
         if failed.size == 0:
             return
         failed_m = self.coop_m[failed]
-        balance = net.balance(failed_m)
-        others = np.ones(net.account.size, dtype=bool)
-        others[failed_m] = False
-        members = np.flatnonzero(others)
-        held = net.balance(members)
+        members = np.arange(net.account.size)
         # Debts of failed co-ops: the holders of positive balances in their
-        # network absorb them, pro rata (network sums keep members + intertrading
-        # at zero, so within one network there is always enough positive balance
-        # unless credit sits in the intertrading account).
-        debt = np.maximum(-balance, 0)
+        # network (failed ones first among equals) absorb them, pro rata. A
+        # network's members and intertrading account sum to zero, so within one
+        # network there is always enough positive balance unless credit sits in
+        # its intertrading account; then the other networks absorb the rest.
+        debt = np.maximum(-net.balance(failed_m), 0)
         if debt.any():
-            self._absorb(failed_m, debt, members, np.maximum(held, 0), sign=+1)
-        claim = np.maximum(balance, 0)
+            holders = members[net.balance(members) > 0]
+            self._absorb(failed_m, debt, holders, net.balance(holders), sign=+1)
+        # What failed co-ops still hold goes to the members in debt, pro rata.
+        claim = np.maximum(net.balance(failed_m), 0)
         if claim.any():
-            held = net.balance(members)
-            self._absorb(failed_m, claim, members, np.maximum(-held, 0), sign=-1)
+            debtors = members[net.balance(members) < 0]
+            self._absorb(failed_m, claim, debtors, -net.balance(debtors), sign=-1)
         self._book_turnover(e)
 
     def _absorb(
