@@ -64,6 +64,22 @@ class SolidarityEconomy(mesa.Model):
         Create Mesa agent facades (default). With False the model runs on the
         arrays alone, which saves time and memory at 10^6 households.
 
+    Notes
+    -----
+    At scale. The engine needs only sparse matrices and arrays, and a month
+    costs about the same per household from 10^4 to 10^6 households. What does
+    not scale the same way is the Mesa and networkx face, so at 10^6
+    households (measured on a 2-core machine; see ``benchmarks/RESULTS.md``):
+
+    * agent facades (one ``mesa.Agent`` per household) take about 10 s and
+      0.4 GB more to create: pass ``agents=False`` (``solsim run`` and sweeps
+      do) and read state from ``model.economy``'s arrays;
+    * :attr:`graph` (networkx) is built only when first read, which takes about
+      a minute and 2 GB more for 5 million purchase edges; :attr:`space` builds
+      on it. Nothing in a run reads either.
+
+    A million-household run with ``agents=False`` peaks under 1 GB.
+
     Attributes
     ----------
     params : Scenario
