@@ -16,7 +16,6 @@ Bands are the 5–95% range across replicates, lines their median.
 from __future__ import annotations
 
 import io
-import os
 import textwrap
 from pathlib import Path
 
@@ -521,19 +520,8 @@ def save_figure(fig: Figure, directory: str | Path, name: str, dpi: int = 110) -
     fig.savefig(svg, format="svg", metadata={"Date": None})
     for suffix, content in (("png", png.getvalue()), ("svg", svg.getvalue())):
         path = directory / f"{name}.{suffix}"
-        readable(atomic_write(path, lambda tmp, content=content: tmp.write_bytes(content)))
+        atomic_write(path, lambda tmp, content=content: tmp.write_bytes(content))
     return png.getvalue()
-
-
-def readable(path: Path) -> Path:
-    """Give a written file the usual permissions (temporary files are created owner-only).
-
-    A report is meant to be shared, copied to a web server or opened by another user.
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    path.chmod(0o666 & ~mask)
-    return path
 
 
 def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dict[str, Figure]:

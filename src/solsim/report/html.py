@@ -513,4 +513,4 @@ def write_report(
     out_path = Path(out_path)
     page = render(data, out_path.parent / "figures")
     atomic_write(out_path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-    return F.readable(out_path)
+    return out_path
