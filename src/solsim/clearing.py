@@ -44,12 +44,10 @@ from __future__ import annotations
 import warnings
 from typing import Literal
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 __all__ = [
@@ -561,6 +559,9 @@ def _circulation_highs(
     tail: np.ndarray, head: np.ndarray, cap: np.ndarray
 ) -> tuple[np.ndarray, float] | None:
     """Maximum circulation ``0 <= c <= cap`` by LP (HiGHS dual simplex)."""
+    # Imported when first needed: scipy.optimize adds 0.2 s to every start of solsim.
+    from scipy.optimize import linprog
+
     nodes, idx = np.unique(np.concatenate([tail, head]), return_inverse=True)
     m = tail.size
     t, h = idx[:m], idx[m:]
@@ -591,6 +592,8 @@ def _circulation_network_simplex(tail: np.ndarray, head: np.ndarray, cap: np.nda
     Minimises ``Σ x`` over flows ``0 <= x <= cap`` with the node demands of ``cap``; the
     cancelled circulation is ``c = cap − x``. Exact for integers.
     """
+    import networkx as nx  # imported when first needed: 0.2 s at every start otherwise
+
     graph = nx.DiGraph()
     demand: dict[int, int | float] = {}
     py = cap.tolist()

@@ -106,7 +106,7 @@ class CoopParams(_Strict):
     wage: NonNegative = 2650.0
     export_demand: NonNegative = 12000.0
     export_dispersion: NonNegative = 0.3
-    demand_volatility: NonNegative = 0.26
+    demand_volatility: NonNegative = 0.2
     demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
     local_input_share: Probability = 0.5

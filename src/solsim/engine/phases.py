@@ -214,11 +214,16 @@ def trade(e: Economy) -> None:
     """Exports from the world; inputs bought from suppliers on trade credit, or imported."""
     cp = e.scenario.coops
     ledger = e.ledger
-    # Idiosyncratic demand: a log AR(1) per co-op.
+    # Idiosyncratic demand: a log AR(1) per co-op. It says how popular a co-op
+    # is relative to the others, so exports use it relative to the active mean:
+    # a lognormal's mean grows with its variance, and aggregate export demand
+    # must not drift up with it (the world sets that level).
     shock = e.rng.normal(0.0, cp.demand_volatility, e.n_coops)
     e.coop_demand = np.exp(cp.demand_persistence * np.log(e.coop_demand) + shock)
+    active_mean = e.coop_demand[e.coop_active].mean() if e.coop_active.any() else 1.0
+    relative = e.coop_demand / active_mean
 
-    exports = e.coop_export_base * e.coop_demand * e.export_multiplier * e.coop_active
+    exports = e.coop_export_base * relative * e.export_multiplier * e.coop_active
     paid = ledger.transfer(ledger.world, e.coop_account, exports, "exports")
     e.coop_sales_export = paid / CENTS
 
