@@ -196,27 +196,39 @@ class Ledger:
         total = int(booked.sum())
         if total == 0:
             return booked.copy()
-        n = self.n_accounts
-        payer_one = payer_arr.ndim == 0 or np.ndim(payer) == 0
-        payee_one = payee_arr.ndim == 0 or np.ndim(payee) == 0
-        if not (payer_one and payee_one):
-            # Per-account sums by bincount, which adds float64: the whole cents
-            # converted once (exact: totals stay far below 2**53 cents).
-            same = floats is not None and floats.shape == booked.shape
-            weights = floats.ravel() if same else booked.ravel().astype(np.float64)
-        if payer_one:
-            self.cash[int(np.asarray(payer))] -= total
-        else:
-            self.cash -= np.bincount(payer_arr.ravel(), weights, minlength=n).astype(np.int64)
-        if payee_one:
-            self.cash[int(np.asarray(payee))] += total
-        else:
-            self.cash += np.bincount(payee_arr.ravel(), weights, minlength=n).astype(np.int64)
+        weights = floats if floats is not None and floats.shape == booked.shape else None
+        self._post(payer, payer_arr, booked, weights, total, -1)
+        self._post(payee, payee_arr, booked, weights, total, 1)
         self._tally_boundary(payer, payee, payer_arr, payee_arr, booked)
         self.flows[flow] += total
         if fresh is not None and fresh.shape == booked.shape:
             return fresh
         return booked.copy()
+
+    def _post(self, account, account_arr, booked, weights, total: int, sign: int) -> None:
+        """Add ``sign`` × the booked cents to the cash of one side of a transfer."""
+        if account_arr.ndim == 0 or np.ndim(account) == 0:
+            self.cash[int(np.asarray(account))] += sign * total
+            return
+        index = account_arr.ravel()
+        first = int(index[0])
+        if int(index[-1]) - first == index.size - 1 and bool((np.diff(index) == 1).all()):
+            # A whole block in order (every household, say): add the amounts to a
+            # slice of the balances instead of summing them per account.
+            block = self.cash[first : first + index.size]
+            if sign > 0:
+                block += booked.ravel()
+            else:
+                block -= booked.ravel()
+            return
+        # Per-account sums by bincount, which adds float64: exact, as totals stay
+        # far below 2**53 cents; whole cents already in float64 are used as they are.
+        weights = weights.ravel() if weights is not None else booked.ravel().astype(np.float64)
+        sums = np.bincount(index, weights, minlength=self.n_accounts).astype(np.int64)
+        if sign > 0:
+            self.cash += sums
+        else:
+            self.cash -= sums
 
     def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
         # Accounts below the first external one are all internal, so an array of
