@@ -67,9 +67,10 @@ class SolidarityEconomy(mesa.Model):
     Notes
     -----
     At scale. The engine needs only sparse matrices and arrays, and a month
-    costs about the same per household from 10^4 to 10^6 households. What does
-    not scale the same way is the Mesa and networkx face, so at 10^6
-    households (measured on a 2-core machine; see ``benchmarks/RESULTS.md``):
+    costs about twelve times as much at 10^6 households as at 10^5 (under half
+    a second). What does not scale the same way is the Mesa and networkx face,
+    so at 10^6 households (measured on a 2-core machine; see
+    ``benchmarks/RESULTS.md``):
 
     * agent facades (one ``mesa.Agent`` per household) take about 10 s and
       0.4 GB more to create: pass ``agents=False`` (``solsim run`` and sweeps
