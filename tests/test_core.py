@@ -200,3 +200,19 @@ def test_ledger_transfers_are_double_entry():
     assert ledger.cash.sum() == 0
     ledger.credit_transfer(np.array([0, 1]), np.array([1, 4]), np.array([250, 100]), "mc")
     assert ledger.credit.sum() == 0
+
+
+def test_every_fund_serves_someone_when_funds_outnumber_communities(baseline_path):
+    from solsim.engine.economy import serving_fund
+
+    overrides = {"economy.households": 400, "economy.coops": 40, "economy.funds": 8,
+                 "economy.investors": 8, "economy.communities": 4}
+    model = solsim.SolidarityEconomy(baseline_path, seed=1, overrides=overrides, agents=False)
+    e = model.economy
+    assert set(np.unique(e.hh_fund)) == set(range(8))
+    assert set(np.unique(e.coop_fund)) == set(range(8))
+    # Members keep to their own community's funds.
+    assert np.all(e.hh_fund % 4 == e.hh_community)
+    # With no more funds than communities, community c is served by fund c % F.
+    community = np.array([0, 1, 2, 3, 0, 1])
+    assert serving_fund(community, 2, 4).tolist() == [0, 1, 0, 1, 0, 1]

@@ -64,6 +64,26 @@ class Tranches:
         return np.maximum(self.size - self.loss - self.redeemed, 0.0)
 
 
+def serving_fund(community: np.ndarray, n_funds: int, n_communities: int) -> np.ndarray:
+    """The fund that serves each household or co-op of a community.
+
+    With no more funds than communities, community ``c`` is served by fund
+    ``c % n_funds``. With more funds, each community's members are dealt
+    round-robin among the funds ``c, c + K, c + 2K, ...`` (K communities), so
+    every fund has members and a community keeps to its own funds.
+    """
+    community = np.asarray(community, dtype=np.intp)
+    per_community = max(1, -(-n_funds // max(n_communities, 1)))
+    if per_community == 1:
+        return community % n_funds
+    # Rank within the community, in index order: deterministic, no draws.
+    order = np.argsort(community, kind="stable")
+    starts = np.searchsorted(community[order], community[order])
+    rank = np.empty(len(community), dtype=np.intp)
+    rank[order] = np.arange(len(community)) - starts
+    return (community + n_communities * (rank % per_community)) % n_funds
+
+
 class Economy:
     """One economy: parameters, arrays, ledger, network and instruments.
 
@@ -125,7 +145,7 @@ class Economy:
         self.hh_community = self.network.household_community.astype(np.int32)
         # Household -> fund and -> employer are native-size integers (intp): bincount
         # and fancy indexing would otherwise convert an int32 copy on every use.
-        self.hh_fund = (self.hh_community % F).astype(np.intp)
+        self.hh_fund = serving_fund(self.hh_community, F, self.network.n_communities)
         spread = np.exp(rng.normal(-0.5 * hp.wage_dispersion**2, hp.wage_dispersion, H))
         self.hh_outside_wage = hp.outside_wage * spread
         draw = rng.random(H)
@@ -153,6 +173,7 @@ class Economy:
 
         # Co-ops -----------------------------------------------------------
         self.coop_community = self.network.coop_community.astype(np.int32)
+        self.coop_fund = serving_fund(self.coop_community, F, self.network.n_communities)
         self.coop_active = np.ones(C, dtype=bool)
         self.coop_age = np.zeros(C, dtype=np.int64)
         self.coop_wage = np.full(C, cp.wage)

@@ -403,7 +403,7 @@ def _lend(e: Economy) -> None:
     members = e.coop_members()
     bill = members * e.coop_wage
     buffer_months = e.fund_buffer_months
-    fund_of = e.coop_community % e.n_funds
+    fund_of = e.coop_fund
     eligible = (
         e.coop_active
         & ~e.loan_active
