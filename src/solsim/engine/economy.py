@@ -126,6 +126,9 @@ class Economy:
             instrument.setup(self)
         # Capital is paid in once every instrument has shaped the stacks.
         self._invest_capital()
+        # What outside investors have asked to redeem and not yet been paid,
+        # per tranche of the final capital stacks.
+        self.redemption_request = np.zeros(len(self.tranches.name))
         self.initial_money_stock = self.ledger.money_stock()
 
     # ------------------------------------------------------------------ build
@@ -265,6 +268,9 @@ class Economy:
         self.guarantee_paid = 0.0
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
+        self.mc_cleared_share = 0.0
+        # Shocks drawn at random so far, as (start month, shock).
+        self.random_shocks: list = []
 
     def _assign_members(self, households: np.ndarray) -> np.ndarray:
         """Co-op of each co-op worker: dealt round-robin among their community's co-ops.
@@ -489,9 +495,8 @@ class Economy:
         """Run one month and return its row of metrics."""
         self.month += 1
         self.ledger.start_month()
-        stock_before = self.ledger.money_stock()
         phases.run_month(self)
-        row = phases.record(self, stock_before)
+        row = phases.record(self)
         self.history.append(row)
         return row
 

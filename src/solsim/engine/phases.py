@@ -55,8 +55,6 @@ def run_month(e: Economy) -> None:
 def _active_shocks(e: Economy) -> list[Any]:
     """Shocks in force this month: scheduled ones, and random ones drawn now."""
     month = e.month
-    if not hasattr(e, "random_shocks"):
-        e.random_shocks = []
     # One draw per random-shock kind every month, whether or not it strikes, so
     # the stream of draws is the same across scenarios (paired comparisons).
     draws = e.rng.random(len(e.scenario.shocks.random))
@@ -89,7 +87,6 @@ def apply_shocks(e: Economy) -> None:
             e.hh_expense_due[hit] += shock.size
         elif shock.kind == "investor_withdrawal":
             outside = np.array([k == "outside" for k in e.tranches.holder_kind], dtype=bool)
-            e.redemption_request = getattr(e, "redemption_request", np.zeros(len(outside)))
             e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
         elif shock.kind == "supplier_failure":
             struck = e.coop_active & (e.rng.random(e.n_coops) < shock.size)
@@ -365,8 +362,7 @@ def fund_operations(e: Economy) -> None:
     outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
     own_loss = np.divide(t.loss, t.size, out=np.zeros(len(t.name)), where=t.size > 0)
     fleeing = outside & (own_loss > fp.redemption_loss_trigger)
-    request = getattr(e, "redemption_request", np.zeros(len(t.name)))
-    request = request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
+    request = e.redemption_request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
     request = np.minimum(request, t.balance)
     room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
     asked = np.bincount(t.fund, request, minlength=e.n_funds)
@@ -591,7 +587,7 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
 
 
 # ---------------------------------------------------------------------- metrics
-def record(e: Economy, stock_before: int) -> dict[str, float]:
+def record(e: Economy) -> dict[str, float]:
     """The month's row of metrics (DESIGN §3).
 
     Risk and return, all to date: ``investor_return`` is the annualised total
@@ -650,12 +646,11 @@ def record(e: Economy, stock_before: int) -> dict[str, float]:
         else float("nan"),
         guarantee_paid=e.guarantee_paid,
         mc_turnover=e.mc_turnover_month,
-        mc_cleared_share=getattr(e, "mc_cleared_share", 0.0),
+        mc_cleared_share=e.mc_cleared_share,
         aid_paid=e.aid_paid,
     )
     for name in dict.fromkeys(t.name):
         row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())
     for instrument in e.instruments:
         row.update(instrument.record(e))
-    del stock_before
     return row
