@@ -16,8 +16,9 @@ SMALL = ["--set", "economy.households=200", "--set", "economy.coops=8"]
 
 
 def solsim(*args, cwd=ROOT):
-    return subprocess.run([*SOLSIM, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return subprocess.run(
+        [*SOLSIM, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_help_lists_the_commands():
@@ -32,8 +33,9 @@ def test_help_lists_the_commands():
 
 def test_run_writes_results_and_prints_a_summary(tmp_path):
     out = tmp_path / "out"
-    result = solsim("run", "scenarios/baseline.toml", "--steps", 30, "--seed", 3, *SMALL,
-                    "--out", out)
+    result = solsim(
+        "run", "scenarios/baseline.toml", "--steps", 30, "--seed", 3, *SMALL, "--out", out
+    )
     assert result.returncode == 0, result.stderr
     assert "drawdown" in result.stdout
     timeseries = pd.read_parquet(out / "timeseries.parquet")
@@ -65,8 +67,10 @@ def one_line_error(result, file, key):
         ('[economy]\nhouseholds = "x"\n', "economy.households"),
         ("[economy]\nhouseholds = -5\n", "economy.households"),
         ("[households]\nlocal_share = 2\n", "households.local_share"),
-        ("steps = 10\n[[shocks.scheduled]]\nkind = 'job_loss'\nstart = 11\nsize = 0.1\n",
-         "shocks.scheduled.0.start"),
+        (
+            "steps = 10\n[[shocks.scheduled]]\nkind = 'job_loss'\nstart = 11\nsize = 0.1\n",
+            "shocks.scheduled.0.start",
+        ),
         ("[graph]\nkind = 'file'\npath = 'missing.csv'\n", "graph.path"),
     ],
 )
@@ -81,8 +85,10 @@ def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(tmp_path, text, ke
 
 def test_graph_file_with_unknown_node_ids(tmp_path):
     edges = tmp_path / "edges.csv"
-    edges.write_text("source,target,relation,weight\nhousehold:1,coop:a,purchase,1\n"
-                     "household:2,shop:9,purchase,1\n")
+    edges.write_text(
+        "source,target,relation,weight\nhousehold:1,coop:a,purchase,1\n"
+        "household:2,shop:9,purchase,1\n"
+    )
     scenario = tmp_path / "s.toml"
     scenario.write_text("[graph]\nkind = 'file'\npath = 'edges.csv'\n")
     result = solsim("run", scenario, "--steps", 2, "--out", tmp_path / "out")

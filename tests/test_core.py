@@ -12,9 +12,21 @@ import solsim
 from solsim.engine.ledger import Ledger
 
 TIMESERIES_COLUMNS = [
-    "step", "gini", "palma", "top10_share", "theil", "velocity", "local_share", "output",
-    "active_coops", "coop_failures", "distress_share", "unemployment", "money_stock",
-    "external_in", "external_out",
+    "step",
+    "gini",
+    "palma",
+    "top10_share",
+    "theil",
+    "velocity",
+    "local_share",
+    "output",
+    "active_coops",
+    "coop_failures",
+    "distress_share",
+    "unemployment",
+    "money_stock",
+    "external_in",
+    "external_out",
 ]
 
 
@@ -57,8 +69,18 @@ def test_money_is_conserved_every_month_in_the_baseline(baseline_path, small_ove
     seed=st.integers(0, 2**32 - 1),
 )
 def test_money_is_conserved_in_random_scenarios(
-    households, coops, funds, investors, local_share, export_drop, job_loss, expense,
-    rate_rise, withdrawal, failures, seed,
+    households,
+    coops,
+    funds,
+    investors,
+    local_share,
+    export_drop,
+    job_loss,
+    expense,
+    rate_rise,
+    withdrawal,
+    failures,
+    seed,
 ):
     shocks = [
         {"kind": "export_drop", "start": 3, "duration": 6, "size": export_drop},
@@ -71,11 +93,18 @@ def test_money_is_conserved_in_random_scenarios(
     scenario = solsim.load_scenario(
         data={
             "steps": 14,
-            "economy": {"households": households, "coops": coops, "funds": funds,
-                        "investors": investors, "communities": 2},
+            "economy": {
+                "households": households,
+                "coops": coops,
+                "funds": funds,
+                "investors": investors,
+                "communities": 2,
+            },
             "households": {"local_share": local_share},
-            "shocks": {"scheduled": shocks,
-                       "random": [{"kind": "expense", "probability": 0.2, "size": 300.0}]},
+            "shocks": {
+                "scheduled": shocks,
+                "random": [{"kind": "expense", "probability": 0.2, "size": 300.0}],
+            },
         }
     )
     result = solsim.run(scenario, seed=seed, agents=False)
@@ -95,8 +124,12 @@ def test_same_seed_same_timeseries_other_seed_different(baseline_path, small_ove
 def test_seed_sequence_is_accepted_and_reproducible(baseline_path, small_overrides):
     seq = np.random.SeedSequence(2026, spawn_key=(3,))
     a = solsim.run(baseline_path, seed=seq, steps=5, overrides=small_overrides)
-    b = solsim.run(baseline_path, seed=np.random.SeedSequence(2026, spawn_key=(3,)), steps=5,
-                   overrides=small_overrides)
+    b = solsim.run(
+        baseline_path,
+        seed=np.random.SeedSequence(2026, spawn_key=(3,)),
+        steps=5,
+        overrides=small_overrides,
+    )
     assert a.timeseries.equals(b.timeseries)
 
 
@@ -171,8 +204,10 @@ def test_recession_lowers_output_and_summary_measures_it(baseline_path, small_ov
     for seed in (8, 9, 10):
         shocked = solsim.run(baseline_path, seed=seed, steps=48, overrides=small_overrides)
         quiet = solsim.run(baseline_path, seed=seed, steps=48, overrides=calm)
-        assert (shocked.timeseries["output"].iloc[during].mean()
-                < quiet.timeseries["output"].iloc[during].mean())
+        assert (
+            shocked.timeseries["output"].iloc[during].mean()
+            < quiet.timeseries["output"].iloc[during].mean()
+        )
         assert quiet.summary["drawdown"] is None
         assert shocked.summary["shock_start"] == 24
         drawdowns.append(shocked.summary["drawdown"])
@@ -180,9 +215,9 @@ def test_recession_lowers_output_and_summary_measures_it(baseline_path, small_ov
 
 
 def test_runs_longer_than_the_scenario_steps_stop_the_mesa_loop(baseline_path, small_overrides):
-    model = solsim.SolidarityEconomy(baseline_path, seed=0,
-                                     overrides=dict(small_overrides, steps=3,
-                                                    **{"shocks.scheduled": []}))
+    model = solsim.SolidarityEconomy(
+        baseline_path, seed=0, overrides=dict(small_overrides, steps=3, **{"shocks.scheduled": []})
+    )
     while model.running:
         model.step()
     assert model.economy.month == 3
@@ -205,8 +240,13 @@ def test_ledger_transfers_are_double_entry():
 def test_every_fund_serves_someone_when_funds_outnumber_communities(baseline_path):
     from solsim.engine.economy import serving_fund
 
-    overrides = {"economy.households": 400, "economy.coops": 40, "economy.funds": 8,
-                 "economy.investors": 8, "economy.communities": 4}
+    overrides = {
+        "economy.households": 400,
+        "economy.coops": 40,
+        "economy.funds": 8,
+        "economy.investors": 8,
+        "economy.communities": 4,
+    }
     model = solsim.SolidarityEconomy(baseline_path, seed=1, overrides=overrides, agents=False)
     e = model.economy
     assert set(np.unique(e.hh_fund)) == set(range(8))

@@ -25,16 +25,20 @@ def test_baseline_loads_with_the_documented_sizes(baseline_path):
 
 
 def test_overrides_use_dotted_paths(baseline_path):
-    scenario = solsim.load_scenario(baseline_path, {"economy.households": 5000,
-                                                    "coops.wage": 2000.5})
+    scenario = solsim.load_scenario(
+        baseline_path, {"economy.households": 5000, "coops.wage": 2000.5}
+    )
     assert scenario.economy.households == 5000
     assert scenario.coops.wage == 2000.5
 
 
 def test_extends_merges_tables_and_resolves_relative_paths(tmp_path, baseline_path):
     (tmp_path / "base.toml").write_text(baseline_path.read_text())
-    child = write(tmp_path, "child.toml", 'extends = "base.toml"\nname = "child"\n'
-                  "[economy]\nhouseholds = 500\n")
+    child = write(
+        tmp_path,
+        "child.toml",
+        'extends = "base.toml"\nname = "child"\n[economy]\nhouseholds = 500\n',
+    )
     scenario = solsim.load_scenario(child)
     assert scenario.name == "child"
     assert scenario.economy.households == 500
@@ -60,21 +64,44 @@ def test_hash_is_stable_and_sensitive(baseline_path):
 BAD = [
     ("not toml", "economy = [[[", "(file)", "not valid TOML"),
     ("unknown key", "[economy]\nhousholds = 5\n", "economy.housholds", "unknown key"),
-    ("wrong type", '[economy]\nhouseholds = "many"\n', "economy.households",
-     "valid integer"),
+    ("wrong type", '[economy]\nhouseholds = "many"\n', "economy.households", "valid integer"),
     ("negative count", "[economy]\ncoops = -3\n", "economy.coops", "greater than or equal to 1"),
-    ("probability", "[households]\nlocal_share = 1.5\n", "households.local_share",
-     "less than or equal to 1"),
-    ("late shock", "steps = 12\n[[shocks.scheduled]]\nkind = 'export_drop'\nstart = 30\n"
-     "size = 0.3\n", "shocks.scheduled.0.start", "after the last month (12)"),
-    ("unknown shock", "[[shocks.scheduled]]\nkind = 'meteor'\nstart = 3\nsize = 1\n",
-     "shocks.scheduled.0.kind", "export_drop"),
-    ("missing graph file", "[graph]\nkind = 'file'\npath = 'nowhere.graphml'\n", "graph.path",
-     "file not found"),
-    ("unknown instrument", "[instruments.magic]\nx = 1\n", "instruments.magic",
-     "unknown instrument"),
-    ("employment shares", "[households]\ncoop_employment = 0.7\noutside_employment = 0.5\n",
-     "households", "must not exceed 1"),
+    (
+        "probability",
+        "[households]\nlocal_share = 1.5\n",
+        "households.local_share",
+        "less than or equal to 1",
+    ),
+    (
+        "late shock",
+        "steps = 12\n[[shocks.scheduled]]\nkind = 'export_drop'\nstart = 30\nsize = 0.3\n",
+        "shocks.scheduled.0.start",
+        "after the last month (12)",
+    ),
+    (
+        "unknown shock",
+        "[[shocks.scheduled]]\nkind = 'meteor'\nstart = 3\nsize = 1\n",
+        "shocks.scheduled.0.kind",
+        "export_drop",
+    ),
+    (
+        "missing graph file",
+        "[graph]\nkind = 'file'\npath = 'nowhere.graphml'\n",
+        "graph.path",
+        "file not found",
+    ),
+    (
+        "unknown instrument",
+        "[instruments.magic]\nx = 1\n",
+        "instruments.magic",
+        "unknown instrument",
+    ),
+    (
+        "employment shares",
+        "[households]\ncoop_employment = 0.7\noutside_employment = 0.5\n",
+        "households",
+        "must not exceed 1",
+    ),
 ]
 
 
