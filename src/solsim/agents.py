@@ -167,6 +167,11 @@ class Coop(_Facade):
         return int(self.economy.coop_community[self.index])
 
     @property
+    def age(self) -> int:
+        """Months since this co-op (or the one refounded in its place) started."""
+        return int(self.economy.coop_age[self.index])
+
+    @property
     def net_worth(self) -> float:
         return float(self.economy.coop_net_worth()[self.index])
 
@@ -187,7 +192,13 @@ class Fund(_Facade):
 
     @property
     def cumulative_loss(self) -> float:
+        """Net loan losses to date (defaulted principal less recoveries and guarantees)."""
         return float(self.economy.fund_cum_loss[self.index])
+
+    @property
+    def defaulted_principal(self) -> float:
+        """Principal of every loan that has defaulted, before any recovery."""
+        return float(self.economy.fund_gross_loss[self.index])
 
     @property
     def governance(self) -> str:

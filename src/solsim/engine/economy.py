@@ -193,11 +193,9 @@ class Economy:
         self.coop_unable_months = np.zeros(C, dtype=np.int64)
         self.coop_reserves = np.zeros(C)
         self.coop_forced_failure = np.zeros(C, dtype=bool)
-        self.coop_failures_total = 0
         self.coop_failed_at = np.full(C, -1, dtype=np.int64)
         self.coop_first_failed_at = np.full(C, -1, dtype=np.int64)
         self.coop_born_at = np.zeros(C, dtype=np.int64)
-        self.coop_exposure_months = 0.0
 
         # Trade network as matrices, with per-edge arrays aligned to .data.
         self.purchase = sp.csr_matrix(self.network.purchase, dtype=np.float64)
@@ -230,9 +228,7 @@ class Economy:
         self.fund_sequential = np.zeros(F, dtype=bool)
         self.fund_cum_loss = np.zeros(F)
         self.fund_gross_loss = np.zeros(F)
-        self.fund_defaulted_principal = np.zeros(F)
         self.fund_interest_income = np.zeros(F)
-        self.fund_loan_months = np.zeros(F)  # sum of outstanding principal over months
         self.fund_governance = np.full(F, fp.governance)
         self.fund_rate = np.full(
             F, fp.interest_rate + (fp.investor_premium if fp.governance == "investor" else 0.0)

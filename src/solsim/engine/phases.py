@@ -310,7 +310,6 @@ def debt_service(e: Economy) -> None:
     e.loan_grace_left[loans] = np.maximum(e.loan_grace_left[loans] - 1, 0)
     e.month_flows["interest"][loans] = interest_paid
     e.fund_interest_income += np.bincount(e.loan_fund[loans], interest_paid, minlength=e.n_funds)
-    e.fund_loan_months += np.bincount(e.loan_fund[loans], principal, minlength=e.n_funds)
     repaid = loans[e.loan_principal[loans] <= 0]
     e.loan_active[repaid] = False
     defaulting = loans[e.loan_arrears[loans] >= e.scenario.funds.arrears_default_months]
@@ -508,7 +507,6 @@ def exit_and_distress(e: Economy) -> None:
         e.coop_active & ((e.coop_unable_months >= cp.failure_months) | e.coop_forced_failure)
     )
     e.coop_forced_failure[:] = False
-    e.coop_exposure_months += int(e.coop_active.sum())
     e.coop_age[e.coop_active] += 1
     if failing.size:
         _liquidate(e, failing, fp.recovery_rate)
@@ -543,7 +541,6 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         e.hook("losses", ctx)
         loss = np.asarray(ctx["loss"], dtype=np.float64).clip(0)
         e.fund_gross_loss += np.bincount(funds, principal / CENTS, minlength=e.n_funds)
-        e.fund_defaulted_principal += np.bincount(funds, principal / CENTS, minlength=e.n_funds)
         net = np.bincount(funds, loss, minlength=e.n_funds)
         e.fund_cum_loss += net
         e.month_flows["net_loss"] += float(net.sum())
@@ -582,7 +579,6 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
     first = e.coop_first_failed_at[failing]
     e.coop_first_failed_at[failing] = np.where(first < 0, e.month, first)
     e.coop_unable_months[failing] = 0
-    e.coop_failures_total += failing.size
     e.month_flows["failures"] = int(failing.size)
 
 
