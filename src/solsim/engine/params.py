@@ -123,7 +123,10 @@ class FundParams(_Strict):
 
     ``governance = "community"`` lends at ``interest_rate`` to any co-op whose
     cash covers ``min_buffer_months`` of wages; ``"investor"`` adds
-    ``investor_premium`` to the rate and asks for twice the buffer.
+    ``investor_premium`` to the rate and asks for twice the buffer. A defaulted
+    loan recovers ``recovery_rate`` of its principal (the co-op's remaining cash
+    first, then its equipment sold outside), as collateralised community lending
+    does.
     """
 
     capital: NonNegative = 400000.0
@@ -141,7 +144,7 @@ class FundParams(_Strict):
     min_buffer_months: NonNegative = 2.0
     max_lending_share: Probability = 0.9
     arrears_default_months: Annotated[int, Field(ge=1, le=36)] = 3
-    recovery_rate: Probability = 0.4
+    recovery_rate: Probability = 0.6
     redemption_loss_trigger: Probability = 0.05
     redemption_share: Probability = 0.1
 
