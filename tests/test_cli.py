@@ -98,8 +98,16 @@ def test_graph_file_with_unknown_node_ids(tmp_path):
 
 
 def test_bad_override_and_missing_file(tmp_path):
+    # A bad override is blamed on the override, not on the file.
     result = solsim("run", "scenarios/baseline.toml", "--set", "economy.housholds=5")
-    one_line_error(result, "scenarios/baseline.toml", "economy.housholds")
+    one_line_error(result, "--set economy.housholds=5", "economy.housholds")
+    result = solsim("run", "scenarios/baseline.toml", "--set", "economy.coops=0")
+    one_line_error(result, "--set economy.coops=0", "economy.coops")
+    result = solsim("run", "scenarios/baseline.toml", "--seed", "-3")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    result = solsim("run", "scenarios/baseline.toml", "--out", "README.md")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --out README.md: exists and is not a directory"
     result = solsim("run", "scenarios/baseline.toml", "--set", "nonsense")
     assert result.returncode == 2 and "key.path=value" in result.stderr
     assert "Traceback" not in result.stderr

@@ -121,6 +121,14 @@ def _error_from_validation(file: str, exc: ValidationError) -> ScenarioError:
     return ScenarioError(file, location or "(file)", message)
 
 
+def _blame_override(error: ScenarioError, overrides: Mapping[str, Any] | None) -> ScenarioError:
+    """Name the override, not the file, when an override set the faulty key."""
+    for key in overrides or {}:
+        if error.key == key or error.key.startswith(f"{key}."):
+            return ScenarioError(f"--set {key}={overrides[key]}", error.key, error.reason)
+    return error
+
+
 def load_scenario(
     path: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -162,10 +170,10 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
-        raise _error_from_validation(file, exc) from None
+        raise _blame_override(_error_from_validation(file, exc), overrides) from None
     except ValueError as exc:
         location, _, message = str(exc).partition(": ")
-        raise ScenarioError(file, location, message) from None
+        raise _blame_override(ScenarioError(file, location, message), overrides) from None
     scenario._source = file
     return scenario
 

@@ -40,7 +40,7 @@ def summary_table(summary: dict[str, object], title: str) -> Table:
 @app.command("run")
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    seed: Annotated[int, typer.Option(help="Seed of the run's random generator.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the run's random generator.", min=0)] = 0,
     steps: Annotated[
         int | None, typer.Option(help="Months to run (default: the scenario's).", min=1)
     ] = None,
@@ -63,6 +63,8 @@ def run_command(
     from solsim.scenario import load_scenario
     from solsim.storage import versions, write_json, write_parquet
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
     parsed = load_scenario(scenario, parse_overrides(set_))
     result = run(parsed, seed=seed, steps=steps, agents=False)
     if out is not None:

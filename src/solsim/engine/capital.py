@@ -5,14 +5,16 @@ in currency) loses
 
     loss_tranche(L) = min(max(L - a, 0), d - a)
 
-of a cumulative pool loss L. Applying this to the *cumulative* net loss every
-month gives both rules of a waterfall at once: new losses reach the junior
-tranche first, and recoveries (which lower the cumulative loss) are written back
-to the most senior impaired tranche first.
+of a pool loss L (:func:`waterfall`): losses reach the junior tranche first.
+Recoveries are written back the other way, to the most senior impaired tranche
+first. The engine applies this month by month to the capital still at risk in
+each tranche (:func:`allocate`), so capital that investors have redeemed no
+longer stands in the waterfall; on a stack that has not moved, that is the same
+as applying the waterfall to the cumulative loss.
 
 A *pro-rata* (pari passu) stack, the default when no first-loss capital is
 switched on, gives every tranche the same share of each loss, in proportion to
-its size.
+the capital it has at risk.
 """
 
 from __future__ import annotations
@@ -68,33 +70,72 @@ def pro_rata(loss: float, sizes: np.ndarray) -> np.ndarray:
     return np.minimum(sizes, max(loss, 0.0) * sizes / total)
 
 
+def _grouped_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Running sum of ``values`` within each run of equal, sorted ``groups``."""
+    total = np.cumsum(values)
+    start = np.searchsorted(groups, groups)
+    return total - np.concatenate([[0.0], total])[start]
+
+
 def allocate(
-    cumulative_loss: np.ndarray,
+    new_loss: np.ndarray,
     tranche_fund: np.ndarray,
-    attachment: np.ndarray,
-    detachment: np.ndarray,
+    at_risk: np.ndarray,
+    seniority: np.ndarray,
     sequential: np.ndarray,
+    borne: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cumulative loss of every tranche, for all funds at once.
+    """Each tranche's share of this month's net pool losses, for all funds at once.
+
+    Losses are split over the capital still at risk in each tranche (its size
+    less what it has lost and what investors have redeemed), so capital that
+    has left a fund no longer stands in its waterfall.
 
     Parameters
     ----------
-    cumulative_loss
-        Cumulative net pool loss of each fund.
+    new_loss
+        Net pool loss of each fund this month (negative: a recovery).
     tranche_fund
         Fund of each tranche.
-    attachment, detachment
-        Each tranche's points within its fund's pool. For a pro-rata fund every
-        tranche spans [0, fund capital] and is scaled by its share (below).
+    at_risk
+        Capital of each tranche still at risk.
+    seniority
+        Orders the tranches of a fund, junior (lowest) first; the attachment
+        points of the stack as first set.
     sequential
         Per fund: True for a junior-first waterfall, False for pro rata.
+    borne
+        Losses each tranche has borne so far: a recovery is written back
+        senior first, up to these.
+
+    Returns
+    -------
+    numpy.ndarray
+        Loss added to each tranche (negative where a recovery is written back).
+        On a waterfall the junior tranche takes min(L, at risk), the next what
+        is left, and so on: :func:`waterfall` with points from the capital at
+        risk. Pro rata, each takes L × at risk / fund total, capped.
     """
-    pool_loss = cumulative_loss[tranche_fund]
-    seq = sequential[tranche_fund]
-    size = detachment - attachment
-    by_waterfall = waterfall(pool_loss, attachment, detachment)
-    fund_capital = np.bincount(tranche_fund, size, minlength=len(cumulative_loss))
-    capital = fund_capital[tranche_fund]
-    share = np.divide(size, capital, out=np.zeros_like(size), where=capital > 0)
-    by_share = np.minimum(size, np.maximum(pool_loss, 0.0) * share)
-    return np.where(seq, by_waterfall, by_share)
+    new_loss = np.asarray(new_loss, dtype=np.float64)
+    at_risk = np.maximum(np.asarray(at_risk, dtype=np.float64), 0.0)
+    n = len(at_risk)
+    added = np.zeros(n)
+    # Losses: junior first over the capital at risk.
+    order = np.lexsort((seniority, tranche_fund))
+    funds = tranche_fund[order]
+    top = _grouped_cumsum(at_risk[order], funds)
+    loss_here = np.maximum(new_loss, 0.0)[funds]
+    by_waterfall = waterfall(loss_here, top - at_risk[order], top)
+    total = np.bincount(tranche_fund, at_risk, minlength=len(new_loss))[funds]
+    share = np.divide(at_risk[order], total, out=np.zeros(n), where=total > 0)
+    by_share = np.minimum(at_risk[order], loss_here * share)
+    added[order] = np.where(sequential[funds], by_waterfall, by_share)
+    if borne is not None and (new_loss < 0).any():
+        # Recoveries: written back senior first, up to what each has lost.
+        back_order = np.lexsort((-np.asarray(seniority), tranche_fund))
+        funds = tranche_fund[back_order]
+        lost = np.maximum(np.asarray(borne, dtype=np.float64)[back_order], 0.0)
+        top = _grouped_cumsum(lost, funds)
+        written_back = waterfall(np.maximum(-new_loss, 0.0)[funds], top - lost, top)
+        added[back_order] -= written_back
+    return added

@@ -25,9 +25,10 @@ from solsim.engine.ledger import CENTS, Ledger, from_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
 from solsim.engine.params import Scenario
+from solsim.engine.phases import OUTSIDE, UNEMPLOYED
 
-UNEMPLOYED = -2
-OUTSIDE = -1
+#: The engine's random streams, one per kind of draw (see ``Economy.streams``).
+STREAMS = ("shocks", "labour", "demand", "lending", "allocation")
 
 
 @dataclass
@@ -102,6 +103,18 @@ class Economy:
         tune_allocator()
         self.scenario = scenario
         self.rng = rng
+        # One child stream per kind of draw, spawned from the run's generator.
+        # A scenario that draws more for one purpose (more loan applicants, say)
+        # then leaves every other stream where a paired scenario has it, so
+        # comparisons on common random numbers stay paired month after month.
+        # ``rng`` itself builds the economy and is left to instruments.
+        # Their seeds are drawn from ``rng`` rather than spawned from its seed
+        # sequence: spawning would change a SeedSequence the caller may reuse.
+        seeds = rng.integers(0, 2**63, size=len(STREAMS), dtype=np.uint64)
+        self.streams: dict[str, np.random.Generator] = {
+            name: np.random.default_rng(int(seed))
+            for name, seed in zip(STREAMS, seeds, strict=True)
+        }
         self.network = network
         self.month = 0
         self.n_households = network.n_households
@@ -188,14 +201,12 @@ class Economy:
         self.coop_sales_local = np.zeros(C)
         self.coop_sales_export = np.zeros(C)
         self.coop_sales_supply = np.zeros(C)
-        self.coop_costs = np.zeros(C)
         self.coop_unable = np.zeros(C, dtype=bool)
         self.coop_unable_months = np.zeros(C, dtype=np.int64)
         self.coop_reserves = np.zeros(C)
         self.coop_forced_failure = np.zeros(C, dtype=bool)
         self.coop_failed_at = np.full(C, -1, dtype=np.int64)
         self.coop_first_failed_at = np.full(C, -1, dtype=np.int64)
-        self.coop_born_at = np.zeros(C, dtype=np.int64)
 
         # Trade network as matrices, with per-edge arrays aligned to .data.
         self.purchase = sp.csr_matrix(self.network.purchase, dtype=np.float64)
@@ -241,7 +252,6 @@ class Economy:
         self.fund_buffer_months = np.full(
             F, fp.min_buffer_months * (2.0 if fp.governance == "investor" else 1.0)
         )
-        self.fund_redeeming = np.zeros(F, dtype=bool)
         self.rate_shock = 0.0
         self.export_multiplier = 1.0
         self.tranches = self._default_tranches()
@@ -265,6 +275,10 @@ class Economy:
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
         self.mc_cleared_share = 0.0
+        # Trade credit written off when co-ops fail, and survivors that missed
+        # a payment in a settlement (see engine.settlement).
+        self.trade_credit_written_off = 0.0
+        self.settlement_defaults = 0
         # Shocks drawn at random so far, as (start month, shock).
         self.random_shocks: list = []
 

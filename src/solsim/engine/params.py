@@ -158,11 +158,15 @@ class ScheduledShock(_Strict):
     """A shock that starts at a given month.
 
     ``size`` means, by kind: ``export_drop`` the fall in export demand (0.3 = −30%);
-    ``job_loss`` the share of employed households laid off at the start;
+    ``job_loss`` the share of households in outside jobs laid off at the start
+    (co-op members keep their work while their co-op survives);
     ``expense`` the one-off cost, in currency, each hit household pays;
     ``rate_rise`` the rise in the annual lending rate; ``investor_withdrawal``
     the share of outside capital pulled at the start; ``supplier_failure`` the
-    share of active co-ops that fail at the start.
+    share of active co-ops that fail at the start. ``duration`` matters to
+    ``export_drop`` and ``rate_rise``; the others strike once, at ``start``.
+    ``share`` is the share of households an ``expense`` shock hits (other kinds
+    use ``size`` alone).
     """
 
     kind: ShockKind

@@ -24,6 +24,7 @@ from solsim.engine.settlement import settle_failures
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
+# Employment codes in ``hh_employer`` (co-op members hold their co-op's index).
 UNEMPLOYED = -2
 OUTSIDE = -1
 
@@ -57,7 +58,7 @@ def _active_shocks(e: Economy) -> list[Any]:
     month = e.month
     # One draw per random-shock kind every month, whether or not it strikes, so
     # the stream of draws is the same across scenarios (paired comparisons).
-    draws = e.rng.random(len(e.scenario.shocks.random))
+    draws = e.streams["shocks"].random(len(e.scenario.shocks.random))
     for spec, u in zip(e.scenario.shocks.random, draws, strict=True):
         if u < spec.probability:
             e.random_shocks.append((month, spec))
@@ -80,16 +81,17 @@ def apply_shocks(e: Economy) -> None:
         if shock.kind == "job_loss":
             # Outside employers lay off; co-op members keep their work while
             # their co-op survives.
-            laid_off = (e.hh_employer == OUTSIDE) & (e.rng.random(e.n_households) < shock.size)
+            draw = e.streams["shocks"].random(e.n_households)
+            laid_off = (e.hh_employer == OUTSIDE) & (draw < shock.size)
             e.hh_employer[laid_off] = UNEMPLOYED
         elif shock.kind == "expense":
-            hit = e.rng.random(e.n_households) < shock.share
+            hit = e.streams["shocks"].random(e.n_households) < shock.share
             e.hh_expense_due[hit] += shock.size
         elif shock.kind == "investor_withdrawal":
             outside = np.array([k == "outside" for k in e.tranches.holder_kind], dtype=bool)
             e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
         elif shock.kind == "supplier_failure":
-            struck = e.coop_active & (e.rng.random(e.n_coops) < shock.size)
+            struck = e.coop_active & (e.streams["shocks"].random(e.n_coops) < shock.size)
             e.coop_forced_failure |= struck
     e.export_multiplier = multiplier
     e.rate_shock = rate
@@ -98,7 +100,7 @@ def apply_shocks(e: Economy) -> None:
 def labour_market(e: Economy) -> None:
     """Outside hiring and separations, both worse while exports are down."""
     hp = e.scenario.households
-    u = e.rng.random(e.n_households)
+    u = e.streams["labour"].random(e.n_households)
     finding = hp.job_finding * e.export_multiplier
     losing = min(hp.job_loss / max(e.export_multiplier, 1e-9), 1.0)
     hired = (e.hh_employer == UNEMPLOYED) & (u < finding)
@@ -215,7 +217,7 @@ def trade(e: Economy) -> None:
     # is relative to the others, so exports use it relative to the active mean:
     # a lognormal's mean grows with its variance, and aggregate export demand
     # must not drift up with it (the world sets that level).
-    shock = e.rng.normal(0.0, cp.demand_volatility, e.n_coops)
+    shock = e.streams["demand"].normal(0.0, cp.demand_volatility, e.n_coops)
     e.coop_demand = np.exp(cp.demand_persistence * np.log(e.coop_demand) + shock)
     active_mean = e.coop_demand[e.coop_active].mean() if e.coop_active.any() else 1.0
     relative = e.coop_demand / active_mean
@@ -394,7 +396,9 @@ def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
 def _lend(e: Economy) -> None:
     """Fund lending to eligible co-ops and start-up loans to new co-ops, within capacity."""
     fp, cp = e.scenario.funds, e.scenario.coops
-    rng = e.rng
+    # Fixed-size draws (one per co-op) here; draws whose number depends on the
+    # state come from the allocation stream.
+    rng = e.streams["lending"]
     members = e.coop_members()
     bill = members * e.coop_wage
     buffer_months = e.fund_buffer_months
@@ -418,7 +422,7 @@ def _lend(e: Economy) -> None:
     candidates = np.flatnonzero(applies | founding)
     if candidates.size == 0:
         return
-    key = rng.random(candidates.size)
+    key = e.streams["allocation"].random(candidates.size)
     order = np.lexsort((key, fund_of[candidates]))
     candidates = candidates[order]
     funds = fund_of[candidates]
@@ -455,12 +459,11 @@ def _lend(e: Economy) -> None:
 
 def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> None:
     cp = e.scenario.coops
-    rng = e.rng
+    rng = e.streams["allocation"]
     hires = rng.permutation(unemployed)[: new.size * size]
     e.hh_employer[hires] = np.repeat(new, size)[: hires.size].astype(np.int32)
     e.coop_active[new] = True
     e.coop_age[new] = 0
-    e.coop_born_at[new] = e.month
     e.coop_unable_months[new] = 0
     e.coop_forced_failure[new] = False
     e.coop_reserves[new] = 0.0
@@ -545,7 +548,7 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         e.fund_cum_loss += net
         e.month_flows["net_loss"] += float(net.sum())
         t = e.tranches
-        t.loss = allocate(e.fund_cum_loss, t.fund, t.attachment, t.detachment, e.fund_sequential)
+        t.loss += allocate(net, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
         e.loan_active[with_loan] = False
         e.loan_principal[with_loan] = 0
         e.loan_arrears[with_loan] = 0

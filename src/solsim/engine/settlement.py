@@ -134,9 +134,7 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
         defaulted = np.bincount(debtor, np.where(edges, e.payable, 0), minlength=C) > 0
     # Liquidation is final: what the failing co-ops owe or are owed is gone.
     gone = failing_mask[debtor] | failing_mask[creditor]
-    e.trade_credit_written_off = getattr(e, "trade_credit_written_off", 0.0) + float(
-        e.payable[gone].sum() / CENTS
-    )
+    e.trade_credit_written_off += float(e.payable[gone].sum() / CENTS)
     e.payable[gone] = 0
     hit = defaulted & ~failing_mask & e.coop_active
     # A missed payment is a month unable to meet obligations (the cascade path).
@@ -144,5 +142,5 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
         e.coop_unable[hit], e.coop_unable_months[hit], e.coop_unable_months[hit] + 1
     )
     e.coop_unable[hit] = True
-    e.settlement_defaults = getattr(e, "settlement_defaults", 0) + int(hit.sum())
+    e.settlement_defaults += int(hit.sum())
     return np.flatnonzero(hit)

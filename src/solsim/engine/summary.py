@@ -24,7 +24,8 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     Resilience is measured on monthly co-op output around the first scheduled
     shock: ``drawdown`` (largest fall below the 12-month pre-shock mean, as a
     share), ``recovery_time`` (months from the shock until output is back at
-    95% of the pre-shock mean; None if it never is), ``area_lost`` (output lost,
+    95% of the pre-shock mean; if it never is, the months from the shock to
+    the end of the run, and ``recovered`` is 0), ``area_lost`` (output lost,
     in months of pre-shock output). Calibration figures: ``coop_failure_hazard``
     (failures per co-op-year over the whole run), ``coop_survival_5y`` (share of the co-ops present
     at the start still active at month 60), ``chargeoff_rate`` (net loan losses
@@ -37,14 +38,23 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     output = series["output"]
     start = shock_start(economy)
     summary: dict[str, float | int | None] = {"steps": len(rows)}
-    if start is not None and start <= len(rows):
+    # Resilience needs at least one month before the shock (the pre-shock
+    # level) and one from it.
+    if start is not None and 2 <= start <= len(rows):
         at = start - 1  # position of month `start` in the 0-based series
         summary["shock_start"] = start
         summary["drawdown"] = metrics.drawdown(output, at)
-        summary["recovery_time"] = metrics.recovery_time(output, at)
+        months = metrics.recovery_time(output, at)
+        # A run that has not recovered by its end counts the months it was
+        # watched (a lower bound), so averages and paired differences do not
+        # silently drop the worst cases; ``recovered`` says which it is.
+        summary["recovered"] = 0.0 if months is None else 1.0
+        summary["recovery_time"] = len(rows) - at if months is None else months
         summary["area_lost"] = metrics.area_lost(output, at)
     else:
-        summary.update(shock_start=None, drawdown=None, recovery_time=None, area_lost=None)
+        summary.update(
+            shock_start=start, drawdown=None, recovery_time=None, recovered=None, area_lost=None
+        )
     last = rows[-1]
     for key in ("gini", "palma", "top10_share", "theil"):
         summary[f"final_{key}"] = last[key]

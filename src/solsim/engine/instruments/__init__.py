@@ -42,7 +42,9 @@ hook                 called
                      another medium (mutual credit), lowering ``economy.payable``.
 ``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
                      each) and ``ctx["fund"]`` name them; their terms are set.
-``clearing``         after surplus split: settle or net obligations (mutual credit).
+``clearing``         after surplus split, before exit: act on the month's surplus
+                     (mutual credit pays part of patronage in credit here).
+                     Netting obligations belongs in ``settle``, before cash moves.
 ``losses``           when failing co-ops' loans default (at exit). ``ctx["coop"]``,
                      ``ctx["fund"]``, ``ctx["principal"]`` and ``ctx["loss"]``
                      (currency, per defaulted loan, net of recoveries) describe
@@ -62,11 +64,14 @@ Rules every instrument keeps:
 * Money moves only through ``economy.ledger.transfer`` (cash, double entry) or
   ``economy.ledger.credit_transfer`` (mutual credit, sums to zero), never by
   writing balances directly.
-* Randomness comes only from ``economy.rng``.
+* Randomness comes only from ``economy.rng`` (the engine's own phases draw from
+  ``economy.streams``, so an instrument's draws never shift them).
 * ``record`` returns the same keys every month, so the timeseries is rectangular.
 
 Adding an instrument means writing one module that implements this contract and
-adding one line to :data:`_BUILTIN` below.
+adding one line to :data:`_BUILTIN` below (or calling :func:`register` from your
+own package). Switched-on instruments run in ``_BUILTIN`` order, then others by
+name.
 """
 
 from __future__ import annotations
@@ -221,8 +226,15 @@ def validate_instruments(tables: dict[str, Any]) -> dict[str, InstrumentParams]:
 
 
 def build(validated: dict[str, InstrumentParams]) -> list[Instrument]:
-    """Instantiate switched-on instruments in registry order (deterministic)."""
+    """Instantiate switched-on instruments: built-ins in ``_BUILTIN`` order, then others by name.
+
+    The order is fixed whatever was imported first, so hooks run in the same
+    order in every process.
+    """
     _load_builtins()
-    order = list(_REGISTRY)
-    names = sorted(validated, key=order.index)
+    builtin = list(_BUILTIN)
+    names = sorted(
+        validated,
+        key=lambda name: (0, builtin.index(name), "") if name in builtin else (1, 0, name),
+    )
     return [_REGISTRY[name](validated[name]) for name in names]
