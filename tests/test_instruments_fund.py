@@ -507,3 +507,23 @@ def test_bad_input_from_the_installed_command(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {path}: {key}: {reason} (list tranches junior first)"
+
+
+def test_each_fund_is_junior_first_month_by_month():
+    """In every fund and every month, a tranche loses only once those below it are spent."""
+    scenario = load_scenario(SCENARIOS / "first_loss.toml")
+    model = solsim.SolidarityEconomy(scenario, seed=3, agents=False)
+    e = model.economy
+    t = e.tranches
+    checked = 0
+    for _ in range(120):
+        model.step()
+        for fund in range(e.n_funds):
+            rows = np.flatnonzero(t.fund == fund)
+            rows = rows[np.argsort(t.attachment[rows])]  # junior first
+            for below, above in zip(rows[:-1], rows[1:], strict=True):
+                if t.loss[above] > 1e-6:
+                    # Spent: lost, or (outside capital) redeemed, all it had.
+                    assert t.loss[below] + t.redeemed[below] == pytest.approx(t.size[below])
+                    checked += 1
+    assert checked > 0  # the recession does reach the upper tranches

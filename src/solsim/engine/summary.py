@@ -80,8 +80,11 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
         summary["coop_survival_5y"] = None
     loans = series["loans_outstanding"][calm]
     losses = series["net_chargeoffs"][calm]
+    # No calm months (a shock in month 1) or no loans: no rate to report.
     summary["chargeoff_rate"] = (
-        float(losses.sum() / loans.mean() * 12.0 / len(loans)) if loans.mean() > 0 else None
+        float(losses.sum() / loans.mean() * 12.0 / len(loans))
+        if len(loans) and loans.mean() > 0
+        else None
     )
     for key in ("investor_return", "community_return", "return_ratio", "community_capital_share"):
         summary[key] = last[key]
