@@ -7,6 +7,7 @@ tests over random loss paths, and the one-line errors of bad input.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -521,7 +522,7 @@ def test_each_fund_is_junior_first_month_by_month():
         for fund in range(e.n_funds):
             rows = np.flatnonzero(t.fund == fund)
             rows = rows[np.argsort(t.attachment[rows])]  # junior first
-            for below, above in zip(rows[:-1], rows[1:], strict=True):
+            for below, above in itertools.pairwise(rows):
                 if t.loss[above] > 1e-6:
                     # Spent: lost, or (outside capital) redeemed, all it had.
                     assert t.loss[below] + t.redeemed[below] == pytest.approx(t.size[below])

@@ -156,6 +156,40 @@ def _withdraw_deposits(e: Economy, need: np.ndarray) -> None:
     e.hh_deposit -= paid
 
 
+def spend_locally(e: Economy, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Households spend ``budget`` (currency, per household): ``local_share`` of it
+    at their active co-ops along purchase edges, in proportion to edge weight ×
+    demand; the rest, and all of it where no co-op of theirs is active, is imported.
+
+    Returns
+    -------
+    paid : numpy.ndarray
+        Cents each household paid each co-op, aligned with ``economy.purchase.data``.
+    coop_sales : numpy.ndarray
+        What each co-op sold, in currency.
+    """
+    ledger = e.ledger
+    weights = e.purchase.data * (e.coop_active * e.coop_demand)[e.purchase_col]
+    row_total = np.bincount(e.purchase_row, weights, minlength=e.n_households)
+    has_local = row_total > 0
+    local = np.where(has_local, budget * e.scenario.households.local_share, 0.0)
+    # Weights are >= 0, so a row summing to zero is all zeros: dividing it by one
+    # gives the same zero shares with one gather per edge instead of two and a mask.
+    share = weights / np.where(has_local, row_total, 1.0)[e.purchase_row]
+    households, coops = ledger.block("households").slice, ledger.block("coops").slice
+    hh_before, coop_before = ledger.cash[households].copy(), ledger.cash[coops].copy()
+    paid = ledger.transfer(
+        e.purchase_payer, e.purchase_payee, local[e.purchase_row] * share, "local_purchases"
+    )
+    # Cents are whole numbers, so each balance moved by exactly the sum of its
+    # edges: the same totals as summing ``paid`` per co-op and per household,
+    # without two more passes over every edge.
+    coop_sales = from_cents(ledger.cash[coops] - coop_before)
+    spent_local = from_cents(hh_before - ledger.cash[households])
+    ledger.transfer(e.hh_account, ledger.world, budget - spent_local, "imports")
+    return paid, coop_sales
+
+
 def household_spending(e: Economy) -> None:
     """Housing, expense shocks, then consumption at co-ops along purchase edges, or imports."""
     hp = e.scenario.households
@@ -182,25 +216,7 @@ def household_spending(e: Economy) -> None:
     budget = np.minimum(cash, np.maximum(desired, e.hh_essential))
     shortfall = np.maximum(e.hh_essential - budget, 0.0) + unpaid_housing
 
-    # Local spending goes to active co-ops in proportion to edge weight × demand.
-    weights = e.purchase.data * (e.coop_active * e.coop_demand)[e.purchase_col]
-    row_total = np.bincount(e.purchase_row, weights, minlength=e.n_households)
-    has_local = row_total > 0
-    local = np.where(has_local, budget * hp.local_share, 0.0)
-    # Weights are >= 0, so a row summing to zero is all zeros: dividing it by one
-    # gives the same zero shares with one gather per edge instead of two and a mask.
-    share = weights / np.where(has_local, row_total, 1.0)[e.purchase_row]
-    households, coops = ledger.block("households").slice, ledger.block("coops").slice
-    hh_before, coop_before = ledger.cash[households].copy(), ledger.cash[coops].copy()
-    paid = ledger.transfer(
-        e.purchase_payer, e.purchase_payee, local[e.purchase_row] * share, "local_purchases"
-    )
-    # Cents are whole numbers, so each balance moved by exactly the sum of its
-    # edges: the same totals as summing ``paid`` per co-op and per household,
-    # without two more passes over every edge.
-    e.coop_sales_local = from_cents(ledger.cash[coops] - coop_before)
-    spent_local = from_cents(hh_before - ledger.cash[households])
-    ledger.transfer(e.hh_account, world, budget - spent_local, "imports")
+    paid, e.coop_sales_local = spend_locally(e, budget)
 
     # ``purchases``: cents each household paid each co-op (aligned with purchase.data).
     ctx = {"shortfall": shortfall, "coop_sales": e.coop_sales_local, "purchases": paid}

@@ -34,6 +34,7 @@ from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.instruments.timebank import select_members
 from solsim.engine.ledger import CENTS, to_cents
 from solsim.engine.params import NonNegative, Probability
+from solsim.engine.phases import spend_locally
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -128,20 +129,9 @@ class MutualAid(Instrument):
     @staticmethod
     def _spend(e: Economy, aid: np.ndarray) -> None:
         """Households spend aid on essentials: locally along purchase edges, the rest imported."""
-        ledger = e.ledger
-        row, col = e.purchase_row, e.purchase.indices
-        weights = e.purchase.data * (e.coop_active * e.coop_demand)[col]
-        total = np.bincount(row, weights, minlength=e.n_households)
-        share = np.divide(weights, total[row], out=np.zeros_like(weights), where=total[row] > 0)
-        local = np.where(total > 0, aid * e.scenario.households.local_share, 0.0)
-        paid = ledger.transfer(
-            e.hh_account[row], e.coop_account[col], local[row] * share, "local_purchases"
-        )
-        sales = np.bincount(col, paid, minlength=e.n_coops) / CENTS
+        _, sales = spend_locally(e, aid)
         e.coop_sales_local = e.coop_sales_local + sales
         e.coop_revenue = e.coop_revenue + sales
-        spent = np.bincount(row, paid, minlength=e.n_households) / CENTS
-        ledger.transfer(e.hh_account, ledger.world, np.maximum(aid - spent, 0.0), "imports")
 
     def record(self, economy: Economy) -> dict[str, float]:
         return {
