@@ -366,7 +366,8 @@ def fund_operations(e: Economy) -> None:
     senior_first = np.empty_like(coupon)
     senior_first[order] = np.clip(distributable[t.fund[order]] - before, 0.0, coupon[order])
     total = np.bincount(t.fund, coupon, minlength=e.n_funds)
-    ratio = np.divide(distributable, total, out=np.zeros(e.n_funds), where=total > 0).clip(0, 1)
+    # Coupons below a thousandth of a cent are nothing to pay (and would overflow the ratio).
+    ratio = np.divide(distributable, total, out=np.zeros(e.n_funds), where=total > 1e-5).clip(0, 1)
     pro_rata = coupon * ratio[t.fund]
     pay = np.where(e.fund_sequential[t.fund], senior_first, pro_rata)
     booked = _pay_holders(e, pay, "coupons")
