@@ -27,3 +27,46 @@ def small_overrides() -> dict[str, object]:
 @pytest.fixture
 def baseline_path() -> Path:
     return SCENARIOS / "baseline.toml"
+
+
+def assert_conserved(timeseries, initial_stock: float | None = None) -> None:
+    """money_stock[t] − money_stock[t−1] == external_in[t] − external_out[t], in whole cents.
+
+    With ``initial_stock`` (currency) the first month is checked against the stock
+    before month 1; without it, from the second month on.
+    """
+    import numpy as np
+
+    stock = np.rint(timeseries["money_stock"].to_numpy() * 100).astype(np.int64)
+    net = np.rint((timeseries["external_in"] - timeseries["external_out"]).to_numpy() * 100)
+    net = net.astype(np.int64)
+    if initial_stock is not None:
+        stock = np.concatenate([[round(initial_stock * 100)], stock])
+    else:
+        net = net[1:]
+    np.testing.assert_array_equal(np.diff(stock), net)
+
+
+def run_scenarios_with_the_cli(names, out: Path, steps: int = 60):
+    """Run ``solsim run SCENARIO --steps N -q --out DIR`` in-process; timeseries by name."""
+    import pandas as pd
+
+    from solsim.cli import main
+
+    runs = {}
+    for name in names:
+        with pytest.raises(SystemExit) as exit_info:
+            main(
+                [
+                    "run",
+                    str(SCENARIOS / f"{name}.toml"),
+                    "--steps",
+                    str(steps),
+                    "-q",
+                    "--out",
+                    str(out / name),
+                ]
+            )
+        assert exit_info.value.code in (0, None)
+        runs[name] = pd.read_parquet(out / name / "timeseries.parquet")
+    return runs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pytest
+from conftest import assert_conserved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,14 +29,6 @@ TIMESERIES_COLUMNS = [
     "external_in",
     "external_out",
 ]
-
-
-def assert_conserved(timeseries, initial_stock):
-    """money_stock[t] - money_stock[t-1] == external_in[t] - external_out[t] (to 1e-9 rel)."""
-    stock = np.concatenate([[initial_stock], timeseries["money_stock"].to_numpy()])
-    change = np.diff(stock)
-    net = (timeseries["external_in"] - timeseries["external_out"]).to_numpy()
-    np.testing.assert_allclose(change, net, rtol=0, atol=1e-9 * stock.max())
 
 
 def test_timeseries_has_the_documented_columns(baseline_path, small_overrides):

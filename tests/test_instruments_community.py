@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import assert_conserved, run_scenarios_with_the_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,15 +47,6 @@ def cents(series: pd.Series) -> np.ndarray:
     return np.rint(series.to_numpy() * CENTS).astype(np.int64)
 
 
-def assert_conserved_each_month(ts: pd.DataFrame) -> None:
-    """money_stock[t] − money_stock[t−1] == external_in[t] − external_out[t], in cents."""
-    stock = cents(ts["money_stock"])
-    change = np.diff(stock)
-    np.testing.assert_array_equal(
-        change, (cents(ts["external_in"]) - cents(ts["external_out"]))[1:]
-    )
-
-
 def mc(e: Economy):
     return next(i for i in e.instruments if i.name == "mutual_credit")
 
@@ -64,23 +56,8 @@ def mc(e: Economy):
 def scenario_runs(tmp_path_factory):
     """Each community scenario, run with ``solsim run`` for 60 months (seed 0)."""
     out = tmp_path_factory.mktemp("community_scenarios")
-    runs = {}
-    for name in ("mutual_credit", "intertrading", "timebank", "mutual_aid"):
-        with pytest.raises(SystemExit) as exit_info:
-            main(
-                [
-                    "run",
-                    str(SCENARIOS / f"{name}.toml"),
-                    "--steps",
-                    "60",
-                    "-q",
-                    "--out",
-                    str(out / name),
-                ]
-            )
-        assert exit_info.value.code in (0, None)
-        runs[name] = pd.read_parquet(out / name / "timeseries.parquet")
-    return runs
+    names = ("mutual_credit", "intertrading", "timebank", "mutual_aid")
+    return run_scenarios_with_the_cli(names, out)
 
 
 def test_scenarios_extend_the_baseline_and_switch_one_instrument_on():
@@ -107,7 +84,7 @@ def test_mutual_credit_turns_over_when_cash_runs_short(scenario_runs):
     assert ts["mc_cleared_share"].max() > 0  # obligation cycles were cleared
     assert ts["mc_settled"].sum() > 0  # co-ops paid suppliers in credit
     assert ts["mc_velocity"].iloc[12:].mean() > 1
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_intertrading_accounts_are_used(scenario_runs):
@@ -115,14 +92,14 @@ def test_intertrading_accounts_are_used(scenario_runs):
     assert ts["mc_intertrading"].max() > 0
     assert ts["mc_demurrage"].sum() > 0
     assert ts["mc_turnover"].sum() > 0
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_timebank_hours_move(scenario_runs):
     ts = scenario_runs["timebank"]
     assert ts["tb_hours"].sum() > 0
     assert ts["tb_relief"].sum() > 0
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_mutual_aid_pays_out(scenario_runs):
@@ -131,7 +108,7 @@ def test_mutual_aid_pays_out(scenario_runs):
     assert (np.diff(ts["aid_paid"]) >= -1e-9).all()
     assert (ts["aid_pool"] >= 0).all()
     np.testing.assert_allclose(ts["aid_month"].cumsum(), ts["aid_paid"], atol=0.01)
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_all_tools_runs_with_every_instrument(tmp_path):
@@ -156,7 +133,7 @@ def test_all_tools_runs_with_every_instrument(tmp_path):
     for column in ("mc_turnover", "tb_hours", "aid_paid", "guarantee_paid", "loss_first_loss"):
         assert column in ts
     assert ts["mc_turnover"].sum() > 0 and ts["tb_hours"].sum() > 0
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 # ------------------------------------------------------------------ effects
@@ -267,7 +244,7 @@ def test_random_trade_keeps_credit_at_zero_limits_and_money(
         assert sum(round(agent.timebank_hours * CENTS) for agent in model.agents) == 0
         before = balance.copy()
     ts = model.timeseries
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
     assert int(e.ledger.cash.sum()) == 0
     assert (ts["mc_turnover"] >= 0).all()
 

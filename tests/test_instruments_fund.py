@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import assert_conserved, run_scenarios_with_the_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,17 +55,6 @@ def new_month(e) -> None:
 
 def tranche_loss(e, name: str) -> float:
     return float(e.tranches.loss[e.tranches.name.index(name)])
-
-
-def assert_conserved_each_month(ts: pd.DataFrame, initial_stock: float | None = None) -> None:
-    """money_stock[t] − money_stock[t−1] == external_in[t] − external_out[t], in whole cents."""
-    stock = np.rint(ts["money_stock"].to_numpy() * CENTS).astype(np.int64)
-    net = np.rint((ts["external_in"] - ts["external_out"]).to_numpy() * CENTS).astype(np.int64)
-    if initial_stock is not None:
-        stock = np.concatenate([[round(initial_stock * CENTS)], stock])
-    else:
-        net = net[1:]
-    np.testing.assert_array_equal(np.diff(stock), net)
 
 
 # ------------------------------------------------------------------ known answers
@@ -223,23 +212,7 @@ def test_longer_tenor_means_smaller_payments():
 def scenario_runs(tmp_path_factory):
     """Each fund-side scenario, run with ``solsim run`` for 60 months (seed 0)."""
     out = tmp_path_factory.mktemp("fund_scenarios")
-    runs = {}
-    for name in ("first_loss", "guarantee", "patient_capital"):
-        with pytest.raises(SystemExit) as exit_info:
-            main(
-                [
-                    "run",
-                    str(SCENARIOS / f"{name}.toml"),
-                    "--steps",
-                    "60",
-                    "-q",
-                    "--out",
-                    str(out / name),
-                ]
-            )
-        assert exit_info.value.code in (0, None)
-        runs[name] = pd.read_parquet(out / name / "timeseries.parquet")
-    return runs
+    return run_scenarios_with_the_cli(("first_loss", "guarantee", "patient_capital"), out)
 
 
 def test_first_loss_scenario_losses_reach_the_junior_tranche_first(scenario_runs):
@@ -256,7 +229,7 @@ def test_first_loss_scenario_losses_reach_the_junior_tranche_first(scenario_runs
             assert month["loss_first_loss"] == pytest.approx(first_loss_size)
     # Philanthropic capital is not community-held: 30% of the stack is.
     assert ts["community_capital_share"].iloc[0] == pytest.approx(0.3)
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_guarantee_scenario_pays_claims(scenario_runs):
@@ -271,14 +244,14 @@ def test_guarantee_scenario_pays_claims(scenario_runs):
     assert 0 < month["guarantee_paid"] <= month["net_chargeoffs"] + 0.01
     tranche_losses = ts["loss_community"] + ts["loss_outside"]
     np.testing.assert_allclose(tranche_losses, ts["net_chargeoffs"].cumsum(), atol=1e-6)
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 def test_patient_capital_scenario_changes_loan_terms(scenario_runs):
     ts = scenario_runs["patient_capital"]
     assert ts["loans_in_grace"].max() > 0
     assert ts["revenue_based_loans"].iloc[-1] > 0
-    assert_conserved_each_month(ts)
+    assert_conserved(ts)
 
 
 # ------------------------------------------------------------------ properties
@@ -391,7 +364,7 @@ def test_random_loss_paths_in_the_engine(
     result = solsim.run(load_scenario(data=data), seed=seed, steps=20, agents=False)
     e = result.model.economy
     ts = result.timeseries
-    assert_conserved_each_month(ts, e.initial_money_stock / CENTS)
+    assert_conserved(ts, e.initial_money_stock / CENTS)
     assert int(e.ledger.cash.sum()) == 0  # every account, the outside world included
 
     t = e.tranches
