@@ -59,6 +59,10 @@ class Tranches:
     def size(self) -> np.ndarray:
         return self.detachment - self.attachment
 
+    def held_by(self, kind: str) -> np.ndarray:
+        """Mask of the tranches whose holders are of ``kind`` (outside, community, ...)."""
+        return np.array([k == kind for k in self.holder_kind], dtype=bool)
+
     @property
     def balance(self) -> np.ndarray:
         """Capital still at work: size less losses and redemptions."""

@@ -88,7 +88,7 @@ def apply_shocks(e: Economy) -> None:
             hit = e.streams["shocks"].random(e.n_households) < shock.share
             e.hh_expense_due[hit] += shock.size
         elif shock.kind == "investor_withdrawal":
-            outside = np.array([k == "outside" for k in e.tranches.holder_kind], dtype=bool)
+            outside = e.tranches.held_by("outside")
             e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
         elif shock.kind == "supplier_failure":
             struck = e.coop_active & (e.streams["shocks"].random(e.n_coops) < shock.size)
@@ -377,7 +377,7 @@ def fund_operations(e: Economy) -> None:
     # Redemptions: outside investors pull capital once their own tranche has lost
     # more than the trigger (capital flight). Junior capital that absorbs losses
     # first keeps senior investors below it, and so keeps their money in the fund.
-    outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
+    outside = t.held_by("outside")
     own_loss = np.divide(t.loss, t.size, out=np.zeros(len(t.name)), where=t.size > 0)
     fleeing = outside & (own_loss > fp.redemption_loss_trigger)
     request = e.redemption_request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
@@ -627,8 +627,7 @@ def record(e: Economy) -> dict[str, float]:
     household_spending = (flows["local_purchases"] + flows["imports"]) / CENTS
     labour = e.n_households
     t = e.tranches
-    outside = np.array([k == "outside" for k in t.holder_kind], dtype=bool)
-    community = np.array([k == "community" for k in t.holder_kind], dtype=bool)
+    outside, community = t.held_by("outside"), t.held_by("community")
     invested_outside = t.size[outside].sum()
     years = e.month / 12.0
     outside_value = t.paid[outside].sum() + t.balance[outside].sum() + t.redeemed[outside].sum()
