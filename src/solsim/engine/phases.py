@@ -384,7 +384,8 @@ def fund_operations(e: Economy) -> None:
     request = np.minimum(request, t.balance)
     room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
     asked = np.bincount(t.fund, request, minlength=e.n_funds)
-    scale = np.divide(room, asked, out=np.zeros(e.n_funds), where=asked > 0).clip(0, 1)
+    # Requests below a thousandth of a cent are nothing to pay (and would overflow).
+    scale = np.divide(room, asked, out=np.zeros(e.n_funds), where=asked > 1e-5).clip(0, 1)
     booked = _pay_holders(e, request * scale[t.fund], "redemptions")
     t.redeemed += booked
     e.redemption_request = request - booked
