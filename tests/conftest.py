@@ -70,3 +70,18 @@ def run_scenarios_with_the_cli(names, out: Path, steps: int = 60):
         assert exit_info.value.code in (0, None)
         runs[name] = pd.read_parquet(out / name / "timeseries.parquet")
     return runs
+
+
+def assert_bad_addition_rejected(text: str, key: str, reason: str, path: Path, capsys) -> None:
+    """A scenario that extends the baseline with ``text`` makes ``solsim run`` exit 2
+    with one line ``error: FILE: key: ...`` containing ``reason``."""
+    from solsim.cli import main
+
+    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n{text}')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(path), "--steps", "2", "-q"])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {path}: {key}: "), lines[0]
+    assert reason in lines[0]

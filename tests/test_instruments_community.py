@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import assert_conserved, run_scenarios_with_the_cli
+from conftest import assert_bad_addition_rejected, assert_conserved, run_scenarios_with_the_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -452,12 +452,4 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
     text, key, reason = BAD[case]
-    path = tmp_path / "bad.toml"
-    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n{text}')
-    with pytest.raises(SystemExit) as exit_info:
-        main(["run", str(path), "--steps", "2", "-q"])
-    assert exit_info.value.code == 2
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {path}: {key}: "), lines[0]
-    assert reason in lines[0]
+    assert_bad_addition_rejected(text, key, reason, tmp_path / "bad.toml", capsys)

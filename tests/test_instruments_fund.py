@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import assert_conserved, run_scenarios_with_the_cli
+from conftest import assert_bad_addition_rejected, assert_conserved, run_scenarios_with_the_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import solsim
-from solsim.cli import main
 from solsim.engine import phases
 from solsim.engine.capital import attachment_points, waterfall
 from solsim.engine.instruments import available
@@ -457,15 +456,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
     text, key, reason = BAD[case]
-    path = tmp_path / f"{case}.toml"
-    path.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n{text}')
-    with pytest.raises(SystemExit) as exit_info:
-        main(["run", str(path), "--steps", "2", "-q"])
-    assert exit_info.value.code == 2
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {path}: {key}: "), lines[0]
-    assert reason in lines[0]
+    assert_bad_addition_rejected(text, key, reason, tmp_path / f"{case}.toml", capsys)
 
 
 def test_bad_input_from_the_installed_command(tmp_path):
