@@ -27,14 +27,14 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> TradeNetwork:
         from solsim.graph import GraphFileError, load_network
 
         try:
-            return load_network(g.path, n_communities=size.communities)
+            return load_network(g.path, n_communities=size.n_communities)
         except GraphFileError as exc:
             raise ScenarioError(scenario.source, "graph.path", str(exc)) from None
     return generate_network(
         g.kind,
         n_households=size.households,
-        n_coops=size.coops,
-        n_communities=size.communities,
+        n_coops=size.n_coops,
+        n_communities=size.n_communities,
         purchase_edges=g.purchase_edges,
         supply_edges=g.supply_edges,
         within_community=g.within_community,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from solsim.engine import households as household_rules
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases
 from solsim.engine.ledger import CENTS, Ledger, from_cents
@@ -28,7 +29,7 @@ from solsim.engine.params import Scenario
 from solsim.engine.phases import OUTSIDE, UNEMPLOYED
 
 #: The engine's random streams, one per kind of draw (see ``Economy.streams``).
-STREAMS = ("shocks", "labour", "demand", "lending", "allocation")
+STREAMS = ("shocks", "labour", "demand", "lending", "allocation", "households")
 
 
 @dataclass
@@ -123,9 +124,9 @@ class Economy:
         self.month = 0
         self.n_households = network.n_households
         self.n_coops = network.n_coops
-        self.n_funds = scenario.economy.funds
-        self.n_outside_investors = scenario.economy.investors
-        self.n_guarantors = scenario.economy.guarantors
+        self.n_funds = scenario.economy.n_funds
+        self.n_outside_investors = scenario.economy.n_investors
+        self.n_guarantors = scenario.economy.n_guarantors
         self.ledger = Ledger(
             [
                 ("households", self.n_households, False),
@@ -134,6 +135,8 @@ class Economy:
                 ("community_investors", self.n_funds, False),
                 ("outside_investors", self.n_outside_investors, True),
                 ("guarantors", self.n_guarantors, True),
+                # The outside bank: mortgages are paid to it.
+                ("bank", 1, True),
             ]
         )
         self.instruments = instrument_registry.build(scenario.instruments)
@@ -146,6 +149,10 @@ class Economy:
         # What outside investors have asked to redeem and not yet been paid,
         # per tranche of the final capital stacks.
         self.redemption_request = np.zeros(len(self.tranches.name))
+        self.burning_in = False
+        self.coop_active_at_start = self.coop_active.copy()
+        if scenario.burn_in:
+            self._burn_in(scenario.burn_in)
         self.initial_money_stock = self.ledger.money_stock()
 
     # ------------------------------------------------------------------ build
@@ -160,14 +167,13 @@ class Economy:
         self.hh_account = np.arange(H) + ledger.block("households").start
         self.coop_account = np.arange(C) + ledger.block("coops").start
         self.fund_account = np.arange(F) + ledger.block("funds").start
+        self.bank_account = ledger.block("bank").start
 
         # Households ------------------------------------------------------
         self.hh_community = self.network.household_community.astype(np.int32)
         # Household -> fund and -> employer are native-size integers (intp): bincount
         # and fancy indexing would otherwise convert an int32 copy on every use.
         self.hh_fund = serving_fund(self.hh_community, F, self.network.n_communities)
-        spread = np.exp(rng.normal(-0.5 * hp.wage_dispersion**2, hp.wage_dispersion, H))
-        self.hh_outside_wage = hp.outside_wage * spread
         draw = rng.random(H)
         employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:
@@ -181,15 +187,30 @@ class Economy:
                 (draw >= hp.coop_employment) & (draw < hp.coop_employment + hp.outside_employment)
             ] = OUTSIDE
         self.hh_employer = employer
-        living = np.exp(rng.normal(-0.02, 0.2, H))
-        self.hh_essential = hp.essential_spending * living
-        self.hh_housing = hp.housing_cost * living
+        self.hh_outside_wage = np.zeros(H)
+        self.hh_tenure = np.zeros(H, dtype=np.int8)
+        self.hh_housing = np.zeros(H)
+        self.hh_essential = np.zeros(H)
         self.hh_deposit = np.zeros(H, dtype=np.int64)
         self.hh_income = np.zeros(H)
+        self.hh_consumption = np.zeros(H)
         self.hh_distressed = np.zeros(H, dtype=bool)
+        self.hh_shortfall = np.zeros(H)
+        self.hh_housing_gap = np.zeros(H)
         self.hh_expense_due = np.zeros(H)
         self.hh_patronage = np.zeros(H)
         self.hh_deposit_interest = np.zeros(H)
+        # Arrears are claims of outside creditors, in cents: on housing (landlords,
+        # the mortgage bank) and on essentials (utilities, suppliers).
+        self.hh_arrears_housing = np.zeros(H, dtype=np.int64)
+        self.hh_arrears_other = np.zeros(H, dtype=np.int64)
+        self.hh_months_behind = np.zeros(H, dtype=np.int64)
+        self.hh_months_behind_other = np.zeros(H, dtype=np.int64)
+        self.hh_displaced_month = 0
+        self.displaced_total = 0
+        self.arrears_written_off = 0
+        self.housing_multiplier = 1.0
+        self.housing_paid_month = 0
 
         # Co-ops -----------------------------------------------------------
         self.coop_community = self.network.coop_community.astype(np.int32)
@@ -197,11 +218,19 @@ class Economy:
         self.coop_active = np.ones(C, dtype=bool)
         self.coop_age = np.zeros(C, dtype=np.int64)
         self.coop_wage = np.full(C, cp.wage)
+        household_rules.draw_households(self, np.arange(H), rng)
         self.coop_export_base = cp.export_demand * np.exp(
             rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, C)
         )
-        self.coop_demand = np.exp(rng.normal(0.0, cp.demand_volatility, C))
+        # Demand opens at its stationary spread, so the burn-in has only the
+        # survivors' selection left to reach (the log AR(1) alone would take
+        # several times 1 / (1 − persistence) months to spread out).
+        spread = cp.demand_volatility / np.sqrt(max(1.0 - cp.demand_persistence**2, 1e-6))
+        self.coop_demand = np.exp(rng.normal(0.0, spread, C))
         self.coop_revenue = np.zeros(C)
+        self.coop_margin = np.zeros(C)
+        # Equipment bought with loans (currency, at cost less depreciation).
+        self.coop_equipment = np.zeros(C)
         self.coop_sales_local = np.zeros(C)
         self.coop_sales_export = np.zeros(C)
         self.coop_sales_supply = np.zeros(C)
@@ -262,7 +291,7 @@ class Economy:
 
         # Opening balances come from the outside world, then deposits move
         # households' cash into their fund: both legs are double entry.
-        ledger.transfer(world, self.hh_account, hp.initial_cash * living, "opening")
+        ledger.transfer(world, self.hh_account, household_rules.opening_cash(self), "opening")
         ledger.transfer(world, self.coop_account, cp.initial_cash, "opening")
         self.hh_deposit = ledger.transfer(
             self.hh_account,
@@ -275,6 +304,7 @@ class Economy:
         self.community_wages = 0.0
         self.community_patronage = 0.0
         self.community_deposit_interest = 0.0
+        self.community_dividends = 0.0
         self.guarantee_paid = 0.0
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
@@ -435,6 +465,71 @@ class Economy:
         self.ledger.transfer(
             self.investor_account(coo.col), self.fund_account[t.fund[coo.row]], coo.data, "capital"
         )
+
+    # ------------------------------------------------------------------ burn-in
+    def _burn_in(self, months: int) -> None:
+        """Run ``months`` unreported months without shocks, then open the books.
+
+        The economy reaches its own steady state: co-ops that survived and the
+        refounded ones, savings at their targets, a loan book, households in
+        arrears and newcomers. Month 1 then starts from that state, and only
+        what is measured starts afresh: cumulative tallies are zeroed, capital
+        that tranches lost or returned during the burn-in is paid back in by
+        its holders (so the stacks are as committed at month 1), and each
+        instrument's ``start_run`` hook restores what it committed (a
+        guarantor's reserve, say). Shocks are not drawn in the burn-in, so a
+        paired run with the shock removed has the very same month 1.
+        """
+        self.burning_in = True
+        for _ in range(months):
+            self.month += 1
+            self.ledger.start_month()
+            phases.run_month(self)
+        self.burning_in = False
+        self.month = 0
+        self.ledger.start_month()
+        self._recapitalise()
+        self.community_wages = 0.0
+        self.community_patronage = 0.0
+        self.community_deposit_interest = 0.0
+        self.community_dividends = 0.0
+        self.guarantee_paid = 0.0
+        self.aid_paid = 0.0
+        self.trade_credit_written_off = 0.0
+        self.settlement_defaults = 0
+        self.displaced_total = 0
+        self.arrears_written_off = 0
+        self.fund_cum_loss[:] = 0.0
+        self.fund_gross_loss[:] = 0.0
+        self.coop_failed_at[:] = -1
+        self.coop_first_failed_at[:] = -1
+        self.coop_active_at_start = self.coop_active.copy()
+        self.hook("start_run")
+
+    def _recapitalise(self) -> None:
+        """Holders pay back into each tranche what it lost or returned; tallies restart."""
+        t = self.tranches
+        restore = np.minimum(t.loss + t.redeemed, t.size)
+        per_investor = self._tranche_flows(restore)
+        investors = np.flatnonzero(per_investor > 0)
+        if investors.size:
+            self.ledger.transfer(
+                self.ledger.world,
+                self.investor_account(investors),
+                per_investor[investors],
+                "recapitalisation",
+            )
+            coo = sp.coo_matrix(t.holdings.multiply(restore[:, None]))
+            self.ledger.transfer(
+                self.investor_account(coo.col),
+                self.fund_account[t.fund[coo.row]],
+                coo.data,
+                "recapitalisation",
+            )
+        t.loss[:] = 0.0
+        t.redeemed[:] = 0.0
+        t.paid[:] = 0.0
+        self.redemption_request[:] = 0.0
 
     # ------------------------------------------------------------------ views
     @property

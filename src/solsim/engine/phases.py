@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from solsim import metrics
+from solsim.engine import households
 from solsim.engine.capital import allocate
 from solsim.engine.ledger import CENTS, from_cents, to_cents
 from solsim.engine.settlement import settle_failures
@@ -47,6 +48,7 @@ def run_month(e: Economy) -> None:
     trade(e)
     debt_service(e)
     fund_operations(e)
+    fund_distributions(e)
     surplus_split(e)
     e.hook("clearing")
     exit_and_distress(e)
@@ -54,7 +56,12 @@ def run_month(e: Economy) -> None:
 
 # ---------------------------------------------------------------------- shocks
 def _active_shocks(e: Economy) -> list[Any]:
-    """Shocks in force this month: scheduled ones, and random ones drawn now."""
+    """Shocks in force this month: scheduled ones, and random ones drawn now.
+
+    None in the burn-in, and no draws either: shock months count from month 1.
+    """
+    if e.burning_in:
+        return []
     month = e.month
     # One draw per random-shock kind every month, whether or not it strikes, so
     # the stream of draws is the same across scenarios (paired comparisons).
@@ -70,12 +77,14 @@ def _active_shocks(e: Economy) -> list[Any]:
 def apply_shocks(e: Economy) -> None:
     """Set this month's export multiplier and rate rise; apply one-off shocks."""
     month = e.month
-    multiplier, rate = 1.0, 0.0
+    multiplier, rate, housing = 1.0, 0.0, 1.0
     for start, shock in _active_shocks(e):
         if shock.kind == "export_drop":
             multiplier *= max(1.0 - shock.size, 0.0)
         elif shock.kind == "rate_rise":
             rate += shock.size
+        elif shock.kind == "housing_cost":
+            housing *= 1.0 + shock.size
         if start != month:
             continue
         if shock.kind == "job_loss":
@@ -95,6 +104,7 @@ def apply_shocks(e: Economy) -> None:
             e.coop_forced_failure |= struck
     e.export_multiplier = multiplier
     e.rate_shock = rate
+    e.housing_multiplier = housing
 
 
 def labour_market(e: Economy) -> None:
@@ -142,20 +152,6 @@ def pay_wages(e: Economy) -> None:
 
 
 # ---------------------------------------------------------------------- households
-def _withdraw_deposits(e: Economy, need: np.ndarray) -> None:
-    """Households short of essentials draw on their deposits, as far as funds can pay."""
-    want = np.minimum(to_cents(need), e.hh_deposit)
-    if not want.any():
-        return
-    asked = np.bincount(e.hh_fund, want, minlength=e.n_funds)
-    ratio = np.divide(e.fund_cash.clip(0), asked, out=np.ones(e.n_funds), where=asked > 0)
-    take = np.floor(want * ratio.clip(0.0, 1.0)[e.hh_fund]).astype(np.int64)
-    paid = e.ledger.transfer(
-        e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
-    )
-    e.hh_deposit -= paid
-
-
 def spend_locally(e: Economy, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Households spend ``budget`` (currency, per household): ``local_share`` of it
     at their active co-ops along purchase edges, in proportion to edge weight ×
@@ -191,37 +187,15 @@ def spend_locally(e: Economy, budget: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def household_spending(e: Economy) -> None:
-    """Housing, expense shocks, then consumption at co-ops along purchase edges, or imports."""
-    hp = e.scenario.households
-    ledger = e.ledger
-    world = ledger.world
+    """Housing, arrears and expenses, then consumption at co-ops or imports; deposits.
 
-    cash = from_cents(e.hh_cash)
-    need = e.hh_housing + e.hh_essential + e.hh_expense_due
-    _withdraw_deposits(e, np.maximum(need - cash, 0.0))
-    cash = from_cents(e.hh_cash)
-
-    housing = ledger.transfer(e.hh_account, world, np.minimum(cash, e.hh_housing), "housing")
-    # A cent lost to rounding is not unpaid rent.
-    unpaid_housing = np.where(
-        e.hh_housing - housing / CENTS > 0.01, e.hh_housing - housing / CENTS, 0.0
-    )
-    cash = from_cents(e.hh_cash)
-    expense = ledger.transfer(e.hh_account, world, np.minimum(cash, e.hh_expense_due), "expenses")
-    e.hh_expense_due = np.maximum(e.hh_expense_due - expense / CENTS, 0.0)
-    cash = from_cents(e.hh_cash)
-
-    disposable = np.maximum(e.hh_income - e.hh_housing, 0.0)
-    desired = hp.propensity_income * disposable + hp.propensity_wealth * cash
-    budget = np.minimum(cash, np.maximum(desired, e.hh_essential))
-    shortfall = np.maximum(e.hh_essential - budget, 0.0) + unpaid_housing
-
-    paid, e.coop_sales_local = spend_locally(e, budget)
-
+    See :mod:`solsim.engine.households` for the rules.
+    """
+    ctx = households.pay_housing_and_spend(e, spend_locally)
     # ``purchases``: cents each household paid each co-op (aligned with purchase.data).
-    ctx = {"shortfall": shortfall, "coop_sales": e.coop_sales_local, "purchases": paid}
     e.hook("spending", ctx)
     e.hh_shortfall = ctx["shortfall"]
+    households.rebalance_deposits(e)
 
 
 # ---------------------------------------------------------------------- co-ops
@@ -238,7 +212,10 @@ def trade(e: Economy) -> None:
     active_mean = e.coop_demand[e.coop_active].mean() if e.coop_active.any() else 1.0
     relative = e.coop_demand / active_mean
 
-    exports = e.coop_export_base * relative * e.export_multiplier * e.coop_active
+    # Equipment bought with loans wears out, and the sales it brings with it.
+    e.coop_equipment *= 1.0 - cp.depreciation
+    capacity = e.coop_export_base + cp.investment_yield * e.coop_equipment
+    exports = capacity * relative * e.export_multiplier * e.coop_active
     paid = ledger.transfer(ledger.world, e.coop_account, exports, "exports")
     e.coop_sales_export = paid / CENTS
 
@@ -393,6 +370,73 @@ def fund_operations(e: Economy) -> None:
     _lend(e)
 
 
+def fund_distributions(e: Economy) -> None:
+    """Rules that stop funds and their community holders from hoarding.
+
+    A fund's net assets (cash + loans − deposits − capital at work) above
+    ``funds.net_asset_target`` of its total assets first write back losses
+    its tranches took, senior first; what is left is paid to its depositors
+    pro rata to their deposits (to every household it serves alike when it has
+    none), as far as its cash above the liquidity floor allows. Community
+    holders of fund capital pass on all they received (coupons, redemptions)
+    to the households their fund serves, equally. Both reach households as
+    income next month, with deposit interest.
+    """
+    fp = e.scenario.funds
+    ledger = e.ledger
+    t = e.tranches
+    cash = from_cents(e.fund_cash)
+    loans = from_cents(e.fund_loans())
+    deposits = from_cents(e.fund_deposits())
+    capital = np.bincount(t.fund, t.balance, minlength=e.n_funds)
+    excess = (cash + loans - deposits - capital - fp.net_asset_target * (cash + loans)).clip(0)
+    # Surplus first writes back capital that earlier losses wrote off, senior
+    # tranche first (a book entry: no cash moves); only a fund whose capital
+    # is whole pays a dividend.
+    if (excess > 0).any() and t.loss.any():
+        order = np.lexsort((-t.attachment, t.fund))
+        lost = t.loss[order]
+        cum = np.cumsum(lost)
+        start = np.concatenate([[0.0], cum])[np.searchsorted(t.fund[order], t.fund[order])]
+        before = cum - lost - start
+        back = np.empty_like(lost)
+        back[order] = np.clip(excess[t.fund[order]] - before, 0.0, lost)
+        t.loss -= back
+        excess -= np.bincount(t.fund, back, minlength=e.n_funds)
+    room = (cash - _liquidity_floor(e)).clip(0)
+    dividend = np.minimum(excess.clip(0), room)
+    received = np.zeros(e.n_households)
+    if (dividend > 0.005).any():
+        served = np.bincount(e.hh_fund, minlength=e.n_funds)
+        held = np.bincount(e.hh_fund, e.hh_deposit, minlength=e.n_funds)
+        weight = np.where(
+            held[e.hh_fund] > 0,
+            e.hh_deposit / np.maximum(held[e.hh_fund], 1),
+            1.0 / served[e.hh_fund],
+        )
+        paid = ledger.transfer(
+            e.fund_account[e.hh_fund], e.hh_account, dividend[e.hh_fund] * weight, "fund_dividends"
+        )
+        received += paid / CENTS
+        e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
+    holders = ledger.block("community_investors")
+    held = ledger.cash[holders.slice].clip(0)
+    if held.any():
+        served = np.bincount(e.hh_fund, minlength=e.n_funds)
+        share = np.floor(held / np.maximum(served, 1)).astype(np.int64)
+        share = np.where(served > 0, share, 0)
+        paid = ledger.transfer(
+            holders.start + e.hh_fund,
+            e.hh_account,
+            share[e.hh_fund],
+            "community_dividends",
+            cents=True,
+        )
+        received += paid / CENTS
+    e.hh_deposit_interest = e.hh_deposit_interest + received
+    e.community_dividends += float(received.sum())
+
+
 def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
     """Pay each tranche's holders from its fund; returns what each tranche paid."""
     t = e.tranches
@@ -426,6 +470,7 @@ def _lend(e: Economy) -> None:
         & ~e.loan_active
         & ~e.coop_forced_failure
         & (from_cents(e.coop_cash) >= buffer_months[fund_of] * bill)
+        & (e.coop_margin >= fp.min_margin)
     )
     applies = eligible & (rng.random(e.n_coops) < fp.lending_rate)
 
@@ -470,7 +515,7 @@ def _lend(e: Economy) -> None:
     # Existing co-ops invest: equipment bought outside raises their export sales.
     invest = cp.investment_share * lent[~founding[granted]] / CENTS
     e.ledger.transfer(e.coop_account[existing], e.ledger.world, invest, "investment")
-    e.coop_export_base[existing] += cp.investment_yield * invest
+    e.coop_equipment[existing] += invest
     if new.size:
         _found(e, new, unemployed, size)
 
@@ -486,6 +531,7 @@ def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> No
     e.coop_forced_failure[new] = False
     e.coop_reserves[new] = 0.0
     e.coop_demand[new] = 1.0
+    e.coop_equipment[new] = 0.0
     e.coop_export_base[new] = cp.export_demand * np.exp(
         rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, new.size)
     )
@@ -503,6 +549,16 @@ def surplus_split(e: Economy) -> None:
     flows = e.month_flows
     profit = e.coop_revenue - flows["coop_wages"] - flows["inputs"] - flows["interest"]
     members = e.coop_members()
+    # The operating margin at full pay, smoothed over about six months: what a
+    # lender screens on (see ``_lend``).
+    full_cost = members * e.coop_wage + flows["inputs"] + flows["interest"]
+    margin = np.divide(
+        e.coop_revenue - full_cost,
+        e.coop_revenue,
+        out=np.full(e.n_coops, -1.0),
+        where=e.coop_revenue > 0,
+    )
+    e.coop_margin = np.where(e.coop_active, e.coop_margin + (margin - e.coop_margin) / 6.0, 0.0)
     target = cp.reserve_target_months * members * e.coop_wage
     cash = from_cents(e.coop_cash).clip(0)
     patronage = np.maximum((1.0 - cp.reserve_share) * profit.clip(0), cash - target)
@@ -532,9 +588,11 @@ def exit_and_distress(e: Economy) -> None:
     if failing.size:
         _liquidate(e, failing, fp.recovery_rate)
 
-    ctx = {"distressed": e.hh_shortfall > 0.01}
+    ctx = {"distressed": (e.hh_shortfall > 0.01) | (e.hh_housing_gap > 0.01)}
     e.hook("distress", ctx)
     e.hh_distressed = ctx["distressed"]
+    displaced = households.settle_arrears(e)
+    households.displace(e, displaced, e.streams["households"])
 
 
 def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
@@ -565,11 +623,21 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         net = np.bincount(funds, loss, minlength=e.n_funds)
         e.fund_cum_loss += net
         e.month_flows["net_loss"] += float(net.sum())
-        t = e.tranches
-        t.loss += allocate(net, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
         e.loan_active[with_loan] = False
         e.loan_principal[with_loan] = 0
         e.loan_arrears[with_loan] = 0
+        # The fund's own net assets (retained surplus) absorb a loss before its
+        # capital does: only what they cannot cover is written off the tranches.
+        t = e.tranches
+        capital = np.bincount(t.fund, t.balance, minlength=e.n_funds)
+        net_assets = (
+            from_cents(e.fund_cash)
+            + from_cents(e.fund_loans())
+            - from_cents(e.fund_deposits())
+            - capital
+        )
+        to_capital = np.minimum(np.maximum(-net_assets, 0.0), net)
+        t.loss += allocate(to_capital, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
 
     # Trade credit linked to the failing co-ops is settled with the Eisenberg–Noe
     # clearing vector (suppliers paid less may default in turn: the cascade);
@@ -604,6 +672,35 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
 
 
 # ---------------------------------------------------------------------- metrics
+def household_record(e: Economy) -> dict[str, float]:
+    """Household columns: arrears, displacement, consumption, rent burden, distress.
+
+    ``arrears`` is what households owe outside creditors on housing and
+    essentials (currency, end of month); ``displaced`` the households displaced
+    this month; ``consumption`` their spending this month and
+    ``consumption_gini`` its Gini; ``rent_burden`` the median renter's rent ÷
+    income this month; ``distress_<status>`` the share of households of that
+    employment status (outside job, unemployed, co-op member) distressed.
+    """
+    renter = e.hh_tenure == households.RENTER
+    income = e.hh_income[renter]
+    rent = e.hh_housing[renter] * e.housing_multiplier
+    burden = np.divide(rent, income, out=np.full(income.size, np.inf), where=income > 0)
+    employer = e.hh_employer
+    status = {"outside": employer == OUTSIDE, "unemployed": employer == UNEMPLOYED}
+    status["coop"] = employer >= 0
+    row = {
+        "arrears": (int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())) / CENTS,
+        "displaced": float(e.hh_displaced_month),
+        "consumption": float(e.hh_consumption.sum()),
+        "consumption_gini": metrics.gini(e.hh_consumption),
+        "rent_burden": float(np.median(burden)) if burden.size else float("nan"),
+    }
+    for name, mask in status.items():
+        row[f"distress_{name}"] = float(e.hh_distressed[mask].mean()) if mask.any() else 0.0
+    return row
+
+
 def record(e: Economy) -> dict[str, float]:
     """The month's row of metrics (DESIGN §3).
 
@@ -637,7 +734,12 @@ def record(e: Economy) -> dict[str, float]:
     else:
         investor_return = float("nan")
     outside_income = t.paid[outside].sum()
-    community_return = e.community_wages + e.community_patronage + e.community_deposit_interest
+    community_return = (
+        e.community_wages
+        + e.community_patronage
+        + e.community_deposit_interest
+        + e.community_dividends
+    )
     capital = t.balance.sum()
     row.update(
         velocity=metrics.velocity(turnover, stock),
@@ -653,6 +755,9 @@ def record(e: Economy) -> dict[str, float]:
         external_in=ledger.external_in / CENTS,
         external_out=ledger.external_out / CENTS,
         loans_outstanding=float(e.loan_principal[e.loan_active].sum() / CENTS),
+        fund_assets=float(
+            (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
+        ),
         net_chargeoffs=e.month_flows["net_loss"],
         investor_return=investor_return,
         community_return=community_return,
@@ -664,6 +769,7 @@ def record(e: Economy) -> dict[str, float]:
         mc_turnover=e.mc_turnover_month,
         mc_cleared_share=e.mc_cleared_share,
         aid_paid=e.aid_paid,
+        **household_record(e),
     )
     for name in dict.fromkeys(t.name):
         row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())

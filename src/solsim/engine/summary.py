@@ -27,8 +27,8 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     95% of the pre-shock mean; if it never is, the months from the shock to
     the end of the run, and ``recovered`` is 0), ``area_lost`` (output lost,
     in months of pre-shock output). Calibration figures: ``coop_failure_hazard``
-    (failures per co-op-year over the whole run), ``coop_survival_5y`` (share of the co-ops present
-    at the start still active at month 60), ``chargeoff_rate`` (net loan losses
+    (failures per co-op-year over the whole run), ``coop_survival_5y`` (share of the co-ops
+    active at month 1 that had not failed by month 60), ``chargeoff_rate`` (net loan losses
     per year over average loans outstanding, in the calm months before the shock).
     """
     rows = economy.history
@@ -65,6 +65,13 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["mean_velocity"] = float(np.nanmean(series["velocity"]))
     summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
     summary["mean_output"] = float(output.mean())
+    summary["mean_arrears"] = float(series["arrears"].mean())
+    summary["displaced"] = int(series["displaced"].sum())
+    summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
+    summary["mean_consumption_gini"] = float(np.nanmean(series["consumption_gini"]))
+    for status in ("outside", "unemployed", "coop"):
+        key = f"distress_{status}"
+        summary[f"mean_{key}"] = float(series[key].mean())
 
     # Hazard over the whole run, recession included, like the survey anchors;
     # charge-offs over the calm months before the first shock.
@@ -74,8 +81,11 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     )
     calm = slice(0, (start - 1) if start else len(rows))
     if len(rows) >= 60:
-        first = economy.coop_first_failed_at
-        summary["coop_survival_5y"] = float(((first < 0) | (first > 60)).mean())
+        # Co-ops active at month 1 (after any burn-in) that never failed by month 60.
+        first = economy.coop_first_failed_at[economy.coop_active_at_start]
+        summary["coop_survival_5y"] = (
+            float(((first < 0) | (first > 60)).mean()) if first.size else None
+        )
     else:
         summary["coop_survival_5y"] = None
     loans = series["loans_outstanding"][calm]

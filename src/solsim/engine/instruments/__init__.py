@@ -28,6 +28,11 @@ hook                 called
 ``setup``            once, after the economy is built and before month 1: add ledger
                      blocks (pools, intertrading accounts), set capital stacks or
                      lending terms.
+``start_run``        once, at the end of the burn-in (``scenario.burn_in`` > 0),
+                     before month 1: zero cumulative tallies and restore what
+                     the instrument committed (a guarantor's reserve), so that
+                     month 1 starts from the steady state with the instrument
+                     as the scenario sets it.
 ``start_month``      after shocks and the labour market, before wages.
 ``spending``         after households spent their cash. ``ctx["shortfall"]``
                      (float, per household) is essential spending not yet covered;
@@ -116,6 +121,9 @@ class Instrument:
 
     def setup(self, economy: Economy) -> None:
         """Prepare state before month 1."""
+
+    def start_run(self, economy: Economy) -> None:
+        """Restart tallies and commitments at the end of the burn-in."""
 
     def start_month(self, economy: Economy) -> None:
         """Act at the start of a month (after shocks and the labour market)."""

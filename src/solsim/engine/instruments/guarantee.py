@@ -54,7 +54,7 @@ from pydantic import Field
 
 from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.instruments.first_loss import check_funds
-from solsim.engine.ledger import CENTS, from_cents
+from solsim.engine.ledger import CENTS, from_cents, to_cents
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -182,6 +182,28 @@ class Guarantee(Instrument):
         # With a share g of each loss covered, a fund can lend to co-ops with
         # thinner cash buffers: the screen falls in proportion to the cover.
         e.fund_buffer_months[self.in_scope] *= 1.0 - p.coverage * p.share
+
+    def start_run(self, economy: Economy) -> None:
+        """Month 1: the reserve is back at its committed size, the cap counts afresh.
+
+        The covered portfolio restarts as the covered loans still running.
+        """
+        e, p = economy, self.params
+        self.claimed[:] = 0.0
+        self.fees = 0.0
+        covered = np.flatnonzero(e.loan_active & e.loan_guaranteed)
+        self.volume = np.bincount(
+            e.loan_fund[covered], e.loan_original[covered] / CENTS, minlength=e.n_funds
+        )
+        committed = to_cents(p.reserve)
+        held = e.ledger.cash[self.guarantor_account[self.backing]]
+        e.ledger.transfer(
+            e.ledger.world,
+            self.guarantor_account[self.backing],
+            np.maximum(committed - held, 0),
+            "guarantee_reserve",
+            cents=True,
+        )
 
     def cap_left(self) -> np.ndarray:
         """Each fund's cap not yet used."""

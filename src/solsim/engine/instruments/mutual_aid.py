@@ -124,7 +124,8 @@ class MutualAid(Instrument):
         aid[takers] = paid / CENTS
         self._spend(e, aid)
         e.hh_shortfall = np.maximum(shortfall - aid, 0.0)
-        ctx["distressed"] = distressed & (e.hh_shortfall > 0.01)
+        # Aid buys essentials; rent still unpaid keeps a household distressed.
+        ctx["distressed"] = distressed & ((e.hh_shortfall > 0.01) | (e.hh_housing_gap > 0.01))
 
     @staticmethod
     def _spend(e: Economy, aid: np.ndarray) -> None:

@@ -1,0 +1,254 @@
+"""Households: costs that follow income, buffer-stock spending, arrears, displacement.
+
+Every function here is a whole-array operation over households, called by the
+monthly phases (:mod:`solsim.engine.phases`). The rules (DESIGN §1):
+
+* **Costs follow income.** A household's *normal income* is its co-op's wage
+  for a member and otherwise the outside wage it earns or would earn when hired.
+  Its housing cost is a burden drawn around a median share of that income
+  (renters pay outside landlords, market owners pay the outside bank; outright
+  owners pay none), and its essentials a share of it with a floor. Costs are
+  set when a household arrives and do not follow a job loss: rent is a
+  contract, which is what makes unemployment hurt.
+* **Buffer-stock consumption.** Households spend ``propensity_income`` of
+  income after housing, plus ``propensity_wealth`` of the gap between liquid
+  wealth and ``wealth_target`` months of normal income. Savings therefore
+  converge to a target instead of piling up, and the money stock is stationary.
+* **Arrears.** What a household cannot pay of its housing or essentials
+  becomes arrears owed to outside creditors (landlords, the mortgage bank,
+  utilities). Arrears carry over and are paid first, before new spending.
+  Arrears on essentials still unpaid after ``writeoff_months`` in a row are
+  charged off by their creditors.
+* **Displacement.** After ``eviction_months`` in a row with housing arrears
+  the household is displaced: its arrears are written off (the outside
+  creditors' loss), it leaves with its cash and deposits, and a newcomer with
+  fresh draws takes its place in the labour market, so the population is
+  constant.
+
+Money moves only through the ledger. Arrears are claims, not money: they are
+held in cents (``int64``) and change only by what is booked as unpaid, paid or
+written off, so ``arrears[t] = arrears[t-1] + unpaid − paid − written_off``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solsim.engine.ledger import CENTS, from_cents, to_cents
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+__all__ = [
+    "MORTGAGE",
+    "OUTRIGHT",
+    "RENTER",
+    "displace",
+    "draw_households",
+    "normal_income",
+    "pay_housing_and_spend",
+    "rebalance_deposits",
+    "settle_arrears",
+]
+
+#: Tenure codes in ``economy.hh_tenure``.
+RENTER, MORTGAGE, OUTRIGHT = 0, 1, 2
+
+
+def normal_income(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Monthly income of each household when in work (currency).
+
+    A co-op member's is its co-op's full wage; anyone else's is the outside
+    wage drawn for it (earned in an outside job, or expected when hired).
+    """
+    employer = e.hh_employer[households]
+    coop_wage = e.coop_wage[np.maximum(employer, 0)]
+    return np.where(employer >= 0, coop_wage, e.hh_outside_wage[households])
+
+
+def draw_households(e: Economy, households: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw wage, tenure, housing cost and essentials for ``households``.
+
+    Used at the start and for newcomers. Employment must be set first, since a
+    co-op member's costs follow its co-op's wage.
+    """
+    hp = e.scenario.households
+    n = households.size
+    wage = np.exp(rng.normal(-0.5 * hp.wage_dispersion**2, hp.wage_dispersion, n))
+    e.hh_outside_wage[households] = hp.outside_wage * wage
+    u = rng.random(n)
+    tenure = np.where(
+        u < hp.renter_share,
+        RENTER,
+        np.where(u < hp.renter_share + hp.mortgage_share, MORTGAGE, OUTRIGHT),
+    ).astype(np.int8)
+    e.hh_tenure[households] = tenure
+    median = np.where(tenure == RENTER, hp.rent_burden, hp.mortgage_burden)
+    burden = median * np.exp(rng.normal(0.0, hp.burden_dispersion, n))
+    # A burden above 90% of income is no tenancy anyone signs.
+    burden = np.where(tenure == OUTRIGHT, 0.0, np.minimum(burden, 0.9))
+    income = normal_income(e, households)
+    e.hh_housing[households] = burden * income
+    e.hh_essential[households] = np.maximum(hp.essential_share * income, hp.essential_floor)
+
+
+def _housing_due(e: Economy) -> np.ndarray:
+    """This month's housing cost, under any housing-cost shock (currency)."""
+    return e.hh_housing * e.housing_multiplier
+
+
+def _withdraw_deposits(e: Economy, need_cents: np.ndarray) -> None:
+    """Households short of cash draw on their deposits, as far as funds can pay."""
+    want = np.minimum(need_cents, e.hh_deposit)
+    if not want.any():
+        return
+    asked = np.bincount(e.hh_fund, want, minlength=e.n_funds)
+    ratio = np.divide(e.fund_cash.clip(0), asked, out=np.ones(e.n_funds), where=asked > 0)
+    take = np.floor(want * ratio.clip(0.0, 1.0)[e.hh_fund]).astype(np.int64)
+    paid = e.ledger.transfer(
+        e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
+    )
+    e.hh_deposit -= paid
+
+
+def pay_housing_and_spend(e: Economy, spend) -> dict:
+    """Housing, arrears, expense shocks, then buffer-stock consumption.
+
+    Order of claims on a household's cash: housing (arrears first, then this
+    month's), one-off expenses, arrears on essentials, then consumption. A
+    household short of cash for them draws on its deposits first.
+
+    Parameters
+    ----------
+    spend
+        ``spend(economy, budget) -> (paid_per_edge, coop_sales)``: how a budget
+        is spent at co-ops along purchase edges and on imports.
+
+    Returns
+    -------
+    dict
+        The spending hook's context: ``shortfall`` (essentials not paid this
+        month, currency), ``coop_sales`` and ``purchases``.
+    """
+    hp = e.scenario.households
+    ledger = e.ledger
+    housing = _housing_due(e)
+    housing_cents = to_cents(housing)
+    owed_housing = e.hh_arrears_housing + housing_cents
+    need = owed_housing + e.hh_arrears_other + to_cents(e.hh_essential + e.hh_expense_due)
+    _withdraw_deposits(e, np.maximum(need - e.ledger.cash[e.hh_account], 0))
+
+    # Housing: oldest arrears first. Renters pay outside landlords, owners the bank.
+    cash = e.hh_cash
+    pay = np.minimum(cash, owed_housing)
+    renter = e.hh_tenure == RENTER
+    ledger.transfer(e.hh_account[renter], ledger.world, pay[renter], "rent", cents=True)
+    ledger.transfer(e.hh_account[~renter], e.bank_account, pay[~renter], "mortgage", cents=True)
+    current_paid = np.maximum(pay - e.hh_arrears_housing, 0)
+    e.hh_housing_gap = from_cents(housing_cents - current_paid)
+    e.hh_arrears_housing = owed_housing - pay
+    e.housing_paid_month = int(pay.sum())
+
+    cash = e.hh_cash
+    expense = ledger.transfer(
+        e.hh_account, ledger.world, np.minimum(from_cents(cash), e.hh_expense_due), "expenses"
+    )
+    e.hh_expense_due = np.maximum(e.hh_expense_due - expense / CENTS, 0.0)
+
+    cash = e.hh_cash
+    repay = np.minimum(cash, e.hh_arrears_other)
+    ledger.transfer(e.hh_account, ledger.world, repay, "arrears_paid", cents=True)
+    e.hh_arrears_other -= repay
+
+    cash = from_cents(e.hh_cash)
+    disposable = np.maximum(e.hh_income - housing, 0.0)
+    wealth = cash + from_cents(e.hh_deposit)
+    gap = wealth - hp.wealth_target * normal_income(e)
+    desired = hp.propensity_income * disposable + hp.propensity_wealth * gap
+    budget = np.minimum(cash, np.maximum(desired, e.hh_essential))
+    shortfall = np.maximum(e.hh_essential - budget, 0.0)
+    paid, e.coop_sales_local = spend(e, budget)
+    e.hh_consumption = budget.copy()
+    return {"shortfall": shortfall, "coop_sales": e.coop_sales_local, "purchases": paid}
+
+
+def settle_arrears(e: Economy) -> np.ndarray:
+    """Book the month's unpaid essentials as arrears; count months behind on housing.
+
+    Called after instruments had their say (what they relieved is not owed).
+    Returns the households to displace.
+    """
+    hp = e.scenario.households
+    e.hh_arrears_other += to_cents(e.hh_shortfall)
+    # Bills left unpaid for ``writeoff_months`` in a row are charged off by the
+    # outside creditors (as lenders charge off consumer debt 180 days past
+    # due): the household is not pursued further, and the loss is theirs.
+    behind_other = e.hh_arrears_other > 0
+    e.hh_months_behind_other = np.where(behind_other, e.hh_months_behind_other + 1, 0)
+    stale = e.hh_months_behind_other >= hp.writeoff_months
+    e.arrears_written_off += int(e.hh_arrears_other[stale].sum())
+    e.hh_arrears_other[stale] = 0
+    e.hh_months_behind_other[stale] = 0
+    behind = e.hh_arrears_housing > 0
+    e.hh_months_behind = np.where(behind, e.hh_months_behind + 1, 0)
+    return np.flatnonzero(e.hh_months_behind >= hp.eviction_months)
+
+
+def displace(e: Economy, households: np.ndarray, rng: np.random.Generator) -> None:
+    """Displaced households leave; newcomers take their places.
+
+    The leavers' arrears are written off (``economy.arrears_written_off``,
+    cents, the outside creditors' loss); their deposits are paid out as far as
+    their fund's cash allows and they take their cash with them, out of the
+    economy. A newcomer arrives with fresh draws of wage, tenure and costs,
+    opening cash from outside, no arrears, and the leaver's place in the labour
+    market (its job, or its search for one). A deposit the fund could not pay
+    out stays on the books, now the newcomer's, so no claim vanishes.
+    """
+    e.hh_displaced_month = int(households.size)
+    if households.size == 0:
+        return
+    ledger = e.ledger
+    e.displaced_total += int(households.size)
+    e.arrears_written_off += int(
+        e.hh_arrears_housing[households].sum() + e.hh_arrears_other[households].sum()
+    )
+    e.hh_arrears_housing[households] = 0
+    e.hh_arrears_other[households] = 0
+    e.hh_months_behind[households] = 0
+    e.hh_months_behind_other[households] = 0
+    e.hh_expense_due[households] = 0.0
+    want = np.zeros(e.n_households, dtype=np.int64)
+    want[households] = e.hh_deposit[households]
+    _withdraw_deposits(e, want)
+    accounts = e.hh_account[households]
+    ledger.transfer(accounts, ledger.world, ledger.cash[accounts].clip(0), "departures", cents=True)
+    draw_households(e, households, rng)
+    ledger.transfer(ledger.world, accounts, opening_cash(e, households), "arrivals")
+
+
+def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Cash a household arrives with: ``initial_cash`` scaled by its normal income."""
+    hp = e.scenario.households
+    scale = normal_income(e, households) / hp.outside_wage if hp.outside_wage > 0 else 1.0
+    return hp.initial_cash * scale
+
+
+def rebalance_deposits(e: Economy) -> None:
+    """Households with cash beyond their deposit target put the excess on deposit.
+
+    The target is ``deposit_share`` of liquid wealth (cash + deposits). Moving
+    one twelfth of the gap a month smooths the flow; withdrawals happen when a
+    household is short (:func:`pay_housing_and_spend`).
+    """
+    share = e.scenario.households.deposit_share
+    if share <= 0:
+        return
+    cash = e.hh_cash
+    target = share * (cash + e.hh_deposit)
+    gap = np.floor(np.maximum(target - e.hh_deposit, 0) / 12).astype(np.int64)
+    gap = np.minimum(gap, cash.clip(0))
+    paid = e.ledger.transfer(e.hh_account, e.fund_account[e.hh_fund], gap, "deposit", cents=True)
+    e.hh_deposit += paid
