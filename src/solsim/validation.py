@@ -759,6 +759,8 @@ def constant_share_scenario(
             "name": f"constant local re-spend share {r:g}",
             "description": "Validation: households and co-ops re-spend a share r locally.",
             "steps": months,
+            # The injection is traced from a known opening state, not a steady state.
+            "burn_in": 0,
             "economy": {
                 "households": households,
                 "coops": coops,
@@ -776,8 +778,12 @@ def constant_share_scenario(
                 "unemployment_benefit": 0.0,
                 "propensity_income": 1.0,
                 "propensity_wealth": 0.0,
-                "essential_spending": 0.0,
-                "housing_cost": 0.0,
+                "wealth_target": 0.0,
+                "essential_share": 0.0,
+                "essential_floor": 0.0,
+                # Everyone owns outright: no housing cost.
+                "renter_share": 0.0,
+                "mortgage_share": 0.0,
                 "local_share": r,
                 "deposit_share": 0.0,
                 "job_finding": 0.0,
@@ -967,12 +973,75 @@ def calibration_checks(s: _Settings, baseline: str | Path | None = None) -> list
                 passed,
                 note=f"{why} Summary key `{key}`; {replicates} seeds of "
                 f"`{scenario.name}` ({scenario.steps} months, "
-                f"{scenario.economy.households:,} households, {scenario.economy.coops} "
+                f"{scenario.economy.households:,} households, {scenario.economy.n_coops} "
                 f"co-ops); passes when the mean lies in the band widened by "
                 f"t(0.975) · SE (t = {t:.2f}).",
                 se=se if replicates > 1 else None,
                 replicates=replicates,
                 error=abs(mean - anchor),
+            )
+        )
+    return checks
+
+
+# ----------------------------------------------------------------------------- stationarity
+#: (timeseries column, label, kind): levels may move by at most 5% of their mean
+#: over the run, shares by at most 0.02 (issue "Economy v2, part 1").
+STATIONARY = (
+    ("money_stock", "money stock", "level"),
+    ("output", "output", "level"),
+    ("active_coops", "active co-ops", "level"),
+    ("arrears", "household arrears", "level"),
+    ("fund_assets", "funds' total assets (cash + loans)", "level"),
+    ("unemployment", "unemployment", "share"),
+    ("distress_share", "distress share", "share"),
+    ("gini", "household net-worth Gini", "share"),
+)
+
+
+def stationarity_checks(s: _Settings, baseline: str | Path | None = None) -> list[Check]:
+    """With no shock, the baseline fluctuates around a steady state.
+
+    For each column: the mean over ``calibration_seeds`` replicates of the
+    baseline with its shocks removed, months 1 to ``steps`` (after the
+    burn-in), and the change over the run of a linear trend fitted to that
+    mean. A level passes when the change is at most 5% of its mean, a share
+    when it is at most 0.02. The SE shown is that of the per-replicate trends.
+    """
+    from solsim.runner import run
+
+    scenario = _baseline(baseline)
+    calm = scenario.model_copy(
+        update={"shocks": scenario.shocks.model_copy(update={"scheduled": []})}
+    )
+    runs = [run(calm, seed=seed, agents=False).timeseries for seed in range(s.calibration_seeds)]
+    months = np.arange(1, calm.steps + 1)
+    checks = []
+    for key, label, kind in STATIONARY:
+        values = np.array([r[key].to_numpy(dtype=np.float64) for r in runs])
+        mean = values.mean(axis=0)
+        level = float(mean.mean())
+        scale = abs(level) if kind == "level" else 1.0
+        change = float(np.polyfit(months, mean, 1)[0] * (months.size - 1)) / scale
+        each = np.array([np.polyfit(months, v, 1)[0] * (months.size - 1) for v in values]) / scale
+        bound = 0.05 if kind == "level" else 0.02
+        what = "share of the mean" if kind == "level" else "absolute"
+        checks.append(
+            Check(
+                "stationarity",
+                f"no shock: trend in {label}",
+                "DESIGN §1 (stationary baseline)",
+                0.0,
+                change,
+                f"±{_fmt(bound, 2)} ({what})",
+                abs(change) <= bound,
+                note=f"Column `{key}`, mean {_fmt(level, 4)}; change over months 1–{calm.steps} "
+                f"of a linear trend fitted to the mean of {len(runs)} replicates of "
+                f"`{scenario.name}` with its shocks removed, after a burn-in of "
+                f"{calm.burn_in} months ({scenario.economy.households:,} households).",
+                se=float(each.std(ddof=1) / math.sqrt(len(runs))) if len(runs) > 1 else None,
+                replicates=len(runs),
+                error=abs(change),
             )
         )
     return checks
@@ -1006,6 +1075,7 @@ def run_validation(
     ]
     if settings.calibration_seeds:
         groups.append(("calibration", lambda: calibration_checks(settings, baseline)))
+        groups.append(("stationarity", lambda: stationarity_checks(settings, baseline)))
     created = datetime.now(UTC).isoformat(timespec="seconds")
     machine = machine_info()  # before the run, so the load is other users' work
     start = time.perf_counter()
