@@ -190,6 +190,8 @@ class Economy:
         self.hh_expense_due = np.zeros(H)
         self.hh_patronage = np.zeros(H)
         self.hh_deposit_interest = np.zeros(H)
+        # Deposit interest a fund owed and could not pay (cents; see fund_operations).
+        self.hh_interest_owed = np.zeros(H, dtype=np.int64)
 
         # Co-ops -----------------------------------------------------------
         self.coop_community = self.network.coop_community.astype(np.int32)
@@ -480,13 +482,16 @@ class Economy:
         return from_cents(cents)
 
     def household_net_worth(self) -> np.ndarray:
-        """Cash + deposits + mutual credit + share of their co-op's net worth, in currency.
+        """Cash + deposits (with interest owed on them) + mutual credit + share of
+        their co-op's net worth, in currency.
 
         A member's share of a co-op is its net worth divided equally among its
         members; it can be negative for an indebted co-op.
         """
         h = self.ledger.block("households").slice
-        own = from_cents(self.ledger.cash[h] + self.hh_deposit + self.ledger.credit[h])
+        own = from_cents(
+            self.ledger.cash[h] + self.hh_deposit + self.hh_interest_owed + self.ledger.credit[h]
+        )
         members = np.maximum(self.coop_members(), 1)
         per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
         # Non-members (OUTSIDE -1, UNEMPLOYED -2) read one of two zeros put in front

@@ -82,6 +82,75 @@ def sum_cents(index: np.ndarray, cents: np.ndarray, minlength: int = 0) -> np.nd
     return out
 
 
+def cut_cents(amounts: np.ndarray, cut: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Take exactly ``cut[g]`` cents off the amounts of group ``g``, in item order.
+
+    Parameters
+    ----------
+    amounts
+        Non-negative ``int64`` cents per item.
+    cut
+        ``int64`` cents per group to take off (at most the group's total; more
+        is clipped to it, a negative cut to zero).
+    group
+        Group of each item.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` cents taken off each item: never more than the item's amount,
+        summing to ``min(cut[g], total of g)`` over each group. Items are cut in
+        a fixed order (their index within the group): the first items' amounts
+        go first, so the result is deterministic and exact in integers.
+    """
+    amounts = np.asarray(amounts, dtype=np.int64)
+    group = np.asarray(group, dtype=np.intp)
+    cut = np.asarray(cut, dtype=np.int64).clip(0)
+    taken = np.zeros(amounts.size, dtype=np.int64)
+    hit = np.flatnonzero((cut[group] > 0) & (amounts > 0))
+    if hit.size == 0:
+        return taken
+    order = hit[np.argsort(group[hit], kind="stable")]
+    g = group[order]
+    running = np.cumsum(amounts[order])
+    # What the group's earlier items hold: running total less the group's start.
+    start = np.searchsorted(g, g, side="left")
+    before = running - amounts[order] - np.concatenate([[0], running])[start]
+    taken[order] = np.clip(cut[g] - before, 0, amounts[order])
+    return taken
+
+
+def within_means(
+    due: np.ndarray, available: np.ndarray, group: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Pay ``due`` (``int64`` cents per item) out of each group's ``available`` cents.
+
+    A group whose items ask no more than it has pays them in full; otherwise
+    each item gets the same share of what it asked (floored to cents), so the
+    group pays at most what it has. Floating-point ratios can overshoot by a
+    cent at large sums: any excess is cut exactly (:func:`cut_cents`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` cents paid per item, between 0 and ``due``.
+    """
+    due = np.asarray(due, dtype=np.int64).clip(0)
+    group = np.asarray(group, dtype=np.intp)
+    available = np.asarray(available, dtype=np.int64).clip(0)
+    asked = sum_cents(group, due, n_groups)
+    short = asked > available
+    if not short.any():
+        return due.copy()
+    ratio = np.divide(available, asked, out=np.ones(n_groups), where=short)
+    pay = np.where(short[group], np.floor(due * ratio[group]), due).astype(np.int64)
+    pay = np.minimum(pay, due)
+    over = sum_cents(group, pay, n_groups) - available
+    if (over > 0).any():
+        pay -= cut_cents(pay, over, group)
+    return pay
+
+
 def from_cents(cents: np.ndarray | int) -> np.ndarray | float:
     """Currency units from cents."""
     return np.asarray(cents, dtype=np.float64) / CENTS

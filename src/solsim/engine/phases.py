@@ -18,7 +18,7 @@ import numpy as np
 
 from solsim import metrics
 from solsim.engine.capital import allocate
-from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 from solsim.engine.settlement import settle_failures
 
 if TYPE_CHECKING:
@@ -347,9 +347,19 @@ def fund_operations(e: Economy) -> None:
     ledger = e.ledger
     t = e.tranches
 
-    # Deposit interest, from the fund's cash.
-    interest = from_cents(e.hh_deposit) * fp.deposit_rate / 12.0
-    paid = ledger.transfer(e.fund_account[e.hh_fund], e.hh_account, interest, "deposit_interest")
+    # Deposit interest, from the fund's cash and never beyond it: this month's
+    # interest plus what is still owed from months the fund could not pay. A
+    # short fund pays its depositors pro rata; the unpaid part stays owed
+    # interest (``hh_interest_owed``, a claim on the fund, paid first as cash
+    # allows). It is not capitalised: owed interest earns none, so an insolvent
+    # fund's claims grow linearly instead of compounding without bound.
+    interest = to_cents(from_cents(e.hh_deposit) * fp.deposit_rate / 12.0)
+    due = interest + e.hh_interest_owed
+    pay = within_means(due, e.fund_cash, e.hh_fund, e.n_funds)
+    paid = ledger.transfer(
+        e.fund_account[e.hh_fund], e.hh_account, pay, "deposit_interest", cents=True
+    )
+    e.hh_interest_owed = due - paid
     e.hh_deposit_interest = paid / CENTS
     e.community_deposit_interest += paid.sum() / CENTS
     e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
