@@ -7,6 +7,37 @@ in a scenario file is an error rather than a silently ignored setting.
 
 Money is in currency units (the engine books it in integer cents); rates are
 annual unless the name says ``monthly``; durations are in months (one step).
+
+Upper bounds: money stays exact in int64 cents
+---------------------------------------------
+The ledger books ``int64`` cents, exact below 2**63 ≈ 9.2e18. Every count and
+every money field has an upper bound chosen so that the money any valid
+scenario can hold stays below 2**60 cents, an eighth of that:
+
+* counts: ``households`` ≤ 5·10^6 (five times the largest benchmarked
+  economy), ``coops``, ``communities`` ≤ 10^6, ``funds``, ``investors``,
+  ``guarantors`` ≤ 10^4; ``steps`` ≤ 10^4 (already);
+* per agent and month (:data:`MONTHLY_MAX` = 10^5): wages (outside and co-op),
+  benefits, essential spending, housing cost, export demand;
+* stocks: a household's opening cash ≤ 10^7 (:data:`HOUSEHOLD_CASH_MAX`), a
+  co-op's ≤ 10^8, one-off expenses ≤ 10^7, loans ≤ 10^9, a fund's capital
+  and a guarantor's reserve ≤ 10^10 (:data:`CAPITAL_MAX`);
+* spreads: wage and export dispersion ≤ 1 (log-normal factors with mean 1).
+
+Money enters the economy only from outside accounts. Opening balances are at
+most 5·10^6 × 10^7 × 3.3 (households; 3.3 bounds the log-normal cost-of-living
+factor, σ = 0.2, over 5·10^6 draws) + 10^6 × 10^8 (co-ops) + 10^4 × 10^10
+(capital) + 10^4 × 10^10 (reserves) ≈ 4.7·10^14 currency. Each month at most
+5·10^6 × (10^5 + 10^5) (outside wages at their mean factor, and benefits)
++ 10^6 × 10^5 (exports, whose demand factors average one) ≈ 1.1·10^12 comes in,
+so over 10^4 months at most about 1.1·10^16 currency, 1.1·10^18 cents < 2**60.
+Recoveries and guarantee claims only return money lent or reserved above.
+Every balance, every transfer and every sum of balances (the money stock) is
+then below 2**60 cents, so int64 sums have a factor of 8 to spare. Endogenous
+growth (export gains bought with loans, ``coops.investment_yield``) is not
+covered by this worst case; it stays far smaller at any calibrated yield.
+Timeseries columns are float64 currency: exact to the cent up to about 2**51
+cents (2·10^13 currency); beyond that the int64 ledger stays exact.
 """
 
 from __future__ import annotations
@@ -20,6 +51,22 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
 
+# Upper bounds on amounts and counts (derivation in the module docstring).
+MONTHLY_MAX = 1e5
+HOUSEHOLD_CASH_MAX = 1e7
+COOP_CASH_MAX = 1e8
+LOAN_MAX = 1e9
+CAPITAL_MAX = 1e10
+HOUSEHOLDS_MAX = 5_000_000
+COOPS_MAX = 1_000_000
+FUNDS_MAX = 10_000
+
+#: Money per agent and month (wages, benefits, spending, export demand).
+Monthly = Annotated[float, Field(ge=0.0, le=MONTHLY_MAX)]
+#: A household-sized stock of money (opening cash, a one-off expense).
+HouseholdMoney = Annotated[float, Field(ge=0.0, le=HOUSEHOLD_CASH_MAX)]
+Spread = Annotated[float, Field(ge=0.0, le=1.0)]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -28,12 +75,12 @@ class _Strict(BaseModel):
 class EconomySize(_Strict):
     """How many agents of each kind."""
 
-    households: Annotated[int, Field(ge=1)] = 2000
-    coops: Annotated[int, Field(ge=1)] = 60
-    funds: Annotated[int, Field(ge=1)] = 2
-    investors: Count = 4
-    guarantors: Count = 1
-    communities: Annotated[int, Field(ge=1)] = 4
+    households: Annotated[int, Field(ge=1, le=HOUSEHOLDS_MAX)] = 2000
+    coops: Annotated[int, Field(ge=1, le=COOPS_MAX)] = 60
+    funds: Annotated[int, Field(ge=1, le=FUNDS_MAX)] = 2
+    investors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] = 4
+    guarantors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] = 1
+    communities: Annotated[int, Field(ge=1, le=COOPS_MAX)] = 4
 
 
 class GraphParams(_Strict):
@@ -62,16 +109,16 @@ class GraphParams(_Strict):
 class HouseholdParams(_Strict):
     """Household incomes, spending rules and labour market."""
 
-    initial_cash: NonNegative = 4000.0
+    initial_cash: HouseholdMoney = 4000.0
     coop_employment: Probability = 0.30
     outside_employment: Probability = 0.55
-    outside_wage: NonNegative = 2300.0
-    wage_dispersion: NonNegative = 0.35
-    unemployment_benefit: NonNegative = 1000.0
+    outside_wage: Monthly = 2300.0
+    wage_dispersion: Spread = 0.35
+    unemployment_benefit: Monthly = 1000.0
     propensity_income: Probability = 0.80
     propensity_wealth: Probability = 0.04
-    essential_spending: NonNegative = 700.0
-    housing_cost: NonNegative = 600.0
+    essential_spending: Monthly = 700.0
+    housing_cost: Monthly = 600.0
     local_share: Probability = 0.55
     deposit_share: Probability = 0.15
     job_finding: Probability = 0.08
@@ -102,10 +149,10 @@ class CoopParams(_Strict):
     adds ``investment_yield`` × that amount to monthly export sales.
     """
 
-    initial_cash: NonNegative = 30000.0
-    wage: NonNegative = 2650.0
-    export_demand: NonNegative = 12000.0
-    export_dispersion: NonNegative = 0.3
+    initial_cash: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 30000.0
+    wage: Monthly = 2650.0
+    export_demand: Monthly = 12000.0
+    export_dispersion: Spread = 0.3
     demand_volatility: NonNegative = 0.2
     demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
@@ -115,7 +162,7 @@ class CoopParams(_Strict):
     failure_months: Annotated[int, Field(ge=1, le=36)] = 3
     entry_rate: Probability = 0.05
     investment_share: Probability = 0.6
-    investment_yield: NonNegative = 0.035
+    investment_yield: Annotated[float, Field(ge=0.0, le=1.0)] = 0.035
 
 
 class FundParams(_Strict):
@@ -129,14 +176,14 @@ class FundParams(_Strict):
     does.
     """
 
-    capital: NonNegative = 400000.0
+    capital: Annotated[float, Field(ge=0.0, le=CAPITAL_MAX)] = 400000.0
     outside_share: Probability = 0.6
     governance: Literal["community", "investor"] = "community"
     interest_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.06
     investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
-    loan_size: Positive = 100000.0
+    loan_size: Annotated[float, Field(gt=0.0, le=LOAN_MAX)] = 100000.0
     tenor_months: Annotated[int, Field(ge=1, le=600)] = 60
     grace_months: Annotated[int, Field(ge=0, le=120)] = 0
     revenue_share: Probability = 0.0
@@ -166,13 +213,14 @@ class ScheduledShock(_Strict):
     share of active co-ops that fail at the start. ``duration`` matters to
     ``export_drop`` and ``rate_rise``; the others strike once, at ``start``.
     ``share`` is the share of households an ``expense`` shock hits (other kinds
-    use ``size`` alone).
+    use ``size`` alone). ``size`` is at most 10^7 whatever the kind (the bound on
+    a household-sized amount; see the module docstring).
     """
 
     kind: ShockKind
     start: Annotated[int, Field(ge=1)]
     duration: Annotated[int, Field(ge=1)] = 1
-    size: NonNegative
+    size: HouseholdMoney
     share: Probability = 1.0
 
 
@@ -182,7 +230,7 @@ class RandomShock(_Strict):
     kind: ShockKind
     probability: Probability
     duration: Annotated[int, Field(ge=1)] = 1
-    size: NonNegative
+    size: HouseholdMoney
     share: Probability = 1.0
 
 
