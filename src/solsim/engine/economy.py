@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases
-from solsim.engine.ledger import CENTS, Ledger, from_cents
+from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
 from solsim.engine.params import Scenario
@@ -462,12 +462,10 @@ class Economy:
 
     def coop_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""
-        return np.bincount(self.supply_row, self.payable, minlength=self.n_coops).astype(np.int64)
+        return sum_cents(self.supply_row, self.payable, self.n_coops)
 
     def coop_receivables(self) -> np.ndarray:
-        return np.bincount(self.supply.indices, self.payable, minlength=self.n_coops).astype(
-            np.int64
-        )
+        return sum_cents(self.supply.indices, self.payable, self.n_coops)
 
     def coop_net_worth(self) -> np.ndarray:
         """Cash + mutual credit + receivables − loan − payables, in currency."""
@@ -500,13 +498,11 @@ class Economy:
         return own + share
 
     def fund_deposits(self) -> np.ndarray:
-        return np.bincount(self.hh_fund, self.hh_deposit, minlength=self.n_funds)
+        return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)
 
     def fund_loans(self) -> np.ndarray:
-        return np.bincount(
-            self.loan_fund[self.loan_active],
-            self.loan_principal[self.loan_active],
-            minlength=self.n_funds,
+        return sum_cents(
+            self.loan_fund[self.loan_active], self.loan_principal[self.loan_active], self.n_funds
         )
 
     # ------------------------------------------------------------------ step

@@ -147,9 +147,8 @@ def _withdraw_deposits(e: Economy, need: np.ndarray) -> None:
     want = np.minimum(to_cents(need), e.hh_deposit)
     if not want.any():
         return
-    asked = np.bincount(e.hh_fund, want, minlength=e.n_funds)
-    ratio = np.divide(e.fund_cash.clip(0), asked, out=np.ones(e.n_funds), where=asked > 0)
-    take = np.floor(want * ratio.clip(0.0, 1.0)[e.hh_fund]).astype(np.int64)
+    # Pro rata when a fund is short, and exactly within its cash at any size.
+    take = within_means(want, e.fund_cash, e.hh_fund, e.n_funds)
     paid = e.ledger.transfer(
         e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
     )

@@ -153,7 +153,7 @@ def _reroute_deficits(
     pair_flow = np.asarray(flow[debtor[live], creditor[live]]).ravel().clip(0)
     # One group per (debtor, creditor) pair, so each pair's flow is cut once.
     key = debtor[live].astype(np.int64) * n + creditor[live]
-    _, pair, first = np.unique(key, return_inverse=True, return_index=True)
+    _, first, pair = np.unique(key, return_index=True, return_inverse=True)
     cut[live] = cut_cents(pay[live], pair_flow[first], pair)
     return cut
 
