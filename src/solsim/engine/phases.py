@@ -349,9 +349,9 @@ def fund_operations(e: Economy) -> None:
     # Deposit interest, from the fund's cash and never beyond it: this month's
     # interest plus what is still owed from months the fund could not pay. A
     # short fund pays its depositors pro rata; the unpaid part stays owed
-    # interest (``hh_interest_owed``, a claim on the fund, paid first as cash
-    # allows). It is not capitalised: owed interest earns none, so an insolvent
-    # fund's claims grow linearly instead of compounding without bound.
+    # interest (``hh_interest_owed``, a claim on the fund, due again next month
+    # with that month's interest). It is not capitalised: owed interest earns
+    # none, so an insolvent fund's claims grow linearly, not compounding.
     interest = to_cents(from_cents(e.hh_deposit) * fp.deposit_rate / 12.0)
     due = interest + e.hh_interest_owed
     pay = within_means(due, e.fund_cash, e.hh_fund, e.n_funds)
