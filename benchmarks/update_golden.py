@@ -35,6 +35,7 @@ CASES: dict[str, dict] = {
         "steps": 36,
         "set": {
             "name": "regression_small",
+            "burn_in": 24,
             "economy.households": 300,
             "economy.coops": 12,
             "economy.funds": 2,
@@ -51,6 +52,7 @@ CASES: dict[str, dict] = {
         "steps": 36,
         "set": {
             "name": "regression_instruments",
+            "burn_in": 24,
             "economy.households": 400,
             "economy.coops": 16,
             "economy.funds": 2,

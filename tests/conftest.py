@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Strict ledgers everywhere in the suite: a transfer that leaves an internal
+# account negative raises at once, naming the flow. Set in the environment (not
+# only on the class) so that runs in worker processes are strict too.
+os.environ["SOLSIM_STRICT_LEDGER"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -15,7 +21,17 @@ SMALL = {
     "economy.funds": 2,
     "economy.investors": 2,
     "economy.communities": 2,
+    # A short burn-in: these tests check mechanics, not the steady state.
+    "burn_in": 12,
 }
+
+
+@pytest.fixture(autouse=True)
+def strict_ledger(monkeypatch):
+    """Every ledger made in a test is strict (see ``solsim.engine.ledger``)."""
+    from solsim.engine.ledger import Ledger
+
+    monkeypatch.setattr(Ledger, "strict", True)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The ledger's fast paths book exactly what the general path books.
 
 ``Ledger.transfer`` posts a whole block of accounts in order as a slice, other
-account arrays by ``bincount``, scalars directly, and tallies the boundary of
+account arrays by ``np.add.at`` (int64), scalars directly, and tallies the boundary of
 the local economy from the largest account index when it can. Whatever path a
 transfer takes, balances, flows and boundary tallies must be the same.
 """

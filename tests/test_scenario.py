@@ -97,6 +97,18 @@ BAD = [
         "unknown instrument",
     ),
     (
+        "money beyond its bound",
+        "[households]\ninitial_cash = 1e11\n",
+        "households.initial_cash",
+        "less than or equal to 10000000",
+    ),
+    (
+        "count beyond its bound",
+        "[economy]\nhouseholds = 6000000\n",
+        "economy.households",
+        "less than or equal to 5000000",
+    ),
+    (
         "employment shares",
         "[households]\ncoop_employment = 0.7\noutside_employment = 0.5\n",
         "households",

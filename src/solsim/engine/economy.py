@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from solsim.engine import households as household_rules
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases
-from solsim.engine.ledger import CENTS, Ledger, from_cents
+from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
 from solsim.engine.params import Scenario
@@ -211,6 +211,8 @@ class Economy:
         self.arrears_written_off = 0
         self.housing_multiplier = 1.0
         self.housing_paid_month = 0
+        # Deposit interest a fund owed and could not pay (cents; see fund_operations).
+        self.hh_interest_owed = np.zeros(H, dtype=np.int64)
 
         # Co-ops -----------------------------------------------------------
         self.coop_community = self.network.coop_community.astype(np.int32)
@@ -555,12 +557,10 @@ class Economy:
 
     def coop_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""
-        return np.bincount(self.supply_row, self.payable, minlength=self.n_coops).astype(np.int64)
+        return sum_cents(self.supply_row, self.payable, self.n_coops)
 
     def coop_receivables(self) -> np.ndarray:
-        return np.bincount(self.supply.indices, self.payable, minlength=self.n_coops).astype(
-            np.int64
-        )
+        return sum_cents(self.supply.indices, self.payable, self.n_coops)
 
     def coop_net_worth(self) -> np.ndarray:
         """Cash + mutual credit + receivables − loan − payables, in currency."""
@@ -575,13 +575,16 @@ class Economy:
         return from_cents(cents)
 
     def household_net_worth(self) -> np.ndarray:
-        """Cash + deposits + mutual credit + share of their co-op's net worth, in currency.
+        """Cash + deposits (with interest owed on them) + mutual credit + share of
+        their co-op's net worth, in currency.
 
         A member's share of a co-op is its net worth divided equally among its
         members; it can be negative for an indebted co-op.
         """
         h = self.ledger.block("households").slice
-        own = from_cents(self.ledger.cash[h] + self.hh_deposit + self.ledger.credit[h])
+        own = from_cents(
+            self.ledger.cash[h] + self.hh_deposit + self.hh_interest_owed + self.ledger.credit[h]
+        )
         members = np.maximum(self.coop_members(), 1)
         per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
         # Non-members (OUTSIDE -1, UNEMPLOYED -2) read one of two zeros put in front
@@ -590,13 +593,19 @@ class Economy:
         return own + share
 
     def fund_deposits(self) -> np.ndarray:
-        return np.bincount(self.hh_fund, self.hh_deposit, minlength=self.n_funds)
+        return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)
+
+    def fund_net_assets(self) -> np.ndarray:
+        """Each fund's own equity (currency): cash + loans − deposits − interest owed
+        to depositors − capital still at work in its tranches."""
+        owed = sum_cents(self.hh_fund, self.hh_interest_owed, self.n_funds)
+        cents = self.fund_cash + self.fund_loans() - self.fund_deposits() - owed
+        capital = np.bincount(self.tranches.fund, self.tranches.balance, minlength=self.n_funds)
+        return from_cents(cents) - capital
 
     def fund_loans(self) -> np.ndarray:
-        return np.bincount(
-            self.loan_fund[self.loan_active],
-            self.loan_principal[self.loan_active],
-            minlength=self.n_funds,
+        return sum_cents(
+            self.loan_fund[self.loan_active], self.loan_principal[self.loan_active], self.n_funds
         )
 
     # ------------------------------------------------------------------ step

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -104,9 +104,8 @@ def _withdraw_deposits(e: Economy, need_cents: np.ndarray) -> None:
     want = np.minimum(need_cents, e.hh_deposit)
     if not want.any():
         return
-    asked = np.bincount(e.hh_fund, want, minlength=e.n_funds)
-    ratio = np.divide(e.fund_cash.clip(0), asked, out=np.ones(e.n_funds), where=asked > 0)
-    take = np.floor(want * ratio.clip(0.0, 1.0)[e.hh_fund]).astype(np.int64)
+    # Pro rata when a fund is short, and exactly within its cash at any size.
+    take = within_means(want, e.fund_cash, e.hh_fund, e.n_funds)
     paid = e.ledger.transfer(
         e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
     )
@@ -230,10 +229,15 @@ def displace(e: Economy, households: np.ndarray, rng: np.random.Generator) -> No
 
 
 def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Cash a household arrives with: ``initial_cash`` scaled by its normal income."""
+    """Cash a household arrives with: ``initial_cash`` scaled by its normal income.
+
+    The scale is capped at 10, which keeps opening balances within the bounds
+    that make every valid scenario exact in int64 cents (see ``params``).
+    """
     hp = e.scenario.households
-    scale = normal_income(e, households) / hp.outside_wage if hp.outside_wage > 0 else 1.0
-    return hp.initial_cash * scale
+    income = normal_income(e, households)
+    scale = income / hp.outside_wage if hp.outside_wage > 0 else np.ones_like(income)
+    return hp.initial_cash * np.minimum(scale, 10.0)
 
 
 def rebalance_deposits(e: Economy) -> None:

@@ -7,6 +7,37 @@ in a scenario file is an error rather than a silently ignored setting.
 
 Money is in currency units (the engine books it in integer cents); rates are
 annual unless the name says ``monthly``; durations are in months (one step).
+
+Upper bounds: money stays exact in int64 cents
+---------------------------------------------
+The ledger books ``int64`` cents, exact below 2**63 ≈ 9.2e18. Every count and
+every money field has an upper bound chosen so that the money any valid
+scenario can hold stays below 2**60 cents, an eighth of that:
+
+* counts: ``households`` ≤ 5·10^6 (five times the largest benchmarked
+  economy), ``coops``, ``communities`` ≤ 10^6, ``funds``, ``investors``,
+  ``guarantors`` ≤ 10^4; ``steps`` ≤ 10^4 (already);
+* per agent and month (:data:`MONTHLY_MAX` = 10^5): wages (outside and co-op),
+  benefits, essential spending, housing cost, export demand;
+* stocks: a household's opening cash ≤ 10^7 (:data:`HOUSEHOLD_CASH_MAX`), a
+  co-op's ≤ 10^8, one-off expenses ≤ 10^7, loans ≤ 10^9, a fund's capital
+  and a guarantor's reserve ≤ 10^10 (:data:`CAPITAL_MAX`);
+* spreads: wage and export dispersion ≤ 1 (log-normal factors with mean 1).
+
+Money enters the economy only from outside accounts. Opening balances are at
+most 5·10^6 × 10^7 × 10 (households; a household opens with ``initial_cash``
+scaled by its income, at most 10 times) + 10^6 × 10^8 (co-ops) + 10^4 × 10^10
+(capital) + 10^4 × 10^10 (reserves) ≈ 4.7·10^14 currency. Each month at most
+5·10^6 × (10^5 + 10^5) (outside wages at their mean factor, and benefits)
++ 10^6 × 10^5 (exports, whose demand factors average one) ≈ 1.1·10^12 comes in,
+so over 10^4 months at most about 1.1·10^16 currency, 1.1·10^18 cents < 2**60.
+Recoveries and guarantee claims only return money lent or reserved above.
+Every balance, every transfer and every sum of balances (the money stock) is
+then below 2**60 cents, so int64 sums have a factor of 8 to spare. Endogenous
+growth (export gains bought with loans, ``coops.investment_yield``) is not
+covered by this worst case; it stays far smaller at any calibrated yield.
+Timeseries columns are float64 currency: exact to the cent up to about 2**51
+cents (2·10^13 currency); beyond that the int64 ledger stays exact.
 """
 
 from __future__ import annotations
@@ -19,6 +50,24 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
+
+# Upper bounds on amounts and counts (derivation in the module docstring).
+MONTHLY_MAX = 1e5
+HOUSEHOLD_CASH_MAX = 1e7
+COOP_CASH_MAX = 1e8
+LOAN_MAX = 1e9
+CAPITAL_MAX = 1e10
+HOUSEHOLDS_MAX = 5_000_000
+COOPS_MAX = 1_000_000
+FUNDS_MAX = 10_000
+
+#: Money per agent and month (wages, benefits, spending, export demand).
+Monthly = Annotated[float, Field(ge=0.0, le=MONTHLY_MAX)]
+#: A household-sized stock of money (opening cash, a one-off expense).
+HouseholdMoney = Annotated[float, Field(ge=0.0, le=HOUSEHOLD_CASH_MAX)]
+Spread = Annotated[float, Field(ge=0.0, le=1.0)]
+#: Agents of a kind per household.
+Density = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
@@ -38,17 +87,17 @@ class EconomySize(_Strict):
     properties.
     """
 
-    households: Annotated[int, Field(ge=1)] = 2000
-    coops: Annotated[int, Field(ge=1)] | None = None
-    funds: Annotated[int, Field(ge=1)] | None = None
-    investors: Count | None = None
-    guarantors: Count | None = None
-    communities: Annotated[int, Field(ge=1)] | None = None
-    coops_per_household: NonNegative = 0.03
-    funds_per_household: NonNegative = 0.001
-    investors_per_household: NonNegative = 0.002
-    guarantors_per_household: NonNegative = 0.0005
-    communities_per_household: NonNegative = 0.002
+    households: Annotated[int, Field(ge=1, le=HOUSEHOLDS_MAX)] = 2000
+    coops: Annotated[int, Field(ge=1, le=COOPS_MAX)] | None = None
+    funds: Annotated[int, Field(ge=1, le=FUNDS_MAX)] | None = None
+    investors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] | None = None
+    guarantors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] | None = None
+    communities: Annotated[int, Field(ge=1, le=COOPS_MAX)] | None = None
+    coops_per_household: Density = 0.03
+    funds_per_household: Density = 0.001
+    investors_per_household: Density = 0.002
+    guarantors_per_household: Density = 0.0005
+    communities_per_household: Density = 0.002
 
     def count(self, kind: str) -> int:
         """The number of agents of ``kind`` (``"coops"``, ``"funds"``, ...) in force."""
@@ -58,6 +107,22 @@ class EconomySize(_Strict):
         density = getattr(self, f"{kind}_per_household")
         least = 1 if kind in ("coops", "funds", "communities") or density > 0 else 0
         return max(least, round(density * self.households))
+
+    @model_validator(mode="after")
+    def _counts_within_bounds(self) -> EconomySize:
+        for kind, most in (
+            ("coops", COOPS_MAX),
+            ("communities", COOPS_MAX),
+            ("funds", FUNDS_MAX),
+            ("investors", FUNDS_MAX),
+            ("guarantors", FUNDS_MAX),
+        ):
+            if self.count(kind) > most:
+                raise ValueError(
+                    f"{kind}_per_household × households gives {self.count(kind):,} {kind}, "
+                    f"more than the {most:,} allowed"
+                )
+        return self
 
     @property
     def n_coops(self) -> int:
@@ -122,8 +187,9 @@ class HouseholdParams(_Strict):
     deposits) converges to about ``wealth_target`` months of normal income plus
     (1 − ``propensity_income``) ÷ ``propensity_wealth`` months of disposable
     income. A household on ``outside_wage`` opens with ``initial_cash``, others
-    in proportion to their normal income. Households keep ``deposit_share`` of
-    their liquid wealth on deposit at their fund.
+    in proportion to their normal income (at most ten times as much).
+    Households keep ``deposit_share`` of their liquid wealth on deposit at
+    their fund.
 
     Unpaid housing and essentials become arrears, paid first from later cash.
     After ``eviction_months`` in a row with housing arrears a household is
@@ -131,20 +197,20 @@ class HouseholdParams(_Strict):
     ``writeoff_months`` in a row are charged off by their outside creditors.
     """
 
-    initial_cash: NonNegative = 6000.0
+    initial_cash: HouseholdMoney = 6000.0
     coop_employment: Probability = 0.30
     outside_employment: Probability = 0.55
-    outside_wage: NonNegative = 2300.0
-    wage_dispersion: NonNegative = 0.35
-    unemployment_benefit: NonNegative = 1000.0
+    outside_wage: Monthly = 2300.0
+    wage_dispersion: Spread = 0.35
+    unemployment_benefit: Monthly = 1000.0
     propensity_income: Probability = 0.95
     propensity_wealth: Probability = 0.05
     wealth_target: NonNegative = 2.0
     essential_share: Probability = 0.25
-    essential_floor: NonNegative = 400.0
+    essential_floor: Monthly = 400.0
     rent_burden: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.30
     mortgage_burden: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.25
-    burden_dispersion: NonNegative = 0.3
+    burden_dispersion: Spread = 0.3
     renter_share: Probability = 0.45
     mortgage_share: Probability = 0.35
     eviction_months: Annotated[int, Field(ge=1, le=120)] = 3
@@ -186,10 +252,10 @@ class CoopParams(_Strict):
     life), so capacity bought with loans does not pile up.
     """
 
-    initial_cash: NonNegative = 30000.0
-    wage: NonNegative = 2650.0
-    export_demand: NonNegative = 12000.0
-    export_dispersion: NonNegative = 0.3
+    initial_cash: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 30000.0
+    wage: Monthly = 2650.0
+    export_demand: Monthly = 12000.0
+    export_dispersion: Spread = 0.3
     demand_volatility: NonNegative = 0.17
     demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
@@ -199,7 +265,7 @@ class CoopParams(_Strict):
     failure_months: Annotated[int, Field(ge=1, le=36)] = 3
     entry_rate: Probability = 0.05
     investment_share: Probability = 0.6
-    investment_yield: NonNegative = 0.035
+    investment_yield: Annotated[float, Field(ge=0.0, le=1.0)] = 0.035
     depreciation: Probability = 1.0 / 60.0
 
 
@@ -221,14 +287,14 @@ class FundParams(_Strict):
     serves.
     """
 
-    capital: NonNegative = 400000.0
+    capital: Annotated[float, Field(ge=0.0, le=CAPITAL_MAX)] = 400000.0
     outside_share: Probability = 0.6
     governance: Literal["community", "investor"] = "community"
     interest_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.06
     investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
-    loan_size: Positive = 100000.0
+    loan_size: Annotated[float, Field(gt=0.0, le=LOAN_MAX)] = 100000.0
     tenor_months: Annotated[int, Field(ge=1, le=600)] = 60
     grace_months: Annotated[int, Field(ge=0, le=120)] = 0
     revenue_share: Probability = 0.0
@@ -269,13 +335,14 @@ class ScheduledShock(_Strict):
     once, at ``start``. Months count from the first reported month, after the
     burn-in.
     ``share`` is the share of households an ``expense`` shock hits (other kinds
-    use ``size`` alone).
+    use ``size`` alone). ``size`` is at most 10^7 whatever the kind (the bound on
+    a household-sized amount; see the module docstring).
     """
 
     kind: ShockKind
     start: Annotated[int, Field(ge=1)]
     duration: Annotated[int, Field(ge=1)] = 1
-    size: NonNegative
+    size: HouseholdMoney
     share: Probability = 1.0
 
 
@@ -285,7 +352,7 @@ class RandomShock(_Strict):
     kind: ShockKind
     probability: Probability
     duration: Annotated[int, Field(ge=1)] = 1
-    size: NonNegative
+    size: HouseholdMoney
     share: Probability = 1.0
 
 

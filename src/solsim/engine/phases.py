@@ -19,7 +19,7 @@ import numpy as np
 from solsim import metrics
 from solsim.engine import households
 from solsim.engine.capital import allocate
-from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 from solsim.engine.settlement import settle_failures
 
 if TYPE_CHECKING:
@@ -324,9 +324,19 @@ def fund_operations(e: Economy) -> None:
     ledger = e.ledger
     t = e.tranches
 
-    # Deposit interest, from the fund's cash.
-    interest = from_cents(e.hh_deposit) * fp.deposit_rate / 12.0
-    paid = ledger.transfer(e.fund_account[e.hh_fund], e.hh_account, interest, "deposit_interest")
+    # Deposit interest, from the fund's cash and never beyond it: this month's
+    # interest plus what is still owed from months the fund could not pay. A
+    # short fund pays its depositors pro rata; the unpaid part stays owed
+    # interest (``hh_interest_owed``, a claim on the fund, due again next month
+    # with that month's interest). It is not capitalised: owed interest earns
+    # none, so an insolvent fund's claims grow linearly, not compounding.
+    interest = to_cents(from_cents(e.hh_deposit) * fp.deposit_rate / 12.0)
+    due = interest + e.hh_interest_owed
+    pay = within_means(due, e.fund_cash, e.hh_fund, e.n_funds)
+    paid = ledger.transfer(
+        e.fund_account[e.hh_fund], e.hh_account, pay, "deposit_interest", cents=True
+    )
+    e.hh_interest_owed = due - paid
     e.hh_deposit_interest = paid / CENTS
     e.community_deposit_interest += paid.sum() / CENTS
     e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
@@ -373,7 +383,7 @@ def fund_operations(e: Economy) -> None:
 def fund_distributions(e: Economy) -> None:
     """Rules that stop funds and their community holders from hoarding.
 
-    A fund's net assets (cash + loans − deposits − capital at work) above
+    A fund's net assets (:meth:`Economy.fund_net_assets`) above
     ``funds.net_asset_target`` of its total assets first write back losses
     its tranches took, senior first; what is left is paid to its depositors
     pro rata to their deposits (to every household it serves alike when it has
@@ -386,10 +396,8 @@ def fund_distributions(e: Economy) -> None:
     ledger = e.ledger
     t = e.tranches
     cash = from_cents(e.fund_cash)
-    loans = from_cents(e.fund_loans())
-    deposits = from_cents(e.fund_deposits())
-    capital = np.bincount(t.fund, t.balance, minlength=e.n_funds)
-    excess = (cash + loans - deposits - capital - fp.net_asset_target * (cash + loans)).clip(0)
+    assets = cash + from_cents(e.fund_loans())
+    excess = (e.fund_net_assets() - fp.net_asset_target * assets).clip(0)
     # Surplus first writes back capital that earlier losses wrote off, senior
     # tranche first (a book entry: no cash moves); only a fund whose capital
     # is whole pays a dividend.
@@ -629,14 +637,7 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         # The fund's own net assets (retained surplus) absorb a loss before its
         # capital does: only what they cannot cover is written off the tranches.
         t = e.tranches
-        capital = np.bincount(t.fund, t.balance, minlength=e.n_funds)
-        net_assets = (
-            from_cents(e.fund_cash)
-            + from_cents(e.fund_loans())
-            - from_cents(e.fund_deposits())
-            - capital
-        )
-        to_capital = np.minimum(np.maximum(-net_assets, 0.0), net)
+        to_capital = np.minimum(np.maximum(-e.fund_net_assets(), 0.0), net)
         t.loss += allocate(to_capital, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
 
     # Trade credit linked to the failing co-ops is settled with the Eisenberg–Noe

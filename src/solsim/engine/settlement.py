@@ -31,15 +31,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, maximum_flow
 
 from solsim.clearing import eisenberg_noe
-from solsim.engine.ledger import CENTS
+from solsim.engine.ledger import CENTS, cut_cents, sum_cents
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
 __all__ = ["clear_obligations", "linked_to", "settle_failures"]
+
+_MAX_TRIM_PASSES = 100_000
 
 
 def clear_obligations(
@@ -64,8 +66,9 @@ def clear_obligations(
     numpy.ndarray
         ``int64`` cents paid along each edge. Never more than the edge owes, and
         no node pays more than its cash plus what it receives: the clearing
-        vector is floored to cents, then any node the rounding left a few cents
-        short cuts its payments pro rata (repeated until no node is short).
+        vector is floored to cents, then the few cents the rounding left some
+        nodes short are taken off paths of payments that lead to nodes with cents
+        to spare (an integer maximum flow, :func:`_reroute_deficits`), exactly.
     """
     owed = np.asarray(owed, dtype=np.int64)
     debtor = np.asarray(debtor, dtype=np.int64)
@@ -84,17 +87,75 @@ def clear_obligations(
     ratio = np.divide(p, total, out=np.ones(n), where=total > 0).clip(0.0, 1.0)
     pay[live] = np.minimum(np.floor(owed[live] * ratio[debtor[live]]), owed[live])
     # Flooring every edge can leave a node receiving a few cents less than the
-    # float solution assumed; trim such nodes' payments until everyone can pay.
-    for _ in range(owed.size + 1):
-        out = np.bincount(debtor, pay, minlength=n)
-        inflow = np.bincount(creditor, pay, minlength=n)
-        deficit = out - (cash + inflow)
-        short = deficit > 0
-        if not short.any():
+    # float solution assumed, so that it cannot pay what it was assigned.
+    pay -= _reroute_deficits(pay, debtor, creditor, cash)
+    # The repair above is exact (see its docstring); this loop only guards it.
+    # Each short node cuts its payments by exactly its deficit, first edges
+    # first. A short node's deficit is at most what it pays (cash and inflow
+    # are not negative), so each pass lowers the total paid by at least a cent
+    # and payments never rise: the loop ends after at most ``pay.sum()`` passes.
+    passes = 0
+    while True:
+        deficit = sum_cents(debtor, pay, n) - (cash + sum_cents(creditor, pay, n))
+        if not (deficit > 0).any():
             break
-        keep = np.divide(out - deficit, out, out=np.zeros(n), where=out > 0).clip(0.0, 1.0)
-        pay = np.where(short[debtor], np.floor(pay * keep[debtor]), pay).astype(np.int64)
+        pay -= cut_cents(pay, deficit, debtor)
+        passes += 1
+    clear_obligations.trim_passes = passes
     return pay
+
+
+def _reroute_deficits(
+    pay: np.ndarray, debtor: np.ndarray, creditor: np.ndarray, cash: np.ndarray
+) -> np.ndarray:
+    """Cents to take off each edge so that no node pays more than it has, in one step.
+
+    A node's *deficit* is what it pays beyond its cash plus what it receives; its
+    *slack* is the opposite. Taking a cent off a path of edges from a short node
+    to a node with slack lowers the first node's deficit by one, leaves every
+    node on the way as it was (one cent less in, one less out) and uses one cent
+    of the last node's slack. So the cuts are a flow from short nodes to nodes
+    with slack along the edges, each edge carrying at most what it pays: a
+    maximum flow, in integers (``scipy.sparse.csgraph.maximum_flow``).
+
+    It removes every deficit. For any set S of nodes, summing cash + inflow −
+    outflow over S gives slack(S) − deficit(S) = cash(S) + paid into S − paid
+    out of S, so slack(S) + paid out of S ≥ deficit(S): every cut separating
+    the short nodes from the nodes with slack is at least their deficit, and by
+    max-flow/min-cut the flow meets it all. Capacities are clipped to the total
+    deficit (no edge needs more), which keeps them in ``int32``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` cents to subtract from ``pay``, per edge (at most ``pay``).
+    """
+    n = cash.size
+    balance = cash + sum_cents(creditor, pay, n) - sum_cents(debtor, pay, n)
+    deficit = np.maximum(-balance, 0)
+    total = int(deficit.sum())
+    cut = np.zeros(pay.size, dtype=np.int64)
+    if total == 0:
+        return cut
+    if total >= 2**31 - 1:  # pragma: no cover - rounding leaves a few cents a node
+        raise OverflowError("clearing deficit beyond int32")
+    source, sink = n, n + 1
+    slack = np.minimum(np.maximum(balance, 0), total)
+    short_nodes, slack_nodes = np.flatnonzero(deficit), np.flatnonzero(slack)
+    live = np.flatnonzero(pay > 0)
+    rows = np.concatenate([debtor[live], np.full(short_nodes.size, source), slack_nodes])
+    cols = np.concatenate([creditor[live], short_nodes, np.full(slack_nodes.size, sink)])
+    caps = np.concatenate([np.minimum(pay[live], total), deficit[short_nodes], slack[slack_nodes]])
+    # Parallel edges add up (coo -> csr sums duplicates); the flow of a pair of
+    # nodes is then shared over its edges, first edges first.
+    graph = sp.csr_array((caps.astype(np.int32), (rows, cols)), shape=(n + 2, n + 2))
+    flow = maximum_flow(graph, source, sink).flow
+    pair_flow = np.asarray(flow[debtor[live], creditor[live]]).ravel().clip(0)
+    # One group per (debtor, creditor) pair, so each pair's flow is cut once.
+    key = debtor[live].astype(np.int64) * n + creditor[live]
+    _, first, pair = np.unique(key, return_index=True, return_inverse=True)
+    cut[live] = cut_cents(pay[live], pair_flow[first], pair)
+    return cut
 
 
 def linked_to(nodes: np.ndarray, debtor: np.ndarray, creditor: np.ndarray, n: int) -> np.ndarray:

@@ -55,6 +55,7 @@ from pydantic import Field
 from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.instruments.first_loss import check_funds
 from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.params import CAPITAL_MAX
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class GuaranteeParams(InstrumentParams):
     coverage: Fraction = 0.5
     cap_rate: Fraction = 0.12
     fee: Fraction = 0.01
-    reserve: Annotated[float, Field(ge=0.0)] = 100000.0
+    reserve: Annotated[float, Field(ge=0.0, le=CAPITAL_MAX)] = 100000.0
     share: Fraction = 1.0
     funds: list[Annotated[int, Field(ge=0)]] | None = None
 
@@ -192,7 +193,8 @@ class Guarantee(Instrument):
         self.claimed[:] = 0.0
         self.fees = 0.0
         covered = np.flatnonzero(e.loan_active & e.loan_guaranteed)
-        self.volume = np.bincount(
+        self.volume = np.zeros(e.n_funds)
+        self.volume += np.bincount(
             e.loan_fund[covered], e.loan_original[covered] / CENTS, minlength=e.n_funds
         )
         committed = to_cents(p.reserve)

@@ -33,7 +33,7 @@ import numpy as np
 from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.instruments.timebank import select_members
 from solsim.engine.ledger import CENTS, to_cents
-from solsim.engine.params import NonNegative, Probability
+from solsim.engine.params import HouseholdMoney, Probability
 from solsim.engine.phases import spend_locally
 
 if TYPE_CHECKING:
@@ -46,10 +46,10 @@ class MutualAidParams(InstrumentParams):
     """Settings of ``[instruments.mutual_aid]`` (money in currency units a month)."""
 
     members: Probability = 1.0
-    contribution: NonNegative = 25.0
-    max_payout: NonNegative = 400.0
+    contribution: HouseholdMoney = 25.0
+    max_payout: HouseholdMoney = 400.0
     payout_share: Probability = 1.0
-    pool_cap: NonNegative = 600.0
+    pool_cap: HouseholdMoney = 600.0
     pools: Literal["community", "single"] = "community"
 
 

@@ -82,7 +82,7 @@ members with a negative balance), ``mc_settled`` (trade credit paid in credit),
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,7 +92,7 @@ from pydantic_core import PydanticCustomError
 from solsim.clearing import net_cycles
 from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.ledger import CENTS, Ledger, to_cents
-from solsim.engine.params import NonNegative, Probability
+from solsim.engine.params import COOP_CASH_MAX, NonNegative, Probability
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -337,10 +337,11 @@ class MutualCreditParams(InstrumentParams):
     """
 
     members: Literal["households_and_coops", "coops"] = "households_and_coops"
-    credit_limit: NonNegative = 600.0
-    coop_credit_limit: NonNegative = 8000.0
+    # Limits are bounded like a co-op's cash (see solsim.engine.params).
+    credit_limit: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 600.0
+    coop_credit_limit: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 8000.0
     limit_growth: NonNegative = 0.02
-    limit_cap: NonNegative = 30000.0
+    limit_cap: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 30000.0
     acceptance: float | list[float] = 0.6
     demurrage: Probability = 0.0
     clearing: bool = True

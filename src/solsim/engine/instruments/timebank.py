@@ -41,7 +41,7 @@ from pydantic import Field
 from solsim.engine.instruments import Instrument, InstrumentParams, register
 from solsim.engine.instruments.mutual_credit import CreditNetwork
 from solsim.engine.ledger import CENTS, Ledger
-from solsim.engine.params import NonNegative, Probability
+from solsim.engine.params import MONTHLY_MAX, Probability
 from solsim.engine.phases import UNEMPLOYED
 
 if TYPE_CHECKING:
@@ -67,11 +67,12 @@ class TimebankParams(InstrumentParams):
     """Settings of ``[instruments.timebank]``."""
 
     members: Probability = 1.0
-    hour_value: float = Field(default=18.0, gt=0.0)
+    hour_value: float = Field(default=18.0, gt=0.0, le=MONTHLY_MAX)
     service_share: Probability = 0.3
-    hour_limit: NonNegative = 20.0
-    hours_unemployed: NonNegative = 30.0
-    hours_employed: NonNegative = 5.0
+    # Hours: a limit of a million hours, and at most every hour of a month given.
+    hour_limit: float = Field(default=20.0, ge=0.0, le=1e6)
+    hours_unemployed: float = Field(default=30.0, ge=0.0, le=744.0)
+    hours_employed: float = Field(default=5.0, ge=0.0, le=744.0)
     spend_share: Probability = 0.5
 
 
