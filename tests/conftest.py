@@ -63,8 +63,9 @@ def assert_conserved(timeseries, initial_stock: float | None = None) -> None:
     np.testing.assert_array_equal(np.diff(stock), net)
 
 
-def run_scenarios_with_the_cli(names, out: Path, steps: int = 60):
-    """Run ``solsim run SCENARIO --steps N -q --out DIR`` in-process; timeseries by name."""
+def run_scenarios_with_the_cli(names, out: Path, steps: int = 60, sets=()):
+    """Run ``solsim run SCENARIO --steps N -q --out DIR [--set K=V ...]`` in-process;
+    timeseries by name."""
     import pandas as pd
 
     from solsim.cli import main
@@ -81,6 +82,7 @@ def run_scenarios_with_the_cli(names, out: Path, steps: int = 60):
                     "-q",
                     "--out",
                     str(out / name),
+                    *(arg for pair in sets for arg in ("--set", pair)),
                 ]
             )
         assert exit_info.value.code in (0, None)

@@ -211,7 +211,14 @@ def test_longer_tenor_means_smaller_payments():
 def scenario_runs(tmp_path_factory):
     """Each fund-side scenario, run with ``solsim run`` for 60 months (seed 0)."""
     out = tmp_path_factory.mktemp("fund_scenarios")
-    return run_scenarios_with_the_cli(("first_loss", "guarantee", "patient_capital"), out)
+    # From the opening balances and with no retained surplus, every net loss
+    # goes through the tranche waterfall (a fund's own net assets would absorb
+    # it first), which is what these tests follow.
+    return run_scenarios_with_the_cli(
+        ("first_loss", "guarantee", "patient_capital"),
+        out,
+        sets=("burn_in=0", "funds.net_asset_target=0"),
+    )
 
 
 def test_first_loss_scenario_losses_reach_the_junior_tranche_first(scenario_runs):
@@ -242,7 +249,13 @@ def test_guarantee_scenario_pays_claims(scenario_runs):
     month = ts[ts["net_chargeoffs"] > 0].iloc[0]
     assert 0 < month["guarantee_paid"] <= month["net_chargeoffs"] + 0.01
     tranche_losses = ts["loss_community"] + ts["loss_outside"]
-    np.testing.assert_allclose(tranche_losses, ts["net_chargeoffs"].cumsum(), atol=1e-6)
+    # What the guarantee leaves reaches the tranches; later surplus may write
+    # part of it back, never more.
+    cumulative = ts["net_chargeoffs"].cumsum()
+    first = int(np.argmax(ts["net_chargeoffs"].to_numpy() > 0))
+    # (the fund's own net assets take the first cents of a loss).
+    assert 0 < tranche_losses.iloc[first] <= cumulative.iloc[first] + 1e-6
+    assert (tranche_losses <= cumulative + 1e-6).all()
     assert_conserved(ts)
 
 
@@ -337,7 +350,13 @@ def test_random_loss_paths_in_the_engine(
     """Forced co-op failures: conservation, tranche limits, junior first, claims within limits."""
     data = {
         "economy": {"households": 300, "coops": 12, "funds": 2, "investors": 2, "communities": 2},
-        "funds": {"capital": 60000.0, "recovery_rate": recovery, "lending_rate": 0.3},
+        "burn_in": 0,
+        "funds": {
+            "capital": 60000.0,
+            "recovery_rate": recovery,
+            "lending_rate": 0.3,
+            "net_asset_target": 0.0,
+        },
         "shocks": {
             "scheduled": [
                 {"kind": "supplier_failure", "start": 8, "size": failing},
@@ -373,11 +392,9 @@ def test_random_loss_paths_in_the_engine(
         junior_row, senior_row = rows[np.argsort(t.attachment[rows])]
         if t.loss[senior_row] > 0:
             assert t.loss[junior_row] == pytest.approx(t.size[junior_row])
-        # Losses land on capital still at risk: all of them while any remains,
-        # never more than the pool lost.
+        # Losses land on capital still at risk, never more than the pool lost:
+        # the fund's own net assets absorb first, and surplus writes back.
         assert t.loss[rows].sum() <= e.fund_cum_loss[fund] + 1e-6
-        if t.balance[rows].sum() > 1e-6:
-            assert t.loss[rows].sum() == pytest.approx(e.fund_cum_loss[fund], abs=1e-6)
 
     guarantee = next(i for i in e.instruments if i.name == "guarantee")
     assert (guarantee.claimed <= coverage * cap_rate * guarantee.volume + 1e-6).all()
@@ -476,7 +493,18 @@ def test_bad_input_from_the_installed_command(tmp_path):
 
 def test_each_fund_is_junior_first_month_by_month():
     """In every fund and every month, a tranche loses only once those below it are spent."""
-    scenario = load_scenario(SCENARIOS / "first_loss.toml")
+    scenario = load_scenario(
+        SCENARIOS / "first_loss.toml",
+        {
+            "burn_in": 0,
+            "funds.net_asset_target": 0.0,
+            # A recession deep enough to reach the upper tranches.
+            "shocks.scheduled": [
+                {"kind": "export_drop", "start": 24, "duration": 24, "size": 0.6},
+                {"kind": "supplier_failure", "start": 30, "size": 0.4},
+            ],
+        },
+    )
     model = solsim.SolidarityEconomy(scenario, seed=3, agents=False)
     e = model.economy
     t = e.tranches

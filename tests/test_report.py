@@ -24,6 +24,8 @@ TINY = {
     "economy.funds": 2,
     "economy.investors": 2,
     "economy.communities": 2,
+    # Month 1 from the opening balances, so paired scenarios share it exactly.
+    "burn_in": 0,
     "steps": 30,
     "shocks.scheduled": [{"kind": "export_drop", "start": 12, "duration": 6, "size": 0.4}],
 }

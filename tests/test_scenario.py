@@ -17,8 +17,8 @@ def write(tmp_path, name, text):
 def test_baseline_loads_with_the_documented_sizes(baseline_path):
     scenario = solsim.load_scenario(baseline_path)
     assert scenario.economy.households == 2000
-    assert scenario.economy.coops == 60
-    assert scenario.economy.funds == 2
+    assert scenario.economy.n_coops == 60
+    assert scenario.economy.n_funds == 2
     assert scenario.steps == 120
     (shock,) = scenario.shocks.scheduled
     assert (shock.kind, shock.start, shock.duration, shock.size) == ("export_drop", 24, 12, 0.3)
@@ -42,7 +42,8 @@ def test_extends_merges_tables_and_resolves_relative_paths(tmp_path, baseline_pa
     scenario = solsim.load_scenario(child)
     assert scenario.name == "child"
     assert scenario.economy.households == 500
-    assert scenario.economy.coops == 60  # kept from the parent
+    # Co-ops are a density per household: the child's 500 households get 15.
+    assert scenario.economy.n_coops == 15
     assert scenario.shocks.scheduled[0].start == 24
 
 

@@ -335,7 +335,7 @@ def controls(base: Scenario) -> dict[str, Control]:
         Control(
             "households", "households", "int", size.households, 20, max(2000, size.households), 10
         ),
-        Control("coops", "worker co-ops", "int", size.coops, 2, max(120, size.coops), 1),
+        Control("coops", "worker co-ops", "int", size.n_coops, 2, max(120, size.n_coops), 1),
         *(made.control for made in _instrument_controls(base).values()),
         Control(
             "export_drop",
@@ -383,7 +383,7 @@ def settings_to_overrides(base: Scenario, settings: Mapping[str, Any]) -> dict[s
         raise TypeError(f"unknown dashboard setting(s): {', '.join(unknown)}")
     value = {name: known[name].clip(settings.get(name, c.value)) for name, c in known.items()}
     # Communities must not outnumber co-ops: each community needs one to trade with.
-    communities = min(base.economy.communities, value["coops"])
+    communities = min(base.economy.n_communities, value["coops"])
     overrides: dict[str, Any] = {
         "economy.households": value["households"],
         "economy.coops": value["coops"],
@@ -632,7 +632,7 @@ def _png(fig, dpi: int = 100) -> bytes:
 def _settings_line(model: SolidarityEconomy) -> str:
     """The running economy's settings in words (Mesa's sliders show no numbers)."""
     p = model.params
-    parts = [f"{p.economy.households} households", f"{p.economy.coops} co-ops"]
+    parts = [f"{p.economy.households} households", f"{p.economy.n_coops} co-ops"]
     for name, params in p.instruments.items():
         if name == "first_loss" and getattr(params, "tranches", None):
             parts.append(f"first loss {100 * (params.tranches[0].share or 0):.0f}%")
