@@ -29,7 +29,7 @@ from solsim.engine.params import Scenario
 from solsim.engine.phases import OUTSIDE, UNEMPLOYED
 
 #: The engine's random streams, one per kind of draw (see ``Economy.streams``).
-STREAMS = ("shocks", "labour", "demand", "lending", "allocation", "households")
+STREAMS = ("shocks", "labour", "demand", "lending", "allocation", "households", "newcomers")
 
 
 @dataclass
@@ -207,6 +207,7 @@ class Economy:
         self.hh_months_behind = np.zeros(H, dtype=np.int64)
         self.hh_months_behind_other = np.zeros(H, dtype=np.int64)
         self.hh_displaced_month = 0
+        self.hh_moved_month = 0
         self.displaced_total = 0
         self.arrears_written_off = 0
         self.housing_multiplier = 1.0

@@ -19,11 +19,12 @@ monthly phases (:mod:`solsim.engine.phases`). The rules (DESIGN §1):
   utilities). Arrears carry over and are paid first, before new spending.
   Arrears on essentials still unpaid after ``writeoff_months`` in a row are
   charged off by their creditors.
-* **Displacement.** After ``eviction_months`` in a row with housing arrears
-  the household is displaced: its arrears are written off (the outside
-  creditors' loss), it leaves with its cash and deposits, and a newcomer with
-  fresh draws takes its place in the labour market, so the population is
-  constant.
+* **Displacement and turnover.** After ``eviction_months`` in a row with
+  housing arrears the household is displaced: its arrears are written off
+  (the outside creditors' loss), it leaves with its cash and deposits, and a
+  newcomer with fresh draws takes its place in the labour market, so the
+  population is constant. Households without arrears also move away at
+  ``move_rate``, and are replaced the same way.
 
 Money moves only through the ledger. Arrears are claims, not money: they are
 held in cents (``int64``) and change only by what is booked as unpaid, paid or
@@ -45,12 +46,12 @@ __all__ = [
     "MORTGAGE",
     "OUTRIGHT",
     "RENTER",
-    "displace",
     "draw_households",
     "normal_income",
     "pay_housing_and_spend",
     "rebalance_deposits",
     "settle_arrears",
+    "turnover",
 ]
 
 #: Tenure codes in ``economy.hh_tenure``.
@@ -195,37 +196,55 @@ def settle_arrears(e: Economy) -> np.ndarray:
     return np.flatnonzero(e.hh_months_behind >= hp.eviction_months)
 
 
-def displace(e: Economy, households: np.ndarray, rng: np.random.Generator) -> None:
-    """Displaced households leave; newcomers take their places.
+def turnover(e: Economy, displaced: np.ndarray) -> None:
+    """Displaced households and movers leave; newcomers take their places.
 
-    The leavers' arrears are written off (``economy.arrears_written_off``,
-    cents, the outside creditors' loss); their deposits are paid out as far as
-    their fund's cash allows and they take their cash with them, out of the
-    economy. A newcomer arrives with fresh draws of wage, tenure and costs,
-    opening cash from outside, no arrears, and the leaver's place in the labour
-    market (its job, or its search for one). A deposit the fund could not pay
-    out stays on the books, now the newcomer's, so no claim vanishes.
+    Besides the displaced, households with no arrears move away at
+    ``move_rate`` a month (US: about one household in ten moves a year).
+    Without such turnover the only exit would be displacement, and the
+    population would drift, generation after generation, towards households
+    whose costs never outrun their income: no steady state.
+
+    The leavers' arrears (the displaced have some) are written off
+    (``economy.arrears_written_off``, cents, the outside creditors' loss);
+    their deposits are paid out as far as their fund's cash allows and they
+    take their cash with them, out of the economy. A newcomer arrives with
+    fresh draws of wage, tenure and costs, opening cash from outside, no
+    arrears, and the leaver's place in the labour market (its job, or its
+    search for one). A deposit or deposit interest the fund could not pay out
+    stays on the books, now the newcomer's, so no claim vanishes.
+
+    Who moves is one draw per household from the ``households`` stream every
+    month, so paired runs keep the same movers; newcomers' draws come from the
+    ``newcomers`` stream, whose use varies with how many arrive.
     """
-    e.hh_displaced_month = int(households.size)
-    if households.size == 0:
+    hp = e.scenario.households
+    move = e.streams["households"].random(e.n_households) < hp.move_rate
+    move &= (e.hh_arrears_housing == 0) & (e.hh_arrears_other == 0)
+    move[displaced] = False
+    movers = np.flatnonzero(move)
+    e.hh_displaced_month = int(displaced.size)
+    e.hh_moved_month = int(movers.size)
+    e.displaced_total += int(displaced.size)
+    leaving = np.concatenate([displaced, movers])
+    if leaving.size == 0:
         return
     ledger = e.ledger
-    e.displaced_total += int(households.size)
     e.arrears_written_off += int(
-        e.hh_arrears_housing[households].sum() + e.hh_arrears_other[households].sum()
+        e.hh_arrears_housing[leaving].sum() + e.hh_arrears_other[leaving].sum()
     )
-    e.hh_arrears_housing[households] = 0
-    e.hh_arrears_other[households] = 0
-    e.hh_months_behind[households] = 0
-    e.hh_months_behind_other[households] = 0
-    e.hh_expense_due[households] = 0.0
+    e.hh_arrears_housing[leaving] = 0
+    e.hh_arrears_other[leaving] = 0
+    e.hh_months_behind[leaving] = 0
+    e.hh_months_behind_other[leaving] = 0
+    e.hh_expense_due[leaving] = 0.0
     want = np.zeros(e.n_households, dtype=np.int64)
-    want[households] = e.hh_deposit[households]
+    want[leaving] = e.hh_deposit[leaving]
     _withdraw_deposits(e, want)
-    accounts = e.hh_account[households]
+    accounts = e.hh_account[leaving]
     ledger.transfer(accounts, ledger.world, ledger.cash[accounts].clip(0), "departures", cents=True)
-    draw_households(e, households, rng)
-    ledger.transfer(ledger.world, accounts, opening_cash(e, households), "arrivals")
+    draw_households(e, leaving, e.streams["newcomers"])
+    ledger.transfer(ledger.world, accounts, opening_cash(e, leaving), "arrivals")
 
 
 def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -241,18 +260,19 @@ def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np
 
 
 def rebalance_deposits(e: Economy) -> None:
-    """Households with cash beyond their deposit target put the excess on deposit.
+    """Households move a twelfth of the gap to their deposit target each month.
 
     The target is ``deposit_share`` of liquid wealth (cash + deposits). Moving
-    one twelfth of the gap a month smooths the flow; withdrawals happen when a
-    household is short (:func:`pay_housing_and_spend`).
+    towards it both ways keeps deposits a stable share of household wealth, so
+    the funds' deposit base is as stationary as that wealth; withdrawals also
+    happen whenever a household is short (:func:`pay_housing_and_spend`),
+    within what its fund's cash allows.
     """
     share = e.scenario.households.deposit_share
-    if share <= 0:
-        return
     cash = e.hh_cash
-    target = share * (cash + e.hh_deposit)
-    gap = np.floor(np.maximum(target - e.hh_deposit, 0) / 12).astype(np.int64)
-    gap = np.minimum(gap, cash.clip(0))
-    paid = e.ledger.transfer(e.hh_account, e.fund_account[e.hh_fund], gap, "deposit", cents=True)
+    target = np.floor(share * (cash + e.hh_deposit)).astype(np.int64)
+    gap = (target - e.hh_deposit) // 12
+    put = np.minimum(gap.clip(0), cash.clip(0))
+    paid = e.ledger.transfer(e.hh_account, e.fund_account[e.hh_fund], put, "deposit", cents=True)
     e.hh_deposit += paid
+    _withdraw_deposits(e, (-gap).clip(0))

@@ -195,6 +195,8 @@ class HouseholdParams(_Strict):
     After ``eviction_months`` in a row with housing arrears a household is
     displaced and replaced by a newcomer; arrears on essentials unpaid for
     ``writeoff_months`` in a row are charged off by their outside creditors.
+    Households without arrears move away at ``move_rate`` a month (0.008:
+    about one in ten a year, as US households do) and are replaced too.
     """
 
     initial_cash: HouseholdMoney = 6000.0
@@ -215,6 +217,7 @@ class HouseholdParams(_Strict):
     mortgage_share: Probability = 0.35
     eviction_months: Annotated[int, Field(ge=1, le=120)] = 3
     writeoff_months: Annotated[int, Field(ge=1, le=120)] = 6
+    move_rate: Probability = 0.008
     local_share: Probability = 0.55
     deposit_share: Probability = 0.15
     job_finding: Probability = 0.08

@@ -599,8 +599,7 @@ def exit_and_distress(e: Economy) -> None:
     ctx = {"distressed": (e.hh_shortfall > 0.01) | (e.hh_housing_gap > 0.01)}
     e.hook("distress", ctx)
     e.hh_distressed = ctx["distressed"]
-    displaced = households.settle_arrears(e)
-    households.displace(e, displaced, e.streams["households"])
+    households.turnover(e, households.settle_arrears(e))
 
 
 def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
@@ -678,8 +677,8 @@ def household_record(e: Economy) -> dict[str, float]:
 
     ``arrears`` is what households owe outside creditors on housing and
     essentials (currency, end of month); ``displaced`` the households displaced
-    this month; ``consumption`` their spending this month and
-    ``consumption_gini`` its Gini; ``rent_burden`` the median renter's rent ÷
+    this month and ``moved`` those that moved away of their own accord;
+    ``consumption`` their spending this month and ``consumption_gini`` its Gini; ``rent_burden`` the median renter's rent ÷
     income this month; ``distress_<status>`` the share of households of that
     employment status (outside job, unemployed, co-op member) distressed.
     """
@@ -693,6 +692,7 @@ def household_record(e: Economy) -> dict[str, float]:
     row = {
         "arrears": (int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())) / CENTS,
         "displaced": float(e.hh_displaced_month),
+        "moved": float(e.hh_moved_month),
         "consumption": float(e.hh_consumption.sum()),
         "consumption_gini": metrics.gini(e.hh_consumption),
         "rent_burden": float(np.median(burden)) if burden.size else float("nan"),
