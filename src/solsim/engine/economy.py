@@ -228,7 +228,8 @@ class Economy:
         # Demand opens at its stationary spread, so the burn-in has only the
         # survivors' selection left to reach (the log AR(1) alone would take
         # several times 1 / (1 − persistence) months to spread out).
-        spread = cp.demand_volatility / np.sqrt(max(1.0 - cp.demand_persistence**2, 1e-6))
+        # (Capped: a random walk, persistence 1, has no stationary spread.)
+        spread = min(cp.demand_volatility / np.sqrt(max(1.0 - cp.demand_persistence**2, 1e-6)), 3.0)
         self.coop_demand = np.exp(rng.normal(0.0, spread, C))
         self.coop_revenue = np.zeros(C)
         self.coop_margin = np.zeros(C)

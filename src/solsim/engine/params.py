@@ -259,7 +259,7 @@ class CoopParams(_Strict):
     wage: Monthly = 2650.0
     export_demand: Monthly = 12000.0
     export_dispersion: Spread = 0.3
-    demand_volatility: NonNegative = 0.17
+    demand_volatility: Spread = 0.2
     demand_persistence: Probability = 0.99
     input_share: Probability = 0.30
     local_input_share: Probability = 0.5

@@ -678,9 +678,10 @@ def household_record(e: Economy) -> dict[str, float]:
     ``arrears`` is what households owe outside creditors on housing and
     essentials (currency, end of month); ``displaced`` the households displaced
     this month and ``moved`` those that moved away of their own accord;
-    ``consumption`` their spending this month and ``consumption_gini`` its Gini; ``rent_burden`` the median renter's rent ÷
-    income this month; ``distress_<status>`` the share of households of that
-    employment status (outside job, unemployed, co-op member) distressed.
+    ``consumption`` their spending this month and ``consumption_gini`` its
+    Gini; ``rent_burden`` the median renter's rent ÷ income this month;
+    ``distress_<status>`` the share of households of that employment status
+    (outside job, unemployed, co-op member) distressed.
     """
     renter = e.hh_tenure == households.RENTER
     income = e.hh_income[renter]
