@@ -200,7 +200,7 @@ def turnover(e: Economy, displaced: np.ndarray) -> None:
     """Displaced households and movers leave; newcomers take their places.
 
     Besides the displaced, households with no arrears move away at
-    ``move_rate`` a month (US: about one household in ten moves a year).
+    ``move_rate`` a month (see :class:`~solsim.engine.params.HouseholdParams`).
     Without such turnover the only exit would be displacement, and the
     population would drift, generation after generation, towards households
     whose costs never outrun their income: no steady state.
