@@ -32,6 +32,8 @@ SCENARIOS = ROOT / "scenarios"
 TINY = {
     "economy": {"households": 120, "coops": 6, "funds": 1, "investors": 1, "communities": 1},
     "steps": 12,
+    # Hand-built cases start from the opening balances.
+    "burn_in": 0,
 }
 
 

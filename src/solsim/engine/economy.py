@@ -235,6 +235,22 @@ class Economy:
         self.coop_margin = np.zeros(C)
         # Equipment bought with loans (currency, at cost less depreciation).
         self.coop_equipment = np.zeros(C)
+        # Working capital: exports sold but not yet paid (cents), one row per
+        # month of ``payment_delay``; revenue over the last months (the bank's
+        # limits look at it); the share of the full wage paid this month.
+        self.export_due = np.zeros((cp.payment_delay, C), dtype=np.int64)
+        self.coop_revenue_window = np.zeros((3, C))
+        self.coop_pay_ratio = np.ones(C)
+        # The outside bank's credit lines (see engine.bank).
+        self.bank_drawn = np.zeros(C, dtype=np.int64)
+        self.bank_limit = np.zeros(C, dtype=np.int64)
+        self.bank_stance = 1.0
+        self.credit_crunch = 1.0
+        self.bank_chargeoffs_month = 0
+        self.bank_interest_month = 0
+        self.bank_peak_month = 0
+        self.failures_illiquid_month = 0
+        self.failures_insolvent_month = 0
         self.coop_sales_local = np.zeros(C)
         self.coop_sales_export = np.zeros(C)
         self.coop_sales_supply = np.zeros(C)

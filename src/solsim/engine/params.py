@@ -246,12 +246,22 @@ class CoopParams(_Strict):
     """Worker co-operatives: wages, trade, reserves and failure.
 
     Demand for each co-op follows a log AR(1) with ``demand_volatility`` and
-    ``demand_persistence``. A co-op spends ``input_share`` of last month's sales
-    on inputs, ``local_input_share`` of them from supplier co-ops on trade credit.
+    ``demand_persistence``; each month's export orders are that demand times a
+    transitory mean-one lognormal factor with log-spread ``order_noise``. A
+    co-op spends ``input_share`` of last month's sales on inputs,
+    ``local_input_share`` of them from supplier co-ops on trade credit.
     Of positive surplus it keeps ``reserve_share`` and pays the rest to members
-    as patronage, once its cash covers ``reserve_target_months`` of wages. It
-    fails after ``failure_months`` months in a row unable to meet wages, trade
-    credit or loan payments. Each month a failed co-op's slot is refounded with
+    as patronage, once its cash covers ``reserve_target_months`` of wages.
+    Exports are paid ``payment_delay`` months after they are sold, so wages and
+    inputs are paid first, out of cash or the bank's credit line (working
+    capital). When revenue falls a co-op cuts pay (hours), down to
+    ``pay_floor`` of the full wage, before anything else; paying less than the
+    floor, or missing trade credit, loan or bank payments, is a month unable to
+    meet its obligations, and it fails after ``failure_months`` such months in
+    a row. Each failure is recorded as *illiquid* when its expected margin (the
+    six-month smoothed operating margin at full pay, see
+    :func:`solsim.engine.phases.expected_margin`) was positive, *insolvent*
+    otherwise. Each month a failed co-op's slot is refounded with
     probability ``entry_rate`` if a fund finances it. A loan spends
     ``investment_share`` of its principal on equipment bought outside, which
     adds ``investment_yield`` × its remaining value to monthly export sales;
@@ -265,15 +275,36 @@ class CoopParams(_Strict):
     export_dispersion: Spread = 0.3
     demand_volatility: Spread = 0.2
     demand_persistence: Probability = 0.99
+    order_noise: Spread = 0.0
     input_share: Probability = 0.30
     local_input_share: Probability = 0.5
     reserve_share: Probability = 0.5
-    reserve_target_months: NonNegative = 3.0
+    reserve_target_months: NonNegative = 0.25
     failure_months: Annotated[int, Field(ge=1, le=36)] = 3
     entry_rate: Probability = 0.05
     investment_share: Probability = 0.6
     investment_yield: Annotated[float, Field(ge=0.0, le=1.0)] = 0.035
     depreciation: Probability = 1.0 / 60.0
+    payment_delay: Annotated[int, Field(ge=0, le=24)] = 2
+    pay_floor: Probability = 0.7
+
+
+class BankParams(_Strict):
+    """The outside bank's credit lines to co-ops (see :mod:`solsim.engine.bank`).
+
+    A line's limit is ``limit_months`` × the co-op's mean revenue over the last
+    three months, times the bank's stance: cut by ``procyclicality`` × the fall
+    in export demand (0 ignores the cycle, 1 cuts one for one), by
+    ``default_sensitivity`` × the month's charge-offs ÷ the credit it extends
+    (recovering a twelfth of the way back each month), and by a
+    ``credit_crunch`` shock. Interest at ``rate`` a year leaves the community;
+    co-ops repay out of cash above their reserve target.
+    """
+
+    limit_months: Annotated[float, Field(ge=0.0, le=24.0)] = 0.75
+    rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.09
+    procyclicality: Probability = 0.5
+    default_sensitivity: Annotated[float, Field(ge=0.0, le=100.0)] = 2.0
 
 
 class FundParams(_Strict):
@@ -324,6 +355,7 @@ ShockKind = Literal[
     "investor_withdrawal",
     "supplier_failure",
     "housing_cost",
+    "credit_crunch",
 ]
 
 
@@ -337,8 +369,10 @@ class ScheduledShock(_Strict):
     ``rate_rise`` the rise in the annual lending rate; ``investor_withdrawal``
     the share of outside capital pulled at the start; ``supplier_failure`` the
     share of active co-ops that fail at the start; ``housing_cost`` the rise in
-    rents and mortgage payments (0.2 = +20%). ``duration`` matters to
-    ``export_drop``, ``rate_rise`` and ``housing_cost``; the others strike
+    rents and mortgage payments (0.2 = +20%); ``credit_crunch`` the share by
+    which the bank cuts its credit limits (0.5 halves them). ``duration``
+    matters to ``export_drop``, ``rate_rise``, ``housing_cost`` and
+    ``credit_crunch``; the others strike
     once, at ``start``. Months count from the first reported month, after the
     burn-in.
     ``share`` is the share of households an ``expense`` shock hits (other kinds
@@ -396,6 +430,7 @@ class Scenario(_Strict):
     households: HouseholdParams = Field(default_factory=HouseholdParams)
     coops: CoopParams = Field(default_factory=CoopParams)
     funds: FundParams = Field(default_factory=FundParams)
+    bank: BankParams = Field(default_factory=BankParams)
     shocks: ShockParams = Field(default_factory=ShockParams)
     instruments: dict[str, Any] = Field(default_factory=dict)
     _source: str = PrivateAttr(default="<scenario>")
@@ -407,6 +442,11 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
+        if self.coops.payment_delay >= self.steps:
+            raise ValueError(
+                f"coops.payment_delay: {self.coops.payment_delay} months is not shorter "
+                f"than the run ({self.steps} months)"
+            )
         for index, shock in enumerate(self.shocks.scheduled):
             if shock.start > self.steps:
                 raise ValueError(

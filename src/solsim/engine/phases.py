@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from solsim import metrics
-from solsim.engine import households
+from solsim.engine import bank, households
 from solsim.engine.capital import allocate
 from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 from solsim.engine.settlement import settle_failures
@@ -40,13 +40,18 @@ def run_month(e: Economy) -> None:
         "net_loss": 0.0,
     }
     e.coop_unable[:] = False
+    e.bank_chargeoffs_month = 0
+    e.failures_illiquid_month = 0
+    e.failures_insolvent_month = 0
     apply_shocks(e)
     labour_market(e)
     e.hook("start_month")
+    bank.set_limits(e)
     pay_wages(e)
     household_spending(e)
     trade(e)
     debt_service(e)
+    bank.service(e)
     fund_operations(e)
     fund_distributions(e)
     surplus_split(e)
@@ -77,7 +82,7 @@ def _active_shocks(e: Economy) -> list[Any]:
 def apply_shocks(e: Economy) -> None:
     """Set this month's export multiplier and rate rise; apply one-off shocks."""
     month = e.month
-    multiplier, rate, housing = 1.0, 0.0, 1.0
+    multiplier, rate, housing, crunch = 1.0, 0.0, 1.0, 1.0
     for start, shock in _active_shocks(e):
         if shock.kind == "export_drop":
             multiplier *= max(1.0 - shock.size, 0.0)
@@ -85,6 +90,8 @@ def apply_shocks(e: Economy) -> None:
             rate += shock.size
         elif shock.kind == "housing_cost":
             housing *= 1.0 + shock.size
+        elif shock.kind == "credit_crunch":
+            crunch *= max(1.0 - shock.size, 0.0)
         if start != month:
             continue
         if shock.kind == "job_loss":
@@ -105,6 +112,7 @@ def apply_shocks(e: Economy) -> None:
     e.export_multiplier = multiplier
     e.rate_shock = rate
     e.housing_multiplier = housing
+    e.credit_crunch = crunch
 
 
 def labour_market(e: Economy) -> None:
@@ -120,15 +128,37 @@ def labour_market(e: Economy) -> None:
 
 
 # ---------------------------------------------------------------------- wages
+def planned_pay_ratio(e: Economy, members: np.ndarray) -> np.ndarray:
+    """The share of the full wage each co-op plans to pay this month.
+
+    A co-op whose expected margin is negative cuts pay (hours) to where it
+    would break even, ``1 + margin × revenue ÷ full wage bill``, but not below
+    ``coops.pay_floor``: co-ops adjust pay before jobs (Burdín & Dean 2009).
+    """
+    full = members * e.coop_wage
+    revenue = e.coop_revenue_window.mean(axis=0)
+    breakeven = 1.0 + np.divide(
+        e.coop_margin * revenue, full, out=np.zeros(e.n_coops), where=full > 0
+    )
+    return np.clip(breakeven, e.scenario.coops.pay_floor, 1.0)
+
+
 def pay_wages(e: Economy) -> None:
-    """Co-ops pay members (pro rata when cash is short); outside pays the rest."""
+    """Co-ops pay members their planned pay, drawing on the bank when short;
+    outside employers and benefits pay the rest."""
     ledger = e.ledger
     hp = e.scenario.households
     members = e.coop_members()
     bill = members * e.coop_wage * CENTS
+    planned = planned_pay_ratio(e, members)
+    bank.draw(e, np.ceil(planned * bill).astype(np.int64))
     cash = e.coop_cash.astype(np.float64)
-    ratio = np.divide(cash, bill, out=np.ones(e.n_coops), where=bill > 0).clip(0.0, 1.0)
-    e.coop_unable |= (ratio < 0.999) & e.coop_active
+    affordable = np.divide(cash, bill, out=np.ones(e.n_coops), where=bill > 0).clip(0.0, 1.0)
+    ratio = np.minimum(planned, affordable)
+    e.coop_pay_ratio = np.where(bill > 0, ratio, 1.0)
+    # Paying less than the floor is a month unable to meet wages.
+    floor = e.scenario.coops.pay_floor
+    e.coop_unable |= (ratio < np.minimum(planned, floor) - 1e-9) & e.coop_active
     in_coop = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[in_coop]
     wage = e.coop_wage[employer] * ratio[employer]
@@ -209,15 +239,25 @@ def trade(e: Economy) -> None:
     # must not drift up with it (the world sets that level).
     shock = e.streams["demand"].normal(0.0, cp.demand_volatility, e.n_coops)
     e.coop_demand = np.exp(cp.demand_persistence * np.log(e.coop_demand) + shock)
+    # On top, this month's orders: a transitory, mean-one lognormal factor
+    # (lumpy orders, late customers) that a co-op must bridge with cash or credit.
+    noise = e.streams["demand"].normal(-0.5 * cp.order_noise**2, cp.order_noise, e.n_coops)
+    orders = e.coop_demand * np.exp(noise)
     active_mean = e.coop_demand[e.coop_active].mean() if e.coop_active.any() else 1.0
-    relative = e.coop_demand / active_mean
+    relative = orders / active_mean
 
     # Equipment bought with loans wears out, and the sales it brings with it.
     e.coop_equipment *= 1.0 - cp.depreciation
     capacity = e.coop_export_base + cp.investment_yield * e.coop_equipment
-    exports = capacity * relative * e.export_multiplier * e.coop_active
-    paid = ledger.transfer(ledger.world, e.coop_account, exports, "exports")
-    e.coop_sales_export = paid / CENTS
+    exports = to_cents(capacity * relative * e.export_multiplier * e.coop_active)
+    e.coop_sales_export = exports / CENTS
+    if cp.payment_delay:
+        # Exports are paid ``payment_delay`` months after the sale.
+        slot = e.month % cp.payment_delay
+        ledger.transfer(ledger.world, e.coop_account, e.export_due[slot], "exports", cents=True)
+        e.export_due[slot] = exports
+    else:
+        ledger.transfer(ledger.world, e.coop_account, exports, "exports", cents=True)
 
     inputs = cp.input_share * e.coop_revenue * e.coop_active
     weights = e.supply.data * e.coop_active[e.supply.indices]
@@ -233,10 +273,13 @@ def trade(e: Economy) -> None:
     e.payable += invoiced
     e.coop_sales_supply = np.bincount(e.supply.indices, invoiced, minlength=e.n_coops) / CENTS
     local_booked = np.bincount(e.supply_row, invoiced, minlength=e.n_coops) / CENTS
-    imports = np.minimum(inputs - local_booked, from_cents(e.coop_cash.clip(0)))
-    imported = ledger.transfer(e.coop_account, ledger.world, imports, "coop_imports")
+    wanted = to_cents(np.maximum(inputs - local_booked, 0.0))
+    bank.draw(e, wanted)
+    imports = np.minimum(wanted, e.coop_cash.clip(0))
+    imported = ledger.transfer(e.coop_account, ledger.world, imports, "coop_imports", cents=True)
     e.month_flows["inputs"] = local_booked + imported / CENTS
     e.coop_revenue = e.coop_sales_local + e.coop_sales_export + e.coop_sales_supply
+    e.coop_revenue_window[e.month % e.coop_revenue_window.shape[0]] = e.coop_revenue
 
 
 def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -255,6 +298,7 @@ def debt_service(e: Economy) -> None:
     e.hook("settle")
     # Trade credit: each buyer pays all suppliers the same share of what it owes.
     due = np.bincount(e.supply_row, e.payable, minlength=e.n_coops)
+    bank.draw(e, due.astype(np.int64))
     cash = e.coop_cash.clip(0).astype(np.float64)
     ratio = np.divide(cash, due, out=np.ones(e.n_coops), where=due > 0).clip(0.0, 1.0)
     pay = np.floor(e.payable * ratio[e.supply_row]).astype(np.int64)
@@ -290,6 +334,9 @@ def debt_service(e: Economy) -> None:
         np.ceil(due_now * CENTS - 1e-6).astype(np.int64),
         e.loan_principal[loans] + np.ceil(interest * CENTS).astype(np.int64),
     )
+    need = np.zeros(e.n_coops, dtype=np.int64)
+    need[loans] = due_cents
+    bank.draw(e, need)
     pay = np.minimum(e.coop_cash[loans].clip(0), due_cents)
     paid_cents = ledger.transfer(
         e.coop_account[loans], e.fund_account[e.loan_fund[loans]], pay, "loan_service", cents=True
@@ -540,6 +587,7 @@ def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> No
     e.coop_reserves[new] = 0.0
     e.coop_demand[new] = 1.0
     e.coop_equipment[new] = 0.0
+    e.coop_revenue_window[:, new] = 0.0
     e.coop_export_base[new] = cp.export_demand * np.exp(
         rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, new.size)
     )
@@ -550,8 +598,9 @@ def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> No
 def surplus_split(e: Economy) -> None:
     """Split surplus: keep ``reserve_share``, pay the rest to members as patronage.
 
-    Cash above the reserve target (``reserve_target_months`` of wages) is paid out
-    as patronage as well, so co-ops do not hoard the community's money.
+    A co-op also pays out cash above the reserve target
+    (``reserve_target_months`` of wages) plus what it owes, so co-ops do not
+    hoard the community's money nor pay borrowed money out.
     """
     cp = e.scenario.coops
     flows = e.month_flows
@@ -569,7 +618,11 @@ def surplus_split(e: Economy) -> None:
     e.coop_margin = np.where(e.coop_active, e.coop_margin + (margin - e.coop_margin) / 6.0, 0.0)
     target = cp.reserve_target_months * members * e.coop_wage
     cash = from_cents(e.coop_cash).clip(0)
-    patronage = np.maximum((1.0 - cp.reserve_share) * profit.clip(0), cash - target)
+    # Cash above the target and above what the co-op owes (its fund loan, its
+    # credit line) is paid out too: borrowed money is not surplus.
+    debt = from_cents(np.where(e.loan_active, e.loan_principal, 0) + e.bank_drawn)
+    excess = cash - target - debt
+    patronage = np.maximum((1.0 - cp.reserve_share) * profit.clip(0), excess)
     patronage = np.where(e.coop_active & (members > 0), np.minimum(patronage, cash), 0.0)
     workers = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[workers]
@@ -602,9 +655,29 @@ def exit_and_distress(e: Economy) -> None:
     households.turnover(e, households.settle_arrears(e))
 
 
+def expected_margin(e: Economy) -> np.ndarray:
+    """Each co-op's expected operating margin (a share of revenue).
+
+    The exponentially smoothed (weight 1/6 a month, about six months) margin at
+    full pay: (revenue − full wage bill − inputs − loan interest) ÷ revenue,
+    with −1 for a month without revenue. A failing co-op whose expected margin
+    is positive was *illiquid* (it would have covered its costs, but ran out
+    of cash and credit); otherwise it was *insolvent*.
+    """
+    return e.coop_margin
+
+
 def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
     """Default the loans of failing co-ops, settle what cash allows, release members."""
     ledger = e.ledger
+    illiquid = expected_margin(e)[failing] > 0
+    e.failures_illiquid_month += int(illiquid.sum())
+    e.failures_insolvent_month += int((~illiquid).sum())
+    # Exports already sold are collected before anything is shared out.
+    if e.export_due.size:
+        due = e.export_due[:, failing].sum(axis=0)
+        ledger.transfer(ledger.world, e.coop_account[failing], due, "exports", cents=True)
+        e.export_due[:, failing] = 0
     with_loan = failing[e.loan_active[failing]]
     if with_loan.size:
         principal = e.loan_principal[with_loan]
@@ -639,6 +712,9 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         to_capital = np.minimum(np.maximum(-e.fund_net_assets(), 0.0), net)
         t.loss += allocate(to_capital, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
 
+    # The bank recovers what it can of its credit line, after the fund.
+    bank.charge_off(e, failing)
+
     # Trade credit linked to the failing co-ops is settled with the Eisenberg–Noe
     # clearing vector (suppliers paid less may default in turn: the cascade);
     # then debts of and to a failed co-op are written off.
@@ -672,6 +748,32 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
 
 
 # ---------------------------------------------------------------------- metrics
+def firm_record(e: Economy) -> dict[str, float]:
+    """Firm and bank columns.
+
+    ``failures_illiquid`` and ``failures_insolvent`` split the month's
+    failures by cause (:func:`expected_margin`); ``bank_credit`` is credit
+    drawn on the bank's lines at the end of the month, ``bank_credit_peak`` at
+    its highest within the month (co-ops draw to pay wages and inputs before
+    sales come in, and repay after), ``bank_credit_limit`` the lines' total
+    (currency); ``bank_chargeoffs`` what the bank wrote off this
+    month; ``bank_interest`` the interest paid to it (it leaves the community);
+    ``coop_pay_ratio`` the mean share of the full wage that active co-ops with
+    members paid.
+    """
+    staffed = e.coop_active & (e.coop_members() > 0)
+    return {
+        "failures_illiquid": float(e.failures_illiquid_month),
+        "failures_insolvent": float(e.failures_insolvent_month),
+        "bank_credit": int(e.bank_drawn.sum()) / CENTS,
+        "bank_credit_peak": e.bank_peak_month / CENTS,
+        "bank_credit_limit": int(e.bank_limit.sum()) / CENTS,
+        "bank_chargeoffs": e.bank_chargeoffs_month / CENTS,
+        "bank_interest": e.bank_interest_month / CENTS,
+        "coop_pay_ratio": float(e.coop_pay_ratio[staffed].mean()) if staffed.any() else 1.0,
+    }
+
+
 def household_record(e: Economy) -> dict[str, float]:
     """Household columns: arrears, displacement, consumption, rent burden, distress.
 
@@ -772,6 +874,7 @@ def record(e: Economy) -> dict[str, float]:
         mc_cleared_share=e.mc_cleared_share,
         aid_paid=e.aid_paid,
         **household_record(e),
+        **firm_record(e),
     )
     for name in dict.fromkeys(t.name):
         row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())

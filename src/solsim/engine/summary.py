@@ -65,6 +65,18 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["mean_velocity"] = float(np.nanmean(series["velocity"]))
     summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
     summary["mean_output"] = float(output.mean())
+    failures = series["failures_illiquid"].sum() + series["failures_insolvent"].sum()
+    summary["illiquid_share"] = (
+        float(series["failures_illiquid"].sum() / failures) if failures > 0 else None
+    )
+    limit = series["bank_credit_limit"]
+    summary["bank_use"] = (
+        float(np.mean(series["bank_credit_peak"][limit > 0] / limit[limit > 0]))
+        if (limit > 0).any()
+        else None
+    )
+    summary["bank_chargeoffs"] = float(series["bank_chargeoffs"].sum())
+    summary["mean_coop_pay_ratio"] = float(series["coop_pay_ratio"].mean())
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
