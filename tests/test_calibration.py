@@ -47,3 +47,8 @@ def test_coop_five_year_survival_near_62_percent(summaries):
 
 def test_fund_chargeoffs_near_one_percent_in_calm_times(summaries):
     assert 0.002 <= mean(summaries, "chargeoff_rate") <= 0.02
+
+
+def test_coops_respend_about_three_quarters_locally(summaries):
+    # NEF (Northumberland, 2005): locally owned suppliers re-spent 76% locally.
+    assert 0.66 <= mean(summaries, "mean_coop_local_spend_share") <= 0.86

@@ -159,3 +159,20 @@ def test_the_bank_binds_in_the_baseline(baseline_path):
 )
 def test_bad_bank_and_firm_settings_are_refused(tmp_path, capsys, text, key, reason):
     assert_bad_addition_rejected(text, key, reason, tmp_path / "bad.toml", capsys)
+
+
+def test_local_spending_shares_and_lm3_on_a_hand_case(baseline_path):
+    e = tiny(baseline_path)
+    e.ledger.start_month()
+    flows = e.ledger.flows
+    # Co-ops paid 60 to members, 15 to suppliers, 5 to the funds and 20 outside.
+    flows.update(coop_wages=50, patronage=10, trade_credit=15, loan_service=5)
+    flows.update(coop_imports=15, bank_service=3, investment=2)
+    # Households spent 40 locally and deposited 5; 55 left.
+    flows.update(local_purchases=40, deposit=5, imports=30, rent=20, mortgage=5)
+    e.coop_revenue = np.full(e.n_coops, 25.0)  # R1 = 100
+    row = phases.circulation(e)
+    assert row["coop_local_spend_share"] == pytest.approx(0.8)
+    assert row["household_local_spend_share"] == pytest.approx(0.45)
+    # R2 = 80; R3 = 80 × (60/80 × 0.45 + 20/80 × 0.8) = 43; LM3 = 2.23.
+    assert row["lm3"] == pytest.approx(2.23)

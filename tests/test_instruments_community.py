@@ -154,6 +154,8 @@ def test_mutual_aid_pool_runs_dry_and_pays_pro_rata():
         "economy": SMALL,
         "shocks": STRESS,
         "steps": 10,
+        # From the opening balances: the pools start empty and fill slowly.
+        "burn_in": 0,
         "instruments": {"mutual_aid": {"contribution": 1.0, "max_payout": 1000.0}},
     }
     model = SolidarityEconomy(load_scenario(data=data), seed=1, agents=False)

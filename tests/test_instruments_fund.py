@@ -109,6 +109,9 @@ def test_worked_example_in_the_engine(guaranteed):
     e.loan_active[coops] = True
     e.loan_fund[coops] = 0
     e.loan_principal[coops] = e.loan_original[coops] = 20 * CENTS
+    # The loans are paid out of the fund, so its own net assets stay at zero
+    # and the whole loss reaches the waterfall, as in DESIGN's worked check.
+    e.ledger.transfer(e.fund_account[0], e.coop_account[coops], 20 * CENTS, "loans", cents=True)
     e.hook("new_loans", {"coop": coops, "fund": e.loan_fund[coops]})
     fund_cash = int(e.fund_cash[0])
     new_month(e)

@@ -918,6 +918,18 @@ ANCHORS = (
         "rate itself roughly doubles between calm and recession years; the measured "
         "rate covers the months before the shock.",
     ),
+    (
+        "mean_coop_local_spend_share",
+        "share of co-ops' spending that stays local",
+        0.76,
+        (0.66, 0.86),
+        "NEF, Northumberland 2005 (local suppliers); DESIGN §1",
+        "Anchor: locally owned suppliers re-spent 76% of their income locally; band ±10 "
+        "points. Predicted, not tuned: no parameter was set to reach it. Wages and "
+        "patronage to members, trade credit to supplier co-ops and loan service to the "
+        "community funds count as local; imports, bank service and equipment bought "
+        "outside do not.",
+    ),
 )
 
 

@@ -748,6 +748,52 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
 
 
 # ---------------------------------------------------------------------- metrics
+def circulation(e: Economy) -> dict[str, float]:
+    """How far the month's money travels locally: the co-ops' local spending
+    share and LM3.
+
+    ``coop_local_spend_share`` is the share of what co-ops paid out this month
+    that stayed in the community: wages and patronage to members, trade credit
+    to supplier co-ops and loan service to the community funds, against
+    imports, bank service and equipment bought outside.
+    ``household_local_spend_share`` is the same for households: purchases at
+    co-ops and deposits at the community funds, against imports, rent,
+    mortgages, expenses and arrears paid to outside creditors.
+
+    ``lm3`` (Sacks 2002, :func:`solsim.metrics.lm3`) follows the co-ops'
+    revenue R1 for three rounds: R2 = R1 × the co-ops' local spending share;
+    R3 re-spends R2 locally, its part paid to members at the households' local
+    share and its part paid to co-ops and funds at the co-ops'.
+    """
+    flows = e.ledger.flows
+    to_members = flows["coop_wages"] + flows["patronage"]
+    to_businesses = flows["trade_credit"] + flows["loan_service"]
+    coop_local = to_members + to_businesses
+    coop_out = flows["coop_imports"] + flows["bank_service"] + flows["investment"]
+    hh_local = flows["local_purchases"] + flows["deposit"]
+    hh_out = (
+        flows["imports"]
+        + flows["rent"]
+        + flows["mortgage"]
+        + flows["expenses"]
+        + flows["arrears_paid"]
+    )
+    coop_share = coop_local / (coop_local + coop_out) if coop_local + coop_out else float("nan")
+    hh_share = hh_local / (hh_local + hh_out) if hh_local + hh_out else float("nan")
+    first = float(e.coop_revenue.sum())
+    second = first * coop_share if coop_local + coop_out else 0.0
+    third = 0.0
+    if coop_local > 0:
+        third = second * (
+            to_members / coop_local * hh_share + to_businesses / coop_local * coop_share
+        )
+    return {
+        "coop_local_spend_share": coop_share,
+        "household_local_spend_share": hh_share,
+        "lm3": metrics.lm3(first, second, third),
+    }
+
+
 def firm_record(e: Economy) -> dict[str, float]:
     """Firm and bank columns.
 
@@ -763,6 +809,7 @@ def firm_record(e: Economy) -> dict[str, float]:
     """
     staffed = e.coop_active & (e.coop_members() > 0)
     return {
+        **circulation(e),
         "failures_illiquid": float(e.failures_illiquid_month),
         "failures_insolvent": float(e.failures_insolvent_month),
         "bank_credit": int(e.bank_drawn.sum()) / CENTS,

@@ -77,6 +77,8 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     )
     summary["bank_chargeoffs"] = float(series["bank_chargeoffs"].sum())
     summary["mean_coop_pay_ratio"] = float(series["coop_pay_ratio"].mean())
+    for key in ("coop_local_spend_share", "household_local_spend_share", "lm3"):
+        summary[f"mean_{key}"] = float(np.nanmean(series[key]))
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
