@@ -159,13 +159,19 @@ def test_mutual_aid_pool_runs_dry_and_pays_pro_rata():
         "instruments": {"mutual_aid": {"contribution": 1.0, "max_payout": 1000.0}},
     }
     model = SolidarityEconomy(load_scenario(data=data), seed=1, agents=False)
-    rows = [model.economy.step() for _ in range(10)]
+    e = model.economy
+    (aid,) = e.instruments
+    rows, driest = [], []
+    for _ in range(10):
+        rows.append(e.step())
+        driest.append(e.ledger.cash[aid.pool].min() / 100)
     ts = pd.DataFrame(rows)
     assert ts["aid_unmet"].max() > 0  # claims the pools could not pay
     assert ts["aid_month"].max() > 0
-    # A dry pool pays what it holds and no more.
+    # A dry pool pays what it holds and no more: in a month with unmet claims,
+    # some pool has (almost) nothing left.
     assert (ts["aid_pool"] >= 0).all()
-    assert ts.loc[ts["aid_unmet"] > 0, "aid_pool"].min() < 10.0
+    assert max(np.asarray(driest)[ts["aid_unmet"] > 0]) < 10.0
 
 
 # ------------------------------------------------------------------ properties
