@@ -216,9 +216,19 @@ def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
     if missing:
         print(f"warning: no summary key {', '.join(missing)}; those rows are left out")
     table = paired_comparison(summaries, design, reference, metrics)
+    # Runs behind each mean (the table's n counts pairs, none where the
+    # reference lacks the metric).
+    counts = (
+        summaries.merge(design[["point", "scenario"]], on="point")
+        .groupby("scenario")[metrics]
+        .count()
+    )
     figures = []
     for row in table.itertuples(index=False):
         own = row.scenario == reference
+        pairs = (
+            row.n if not math.isnan(row.reference_mean) else counts.loc[row.scenario, row.metric]
+        )
         figures.append(
             {
                 "id": f"instruments/{row.metric}/{row.scenario}",
@@ -233,7 +243,7 @@ def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
                 "ci_low": _number(row.ci_low),
                 "ci_high": _number(row.ci_high),
                 "confidence": 0.95,
-                "replicates": int(row.n),
+                "replicates": int(pairs),
             }
         )
     experiment = load_experiment(ROOT / INSTRUMENTS_EXPERIMENT)
