@@ -624,15 +624,21 @@ def render_findings(data: dict[str, Any]) -> str:
             continue
         rest = "; its other outcome intervals include zero" if len(effects) < len(outcomes) else ""
         sentences.append(f"{_capital(_long(name))} {_join(effects)}{rest}.")
-    text = (
-        f"Over the {steps} months, and reading as effects only the differences whose 95% "
-        "interval excludes zero (the bold cells): " + " ".join(sentences)
-        if sentences
-        else "No tool has an outcome difference whose 95% interval excludes zero."
-    )
-    if quiet:
-        rows = "the outcome rows (drawdown to Gini)"
-        text += f" For {_join([_long(n) for n in quiet])}, every interval in {rows} includes zero."
+    if sentences:
+        text = (
+            f"Over the {steps} months, reading as effects only the differences whose 95% "
+            "interval excludes zero (the bold cells):\n\n"
+            + "\n".join(f"- {s}" for s in sentences)
+            + "\n\n"
+        )
+        text += (
+            f"For {_join([_long(n) for n in quiet])}, every interval in the outcome rows "
+            "(drawdown to Gini) includes zero."
+            if quiet
+            else ""
+        )
+    else:
+        text = "No tool has an outcome difference whose 95% interval excludes zero."
 
     # Outside investors' return.
     ret = figures.get(f"instruments/investor_return/{reference}")
@@ -695,7 +701,8 @@ def render_findings(data: dict[str, Any]) -> str:
     if paid:
         parts = [f"{number(f['mean'], 'k')} thousand with {_long(n)}" for n, f in paid]
         text += f" The guarantor paid out {_join(parts)} over the run."
-    return text
+    # Without a quiet group the second paragraph starts with a space.
+    return re.sub(r"\n\n +", "\n\n", text)
 
 
 def render_stationarity(data: dict[str, Any]) -> str:
