@@ -13,13 +13,14 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help install browser-deps dashboard demo test lint format bench validate clean
+.PHONY: help install browser-deps dashboard demo test lint format bench validate readme-figures clean
 
 help:
 	@echo "make demo      run the funder comparison and write out/demo/report.html"
 	@echo "make test      run the test suite"
 	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make validate  reproduce published results (docs/validation.md)"
+	@echo "make readme-figures  rerun the README's results: its tables and numbers, docs/readme_figures.json"
 	@echo "make lint      ruff check and format check"
 	@echo "make dashboard the live dashboard at http://127.0.0.1:8765"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt)"
@@ -72,6 +73,13 @@ bench: install
 
 validate: install
 	$(VENV)/bin/solsim validate --out out/validation
+
+# The README's results tables and the numbers in its findings, from fresh runs of
+# the commands it names (compare, sweep, validate; about 4 minutes on 2 cores):
+# writes docs/readme_figures.json and docs/validation.md and rewrites the README
+# between its readme-figures markers. tests/test_readme_figures.py checks them.
+readme-figures: install
+	$(PY) benchmarks/readme_figures.py
 
 clean:
 	rm -rf out .pytest_cache build dist src/*.egg-info

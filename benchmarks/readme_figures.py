@@ -1,0 +1,987 @@
+"""The README's results, generated: run the named commands, write the figures, rewrite the README.
+
+``make readme-figures`` runs this script. It runs, from fresh output directories,
+
+    solsim compare experiments/all_instruments.toml --out out/all_instruments
+    solsim sweep experiments/baseline_no_shock.toml --out out/baseline_no_shock
+    solsim validate --out out/validation
+
+(or, with ``--from DIR``, reads the outputs those commands already wrote under
+DIR), then writes
+
+* ``docs/readme_figures.json``: every number the README shows, each with the
+  command it came from, its metric key, scenario and statistic (mean, 95%
+  interval or standard error, replicates), plus the per-replicate values of a
+  small subset of runs that ``tests/test_readme_figures.py`` reruns;
+* ``docs/validation.md``: the validation report of the same run;
+* the README's generated blocks, in place, between
+  ``<!-- readme-figures:NAME:start -->`` and ``<!-- readme-figures:NAME:end -->``.
+
+The blocks are rendered from the JSON alone (:func:`render_blocks`), so the test
+can check that the README says exactly what the stored figures say. Sentences
+that interpret numbers are templates filled from the figures, each chosen by
+what the numbers support: an effect is claimed only when its 95% interval
+excludes zero. Prose without numbers stays hand-written outside the markers.
+
+    .venv/bin/python benchmarks/readme_figures.py               # run everything (~5 min)
+    .venv/bin/python benchmarks/readme_figures.py --from out    # reuse out/… results
+    .venv/bin/python benchmarks/readme_figures.py --check       # is the README current?
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+FIGURES = ROOT / "docs" / "readme_figures.json"
+VALIDATION_MD = ROOT / "docs" / "validation.md"
+
+#: Version of the JSON layout.
+FORMAT = 1
+
+INSTRUMENTS_EXPERIMENT = "experiments/all_instruments.toml"
+NO_SHOCK_EXPERIMENT = "experiments/baseline_no_shock.toml"
+BASELINE_SCENARIO = "scenarios/baseline.toml"
+
+
+def commands(out: str = "out") -> dict[str, dict[str, Any]]:
+    """The named commands, their output folders and what they write."""
+    return {
+        "all_instruments": {
+            "command": f"solsim compare {INSTRUMENTS_EXPERIMENT} --out {out}/all_instruments",
+            "argv": ["compare", INSTRUMENTS_EXPERIMENT, "--out", f"{out}/all_instruments"],
+            "folder": f"{out}/all_instruments",
+            "experiment": INSTRUMENTS_EXPERIMENT,
+        },
+        "baseline_no_shock": {
+            "command": f"solsim sweep {NO_SHOCK_EXPERIMENT} --out {out}/baseline_no_shock",
+            "argv": ["sweep", NO_SHOCK_EXPERIMENT, "--out", f"{out}/baseline_no_shock"],
+            "folder": f"{out}/baseline_no_shock",
+            "experiment": NO_SHOCK_EXPERIMENT,
+        },
+        "validation": {
+            "command": f"solsim validate --out {out}/validation",
+            "argv": ["validate", "--out", f"{out}/validation"],
+            "folder": f"{out}/validation",
+        },
+    }
+
+
+# ---------------------------------------------------------------------------- what is shown
+#: Rows of the instrument table: (summary key, label, unit). Units: ``pct`` a
+#: share shown in % (differences in percentage points), ``count`` one decimal,
+#: ``index`` three decimals, ``k`` currency in thousands, ``M`` in millions.
+INSTRUMENT_ROWS = (
+    ("drawdown", "output drawdown, %", "pct"),
+    ("coop_failures", "co-op failures", "count"),
+    ("mean_distress_share", "distress share, %", "pct"),
+    ("mean_arrears", "household arrears, thousands", "k"),
+    ("displaced", "households displaced", "count"),
+    ("final_gini", "final net-worth Gini", "index"),
+    ("investor_return", "outside investors' return, % a year", "pct"),
+    ("community_return", "community return, millions", "M"),
+    ("guarantee_paid", "guarantee paid, thousands", "k"),
+)
+#: Tranche losses (``loss_<tranche>``) follow, one row per tranche, in thousands.
+LOSS_PREFIX = "loss_"
+
+#: Outcome rows the interpretation reads (an effect is claimed only when the
+#: 95% interval of the paired difference excludes zero).
+OUTCOMES = (
+    "drawdown",
+    "coop_failures",
+    "mean_distress_share",
+    "mean_arrears",
+    "displaced",
+    "final_gini",
+)
+
+#: How each scenario is named in the table and in sentences.
+SCENARIO_NAMES = {
+    "baseline": ("baseline", "the baseline"),
+    "first_loss": ("first-loss", "first-loss capital"),
+    "guarantee": ("guarantee", "the guarantee"),
+    "patient_capital": (
+        "patient capital",
+        "patient capital (longer tenors, grace, revenue-based repayment)",
+    ),
+    "mutual_credit": ("mutual credit", "mutual credit"),
+    "intertrading": ("intertrading", "intertrading"),
+    "timebank": ("timebank", "the timebank"),
+    "mutual_aid": ("mutual aid", "mutual aid"),
+    "all_tools": ("all tools", "the full set of tools"),
+}
+
+#: Scenarios and replicates whose per-run values the test reruns.
+CHECK_SCENARIOS = ("baseline", "patient_capital", "mutual_aid")
+CHECK_REPLICATES = (0, 1)
+
+#: Household figures from the no-shock sweep.
+HOUSEHOLD_KEYS = (
+    "mean_distress_unemployed",
+    "mean_distress_outside",
+    "mean_distress_coop",
+    "mean_distress_share",
+    "mean_rent_burden",
+    "displaced",
+)
+
+#: Calibration rows: summary key → (short anchor text, band as text).
+ANCHOR_TEXT = {
+    "coop_failure_hazard": "≈ 9% (Québec, 2008)",
+    "coop_survival_5y": "≈ 62% (Québec, 2008)",
+    "chargeoff_rate": "≈ 1% (CDFI loan funds)",
+}
+CALIBRATION_ORDER = ("coop_failure_hazard", "coop_survival_5y", "chargeoff_rate")
+
+BLOCKS = ("instruments", "findings", "stationarity", "households", "calibration")
+START = "<!-- readme-figures:{}:start -->"
+END = "<!-- readme-figures:{}:end -->"
+
+
+# ---------------------------------------------------------------------------- running
+def run_commands(out: str, workers: int | None) -> float:
+    """Run the three named commands from fresh folders; return the seconds taken.
+
+    The folders are removed first: a sweep resumes into an existing folder, and
+    its experiment hash covers the scenarios, not the engine, so results of an
+    older engine would otherwise be reused.
+    """
+    start = time.perf_counter()
+    for name, spec in commands(out).items():
+        folder = ROOT / spec["folder"]
+        if folder.exists():
+            shutil.rmtree(folder)
+        argv = [sys.executable, "-m", "solsim", *spec["argv"]]
+        if name == "all_instruments":
+            argv.append("--quiet")
+        if workers is not None and name != "validation":
+            argv += ["--workers", str(workers)]
+        print(f"$ {spec['command']}", flush=True)
+        done = subprocess.run(argv, cwd=ROOT, check=False)
+        # validate exits 1 when a check fails; its report is written all the same.
+        allowed = (0, 1) if name == "validation" else (0,)
+        if done.returncode not in allowed:
+            sys.exit(f"error: {spec['command']} exited with {done.returncode}")
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------- collecting
+def _number(value: Any) -> float | None:
+    """A float for JSON: NaN and missing become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _scenario_facts(data: dict[str, Any]) -> dict[str, Any]:
+    """Sizes and the shock of a scenario (plain dict), for captions."""
+    from solsim.scenario import load_scenario
+
+    scenario = load_scenario(None, None, data=data)
+    shocks = [s.model_dump(mode="json") for s in scenario.shocks.scheduled]
+    return {
+        "households": scenario.economy.households,
+        "coops": scenario.economy.n_coops,
+        "funds": scenario.economy.n_funds,
+        "steps": scenario.steps,
+        "burn_in": scenario.burn_in,
+        "shocks": shocks,
+    }
+
+
+def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
+    """Figures of the instrument comparison, from the sweep's run files."""
+    import solsim.results
+    from solsim.experiments.compare import paired_comparison
+    from solsim.experiments.spec import load_experiment
+
+    results = solsim.results.load(folder)
+    reference = results.experiment["reference"]
+    summaries, design = results.summaries, results.design
+    losses = sorted(c for c in summaries.columns if c.startswith(LOSS_PREFIX))
+    metrics = [key for key, _, _ in INSTRUMENT_ROWS if key in summaries.columns] + losses
+    missing = [key for key, _, _ in INSTRUMENT_ROWS if key not in summaries.columns]
+    if missing:
+        print(f"warning: no summary key {', '.join(missing)}; those rows are left out")
+    table = paired_comparison(summaries, design, reference, metrics)
+    # Runs behind each mean (the table's n counts pairs, none where the
+    # reference lacks the metric).
+    counts = (
+        summaries.merge(design[["point", "scenario"]], on="point")
+        .groupby("scenario")[metrics]
+        .count()
+    )
+    figures = []
+    for row in table.itertuples(index=False):
+        own = row.scenario == reference
+        pairs = (
+            row.n if not math.isnan(row.reference_mean) else counts.loc[row.scenario, row.metric]
+        )
+        figures.append(
+            {
+                "id": f"instruments/{row.metric}/{row.scenario}",
+                "command": command,
+                "metric": row.metric,
+                "scenario": row.scenario,
+                "statistic": "mean" if own else "paired difference from the reference",
+                "reference": reference,
+                "mean": _number(row.mean),
+                "reference_mean": _number(row.reference_mean),
+                "difference": None if own else _number(row.difference),
+                "ci_low": _number(row.ci_low),
+                "ci_high": _number(row.ci_high),
+                "confidence": 0.95,
+                "replicates": int(pairs),
+            }
+        )
+    experiment = load_experiment(ROOT / INSTRUMENTS_EXPERIMENT)
+    scenarios = list(dict.fromkeys(design["scenario"]))
+    point = {name: int(p) for p, name in zip(design["point"], design["scenario"], strict=True)}
+    frame = summaries.set_index(["point", "replicate"])
+    check = {}
+    for name in CHECK_SCENARIOS:
+        if name not in point:
+            continue
+        check[name] = {
+            "point": point[name],
+            "values": {
+                metric: [
+                    _number(frame.loc[(point[name], r), metric])
+                    if (point[name], r) in frame.index
+                    else None
+                    for r in CHECK_REPLICATES
+                ]
+                for metric in metrics
+            },
+        }
+    return {
+        "source": {
+            "command": command,
+            "experiment": INSTRUMENTS_EXPERIMENT,
+            "experiment_hash": results.experiment["hash"],
+            "root_seed": results.experiment["root_seed"],
+            "common_random_numbers": results.experiment["common_random_numbers"],
+            "replicates": results.experiment["replicates"],
+            "reference": reference,
+            "scenarios": scenarios,
+            "metrics": metrics,
+            "baseline": _scenario_facts(experiment.bases[reference]),
+        },
+        "figures": figures,
+        "check": {"replicates": list(CHECK_REPLICATES), "scenarios": check},
+    }
+
+
+def collect_households(folder: Path, command: str) -> dict[str, Any]:
+    """Distress by employment status, rent burden and displacement with no shock."""
+    import numpy as np
+
+    import solsim.results
+    from solsim.experiments.spec import load_experiment
+
+    results = solsim.results.load(folder)
+    summaries = results.summaries.sort_values(["point", "replicate"])
+    figures = []
+    for key in HOUSEHOLD_KEYS:
+        values = summaries[key].dropna().to_numpy(dtype=np.float64)
+        n = values.size
+        figures.append(
+            {
+                "id": f"no_shock/{key}",
+                "command": command,
+                "metric": key,
+                "scenario": "baseline, shocks.scheduled = []",
+                "statistic": "mean over replicates ± standard error",
+                "mean": _number(values.mean()) if n else None,
+                "se": _number(values.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
+                "replicates": int(n),
+            }
+        )
+    frame = summaries.set_index("replicate")
+    experiment = load_experiment(ROOT / NO_SHOCK_EXPERIMENT)
+    return {
+        "source": {
+            "command": command,
+            "experiment": NO_SHOCK_EXPERIMENT,
+            "experiment_hash": results.experiment["hash"],
+            "root_seed": results.experiment["root_seed"],
+            "common_random_numbers": results.experiment["common_random_numbers"],
+            "replicates": results.experiment["replicates"],
+            "scenario": _scenario_facts(experiment.bases["base"]),
+        },
+        "figures": figures,
+        "check": {
+            "replicates": list(CHECK_REPLICATES),
+            "point": 0,
+            "values": {
+                key: [
+                    _number(frame.loc[r, key]) if r in frame.index else None
+                    for r in CHECK_REPLICATES
+                ]
+                for key in HOUSEHOLD_KEYS
+            },
+        },
+    }
+
+
+def collect_validation(folder: Path, command: str) -> dict[str, Any]:
+    """Calibration and stationarity rows of ``validation.json``."""
+    from solsim.validation import ANCHORS, STATIONARY
+
+    report = json.loads((folder / "validation.json").read_text())
+    by_name = {check["name"]: check for check in report["checks"]}
+    figures = []
+    for key, label, anchor, (low, high), _source, _why in ANCHORS:
+        check = by_name.get(label)
+        if check is None:
+            continue
+        figures.append(
+            {
+                "id": f"calibration/{key}",
+                "command": command,
+                "check": label,
+                "metric": key,
+                "scenario": BASELINE_SCENARIO,
+                "statistic": "mean over seeds ± standard error",
+                "mean": _number(check["measured"]),
+                "se": _number(check["se"]),
+                "replicates": check["replicates"],
+                "anchor": anchor,
+                "band": [low, high],
+                "tolerance": check["tolerance"],
+                "passed": bool(check["passed"]),
+            }
+        )
+    for key, label, kind in STATIONARY:
+        name = f"no shock: trend in {label}"
+        check = by_name.get(name)
+        if check is None:
+            continue
+        figures.append(
+            {
+                "id": f"stationarity/{key}",
+                "command": command,
+                "check": name,
+                "metric": key,
+                "scenario": f"{BASELINE_SCENARIO}, shocks removed",
+                "statistic": "change over the run of a linear trend fitted to the mean "
+                + ("(share of the mean)" if kind == "level" else "(absolute)")
+                + " ± standard error of the per-replicate trends",
+                "kind": kind,
+                "mean": _number(check["measured"]),
+                "se": _number(check["se"]),
+                "replicates": check["replicates"],
+                "bound": 0.05 if kind == "level" else 0.02,
+                "passed": bool(check["passed"]),
+            }
+        )
+    return {
+        "source": {
+            "command": command,
+            "created": report["created"],
+            "passed": report["passed"],
+            "seconds": report["seconds"],
+            "calibration_seeds": report["settings"].get("calibration_seeds"),
+        },
+        "figures": figures,
+    }
+
+
+def collect_settings() -> dict[str, Any]:
+    """Settings of the baseline scenario that the calibration text names."""
+    from solsim.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / BASELINE_SCENARIO)
+    command = f"solsim.load_scenario({BASELINE_SCENARIO!r})"
+    return {
+        "figures": [
+            {
+                "id": "setting/funds.recovery_rate",
+                "command": command,
+                "metric": "funds.recovery_rate",
+                "statistic": "scenario setting",
+                "mean": scenario.funds.recovery_rate,
+            },
+            {
+                "id": "setting/coops.demand_volatility",
+                "command": command,
+                "metric": "coops.demand_volatility",
+                "statistic": "scenario setting",
+                "mean": scenario.coops.demand_volatility,
+            },
+        ]
+    }
+
+
+def collect(base: Path, out: str) -> dict[str, Any]:
+    """Every figure the README shows, from the named commands' outputs under ``base``."""
+    specs = commands(out)
+    return {
+        "format": FORMAT,
+        "generated_by": "make readme-figures (benchmarks/readme_figures.py)",
+        "instruments": collect_instruments(
+            base / "all_instruments", specs["all_instruments"]["command"]
+        ),
+        "households": collect_households(
+            base / "baseline_no_shock", specs["baseline_no_shock"]["command"]
+        ),
+        "validation": collect_validation(base / "validation", specs["validation"]["command"]),
+        "settings": collect_settings(),
+    }
+
+
+# ---------------------------------------------------------------------------- formatting
+def _minus(text: str) -> str:
+    return text.replace("-", "−")
+
+
+def number(value: float | None, unit: str, signed: bool = False) -> str:
+    """A value in a unit's display form; ``signed`` for differences (+/−)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    scaled, digits = {
+        "pct": (value * 100.0, 2),
+        "count": (value, 1),
+        "index": (value, 3),
+        "k": (value / 1e3, 1),
+        "M": (value / 1e6, 1),
+    }[unit]
+    text = f"{scaled:,.{digits}f}"
+    if float(text.replace(",", "")) == 0.0:
+        return f"{0:.{digits}f}"  # no −0.00
+    if signed and scaled > 0:
+        text = "+" + text
+    return _minus(text)
+
+
+def excludes_zero(figure: dict[str, Any]) -> bool:
+    low, high = figure.get("ci_low"), figure.get("ci_high")
+    return low is not None and high is not None and (low > 0 or high < 0)
+
+
+def difference_cell(figure: dict[str, Any] | None, unit: str) -> str:
+    """``−30.5 [−32.5, −28.4]``, bold when the interval excludes zero."""
+    if figure is None or figure["mean"] is None:
+        return "—"
+    if figure["reference_mean"] is None:  # a tranche the reference lacks
+        return f"mean {number(figure['mean'], unit)}"
+    if figure["ci_low"] is None:
+        return number(figure["difference"], unit, signed=True)
+    text = (
+        f"{number(figure['difference'], unit, signed=True)} "
+        f"[{number(figure['ci_low'], unit, signed=True)}, "
+        f"{number(figure['ci_high'], unit, signed=True)}]"
+    )
+    return f"**{text}**" if excludes_zero(figure) else text
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _by_id(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {f["id"]: f for f in figures}
+
+
+def _short(name: str) -> str:
+    return SCENARIO_NAMES.get(name, (name, name))[0]
+
+
+def _long(name: str) -> str:
+    return SCENARIO_NAMES.get(name, (name, name))[1]
+
+
+def _shock_text(shock: dict[str, Any]) -> str:
+    if shock["kind"] == "export_drop":
+        what = f"export demand −{shock['size']:.0%}"
+    else:
+        what = f"a {shock['kind'].replace('_', ' ')} shock of size {shock['size']:g}"
+    duration = shock.get("duration")
+    months = f" for {duration} months" if duration else ""
+    return f"{what} from month {shock['start']}{months}"
+
+
+# ---------------------------------------------------------------------------- rendering
+def render_instruments(data: dict[str, Any]) -> str:
+    part = data["instruments"]
+    source, figures = part["source"], _by_id(part["figures"])
+    reference, scenarios = source["reference"], source["scenarios"]
+    base = source["baseline"]
+    shocks = "; ".join(_shock_text(s) for s in base["shocks"]) or "no shock"
+    others = [s for s in scenarios if s != reference]
+    caption = (
+        f"`{source['command']}` (the funder comparison of `make demo`, extended to every "
+        f"instrument and to {base['steps'] // 12} years) — the default economy "
+        f"({base['households']:,} households, {base['coops']} co-ops, {base['funds']} funds, "
+        f"from its steady state after a {base['burn_in']}-month burn-in), {shocks}, "
+        f"{base['steps']} months, **{source['replicates']} replicates** per scenario on "
+        f"{'common' if source['common_random_numbers'] else 'independent'} random numbers "
+        f"(root seed {source['root_seed']}). The {_short(reference)} column is its mean; each "
+        "other column is the paired difference from the baseline with its 95% confidence "
+        "interval, **bold** where the interval excludes zero. Shares are in %, their "
+        "differences in percentage points; money is in thousands (community return in "
+        "millions) and summed over the run, like the counts. The full table, with every "
+        "summary metric, is the command's `comparison.md`."
+    )
+    header = ["metric", f"{_short(reference)} (mean)"] + [f"{_short(s)} Δ" for s in others]
+    lines = [
+        caption,
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    rows = [(key, label, unit) for key, label, unit in INSTRUMENT_ROWS]
+    loss_keys = [k for k in source["metrics"] if k.startswith(LOSS_PREFIX)]
+    loss_values = [f["mean"] for f in part["figures"] if f["metric"] in loss_keys]
+    if loss_keys and all(v is None or v == 0 for v in loss_values):
+        # Every tranche of every scenario lost nothing: one row says so.
+        names = ", ".join(k.removeprefix(LOSS_PREFIX).replace("_", "-") for k in loss_keys)
+        cells = ["0.0"] * (len(others) + 1)
+        lines.append(f"| tranche losses ({names}), thousands | " + " | ".join(cells) + " |")
+        loss_keys = []
+    rows += [
+        (
+            key,
+            f"loss of the {key.removeprefix(LOSS_PREFIX).replace('_', '-')} tranche, thousands",
+            "k",
+        )
+        for key in loss_keys
+    ]
+    loss_line = lines.pop() if len(lines) > 4 else None
+    for key, label, unit in rows:
+        if key not in source["metrics"]:
+            continue
+        ref = figures.get(f"instruments/{key}/{reference}")
+        cells = [label, number(ref["mean"] if ref else None, unit)]
+        cells += [difference_cell(figures.get(f"instruments/{key}/{s}"), unit) for s in others]
+        lines.append("| " + " | ".join(cells) + " |")
+    if loss_line is not None:
+        lines.append(loss_line)
+    return "\n".join(lines)
+
+
+def _effect(key: str, ref: float, own: float, diff: float) -> str:
+    down = diff < 0
+    verb = "cuts" if down else "raises"
+    if key == "drawdown":
+        return f"{verb} the output drawdown from {number(ref, 'pct')}% to {number(own, 'pct')}%"
+    if key == "coop_failures":
+        return f"{verb} co-op failures from {number(ref, 'count')} to {number(own, 'count')}"
+    if key == "mean_distress_share":
+        return (
+            f"{verb} the distress share by {number(abs(diff), 'pct')} points "
+            f"(from {number(ref, 'pct')}% to {number(own, 'pct')}%)"
+        )
+    if key == "mean_arrears":
+        share = f" by {abs(diff) / ref:.0%}" if ref > 0 else ""
+        return (
+            f"{verb} household arrears{share} (from {number(ref, 'k')} to "
+            f"{number(own, 'k')} thousand)"
+        )
+    if key == "displaced":
+        return f"{verb} displacements from {number(ref, 'count')} to {number(own, 'count')}"
+    if key == "final_gini":
+        verb = "lowers" if down else "raises"
+        return f"{verb} the final Gini from {number(ref, 'index')} to {number(own, 'index')}"
+    return f"changes {key} by {diff:+.4g}"
+
+
+def render_findings(data: dict[str, Any]) -> str:
+    part = data["instruments"]
+    source, figures = part["source"], _by_id(part["figures"])
+    reference = source["reference"]
+    others = [s for s in source["scenarios"] if s != reference]
+    outcomes = [k for k in OUTCOMES if k in source["metrics"]]
+    steps = source["baseline"]["steps"]
+    sentences = []
+    quiet = []
+    for name in others:
+        effects = []
+        for key in outcomes:
+            f = figures.get(f"instruments/{key}/{name}")
+            if f and excludes_zero(f):
+                effects.append(_effect(key, f["reference_mean"], f["mean"], f["difference"]))
+        if not effects:
+            quiet.append(name)
+            continue
+        rest = "; its other outcome intervals include zero" if len(effects) < len(outcomes) else ""
+        sentences.append(f"{_capital(_long(name))} {_join(effects)}{rest}.")
+    if sentences:
+        text = (
+            f"Over the {steps} months, reading as effects only the differences whose 95% "
+            "interval excludes zero (the bold cells):\n\n"
+            + "\n".join(f"- {s}" for s in sentences)
+            + "\n\n"
+        )
+        text += (
+            f"For {_join([_long(n) for n in quiet])}, every interval in the outcome rows "
+            "(drawdown to Gini) includes zero."
+            if quiet
+            else ""
+        )
+    else:
+        text = "No tool has an outcome difference whose 95% interval excludes zero."
+
+    # Outside investors' return.
+    ret = figures.get(f"instruments/investor_return/{reference}")
+    if ret and ret["mean"] is not None:
+        moved = [
+            n
+            for n in others
+            if (f := figures.get(f"instruments/investor_return/{n}"))
+            and f["difference"] is not None
+            and number(f["difference"], "pct") != "0.00"
+        ]
+        if not moved:
+            text += (
+                f" Outside investors' return is {number(ret['mean'], 'pct')}% a year in the "
+                "baseline and differs by less than 0.005 points in every other scenario."
+            )
+        else:
+            parts = [
+                f"{number(figures[f'instruments/investor_return/{n}']['difference'], 'pct', True)}"
+                f" points with {_long(n)}"
+                for n in moved
+            ]
+            text += (
+                f" Outside investors' return is {number(ret['mean'], 'pct')}% a year in the "
+                f"baseline; it changes by {_join(parts)}."
+            )
+
+    # Losses per tranche.
+    losses = [
+        f for f in part["figures"] if f["metric"].startswith(LOSS_PREFIX) and f["mean"] is not None
+    ]
+    if losses and all(f["mean"] == 0 for f in losses):
+        chargeoff = _by_id(data["validation"]["figures"]).get("calibration/chargeoff_rate")
+        rate = (
+            f" of {chargeoff['mean'] * 100:.1f}% a year (calm years; see Calibration)"
+            if chargeoff
+            else ""
+        )
+        text += (
+            " No tranche of any fund lost anything in any scenario (the loss row): a fund's "
+            f"own net assets absorb losses before its tranches, and at net charge-offs{rate} "
+            "they never ran out, so first-loss capital had nothing to absorb."
+        )
+    elif losses:
+        parts = [
+            f"{number(f['mean'], 'k')} thousand to the "
+            f"{f['metric'].removeprefix(LOSS_PREFIX).replace('_', '-')} tranche with "
+            f"{_long(f['scenario'])}"
+            for f in losses
+            if f["mean"] > 0
+        ]
+        text += f" Tranches lost, on average over the run, {_join(parts)}."
+
+    # Guarantee payouts.
+    paid = [
+        (n, f)
+        for n in source["scenarios"]
+        if (f := figures.get(f"instruments/guarantee_paid/{n}")) and (f["mean"] or 0) > 0
+    ]
+    if paid:
+        parts = [f"{number(f['mean'], 'k')} thousand with {_long(n)}" for n, f in paid]
+        text += f" The guarantor paid out {_join(parts)} over the run."
+    # Without a quiet group the second paragraph starts with a space.
+    return re.sub(r"\n\n +", "\n\n", text)
+
+
+def render_stationarity(data: dict[str, Any]) -> str:
+    figures = [f for f in data["validation"]["figures"] if f["id"].startswith("stationarity/")]
+    households = data["households"]["source"]["scenario"]
+    if not figures:
+        return "*(no stationarity rows in the validation report)*"
+    replicates = figures[0]["replicates"]
+    caption = (
+        f"With no shock, over months 1–{households['steps']} after a burn-in of "
+        f"{households['burn_in']} months (mean of {replicates} replicates of the baseline, "
+        "from `solsim validate`; the change over the run of a linear trend fitted to the "
+        "mean, as a share of the mean for levels, absolute for shares, ± the standard error "
+        "of the per-replicate trends; [docs/validation.md](docs/validation.md)):"
+    )
+
+    def cell(f: dict[str, Any]) -> str:
+        if f["kind"] == "level":
+            value = f"{f['mean'] * 100:+.1f}% ± {f['se'] * 100:.1f}"
+            bound = f"{f['bound']:.0%}"
+        else:
+            value = f"{f['mean']:+.3f} ± {f['se']:.3f}"
+            bound = f"{f['bound']:.2f}"
+        value = _minus(value)
+        return value if f["passed"] else f"**{value}** (tolerance {bound}: missed)"
+
+    labels = {key: label for key, label in _stationary_labels()}
+    levels = [f for f in figures if f["kind"] == "level"]
+    shares = [f for f in figures if f["kind"] != "level"]
+    lines = [
+        caption,
+        "",
+        "| level | trend over the run | | share | trend over the run |",
+        "|---|---|---|---|---|",
+    ]
+    for i in range(max(len(levels), len(shares))):
+        left = (
+            [labels.get(levels[i]["metric"], levels[i]["metric"]), cell(levels[i])]
+            if i < len(levels)
+            else ["", ""]
+        )
+        right = (
+            [labels.get(shares[i]["metric"], shares[i]["metric"]), cell(shares[i])]
+            if i < len(shares)
+            else ["", ""]
+        )
+        lines.append("| " + " | ".join([*left, "", *right]) + " |")
+    missed = [f for f in figures if not f["passed"]]
+    lines.append("")
+    if not missed:
+        lines.append(
+            "Every trend is within its tolerance (5% of the mean for levels, 0.02 for shares)."
+        )
+    else:
+        names = _join([labels.get(f["metric"], f["metric"]) for f in missed])
+        what = "The trend in" if len(missed) == 1 else "The trends in"
+        verb = "misses its" if len(missed) == 1 else "miss their"
+        lines.append(
+            f"{what} {names} {verb} tolerance; the other {len(figures) - len(missed)} "
+            "trends are within theirs."
+        )
+    noisiest = max(levels, key=lambda f: f["se"] or 0.0) if levels else None
+    if noisiest is not None and len(levels) > 1:
+        rest = max(f["se"] or 0.0 for f in levels if f is not noisiest)
+        if (noisiest["se"] or 0.0) > 2 * rest:
+            lines[-1] += (
+                f" The trend in {labels.get(noisiest['metric'], noisiest['metric'])} is the "
+                "noisiest of the levels: its standard error is "
+                f"{noisiest['se'] * 100:.1f} points, against at most {rest * 100:.1f} for the "
+                "other levels."
+            )
+    return "\n".join(lines)
+
+
+def _stationary_labels() -> list[tuple[str, str]]:
+    return [
+        ("money_stock", "money stock"),
+        ("output", "output"),
+        ("active_coops", "active co-ops"),
+        ("arrears", "household arrears"),
+        ("fund_assets", "funds' assets (cash + loans)"),
+        ("unemployment", "unemployment"),
+        ("distress_share", "distress share"),
+        ("gini", "net-worth Gini"),
+    ]
+
+
+def _pm(f: dict[str, Any], digits: int = 1) -> str:
+    """``12.3% ± 0.4`` for a share figure with its standard error."""
+    se = f"{f['se'] * 100:.{digits}f}" if f.get("se") is not None else "?"
+    return f"{f['mean'] * 100:.{digits}f}% ± {se}"
+
+
+def render_households(data: dict[str, Any]) -> str:
+    part = data["households"]
+    figures = {f["metric"]: f for f in part["figures"]}
+    facts = part["source"]["scenario"]
+    n = part["source"]["replicates"]
+    unemployed = figures["mean_distress_unemployed"]
+    outside = figures["mean_distress_outside"]
+    coop = figures["mean_distress_coop"]
+    rent = figures["mean_rent_burden"]
+    displaced = figures["displaced"]
+    text = (
+        f"Housing costs follow income: the median renter pays {rent['mean'] * 100:.1f}% of "
+        "income (mean over the months and replicates; US median ≈ 30%). In the baseline with "
+        f"no shock (`{part['source']['command']}`, {n} replicates, mean ± SE), "
+        f"**{_pm(unemployed)} of unemployed households** are distressed in a month, against "
+        f"{_pm(outside)} of those in outside jobs and {_pm(coop, 2)} of co-op members "
+        "(`mean_distress_unemployed`, `mean_distress_outside`, `mean_distress_coop`)"
+    )
+
+    def apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        # The two means differ by more than twice the SE of their difference.
+        spread = math.hypot(a["se"] or 0.0, b["se"] or 0.0)
+        return a["mean"] - b["mean"] > 2 * spread
+
+    if apart(unemployed, outside) and apart(unemployed, coop):
+        text += (
+            ": rent is a contract set on normal income, so losing a job is what makes a "
+            "household short."
+        )
+    else:
+        text += (
+            ": the unemployed are not distressed clearly more often than the employed "
+            "(their difference is within twice its standard error)."
+        )
+    per_year = displaced["mean"] / (facts["steps"] / 12)
+    text += (
+        f" About {displaced['mean']:.0f} ± {displaced['se']:.0f} of the "
+        f"{facts['households']:,} households are displaced over {facts['steps'] // 12} years "
+        f"({per_year:.1f} a year)."
+    )
+    return text
+
+
+def render_calibration(data: dict[str, Any]) -> str:
+    figures = _by_id(data["validation"]["figures"])
+    settings = _by_id(data["settings"]["figures"])
+    rows = [figures[f"calibration/{k}"] for k in CALIBRATION_ORDER if f"calibration/{k}" in figures]
+    if not rows:
+        return "*(no calibration rows in the validation report)*"
+    seeds = rows[0]["replicates"]
+    outside = [r for r in rows if not r["passed"]]
+    inside = [r for r in rows if r["band"][0] <= r["mean"] <= r["band"][1]]
+    if len(inside) == len(rows):
+        verdict = "The defaults land inside the field's bands around each anchor"
+    elif not outside:
+        verdict = (
+            "The defaults land within the field's bands once simulation noise is allowed for "
+            f"({_join([r['check'] for r in rows if r not in inside])} lies just outside its band "
+            "but within t(0.975) · SE of it)"
+        )
+    else:
+        verdict = (
+            f"{_capital(_join([r['check'] for r in outside]))} "
+            f"{'misses its band' if len(outside) == 1 else 'miss their bands'}, even allowing "
+            "for simulation noise"
+        )
+    lines = [
+        f"{verdict} (mean of {seeds} seeds of `{BASELINE_SCENARIO}`, ± standard error, from "
+        "`solsim validate`; the bands are checked by `tests/test_calibration.py`, and "
+        "[docs/validation.md](docs/validation.md) has the rest):",
+        "",
+        "| figure | solsim | band | anchor |",
+        "|---|---|---|---|",
+    ]
+    labels = {
+        "coop_failure_hazard": ("co-op annual failure hazard", ""),
+        "coop_survival_5y": ("co-op 5-year survival", ""),
+        "chargeoff_rate": ("fund net charge-offs, calm years", " a year"),
+    }
+    for r in rows:
+        label, suffix = labels.get(r["metric"], (r["check"], ""))
+        digits = 0 if r["metric"] == "coop_survival_5y" else 1
+        low, high = r["band"]
+        band = f"{low * 100:g}–{high * 100:g}%"
+        value = f"{_pm(r, digits)}{suffix}"
+        if not r["passed"]:
+            value = f"**{value}** (outside)"
+        lines.append(f"| {label} | {value} | {band} | {ANCHOR_TEXT.get(r['metric'], '')} |")
+    recovery = settings.get("setting/funds.recovery_rate")
+    volatility = settings.get("setting/coops.demand_volatility")
+    if recovery and volatility:
+        lines += [
+            "",
+            "The calibrated setting is the recovery rate on defaulted loans "
+            f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`); co-op demand "
+            f"volatility is {volatility['mean']:g} a month (`coops.demand_volatility`).",
+        ]
+    return "\n".join(lines)
+
+
+def render_blocks(data: dict[str, Any]) -> dict[str, str]:
+    """The text of every generated block, from the figures alone."""
+    return {
+        "instruments": render_instruments(data),
+        "findings": render_findings(data),
+        "stationarity": render_stationarity(data),
+        "households": render_households(data),
+        "calibration": render_calibration(data),
+    }
+
+
+# ---------------------------------------------------------------------------- the README
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(
+        re.escape(START.format(name)) + r"\n(.*?)\n" + re.escape(END.format(name)), re.S
+    )
+
+
+def read_blocks(text: str) -> dict[str, str]:
+    """The generated blocks as the README has them (name → text between the markers)."""
+    blocks = {}
+    for name in BLOCKS:
+        found = _pattern(name).findall(text)
+        if len(found) != 1:
+            raise ValueError(f"README: expected one {START.format(name)} … {END.format(name)}")
+        blocks[name] = found[0].strip("\n")
+    return blocks
+
+
+def write_blocks(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with each block's content replaced (a blank line inside each marker)."""
+    for name, body in blocks.items():
+        pattern = _pattern(name)
+        if len(pattern.findall(text)) != 1:
+            raise ValueError(f"README: expected one {START.format(name)} … {END.format(name)}")
+        replacement = f"{START.format(name)}\n\n{body}\n\n{END.format(name)}"
+        text = pattern.sub(lambda _m, r=replacement: r, text)
+    return text
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="read the commands' outputs from DIR (DIR/all_instruments, "
+        "DIR/baseline_no_shock, DIR/validation) instead of running them",
+    )
+    parser.add_argument("--workers", type=int, help="worker processes for the sweeps")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that the README's blocks match docs/readme_figures.json",
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        data = json.loads(FIGURES.read_text())
+        stale = [
+            name
+            for name, body in render_blocks(data).items()
+            if read_blocks(README.read_text())[name] != body
+        ]
+        if stale:
+            print(f"README blocks out of date: {', '.join(stale)}; run make readme-figures")
+            return 1
+        print("README blocks match docs/readme_figures.json")
+        return 0
+    start = time.perf_counter()
+    if args.source is None:
+        run_commands("out", args.workers)
+        base = ROOT / "out"
+    else:
+        base = args.source if args.source.is_absolute() else Path.cwd() / args.source
+    data = collect(base, "out")
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    shutil.copyfile(base / "validation" / "validation.md", VALIDATION_MD)
+    README.write_text(write_blocks(README.read_text(), render_blocks(data)))
+    print(
+        f"wrote {FIGURES.relative_to(ROOT)}, {VALIDATION_MD.relative_to(ROOT)} and the README's "
+        f"blocks ({', '.join(BLOCKS)}) in {time.perf_counter() - start:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
