@@ -313,6 +313,7 @@ class Economy:
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
         self.mc_cleared_share = 0.0
+        self.cleared_share = 0.0
         # Trade credit written off when co-ops fail, and survivors that missed
         # a payment in a settlement (see engine.settlement).
         self.trade_credit_written_off = 0.0

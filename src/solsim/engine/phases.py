@@ -20,6 +20,7 @@ from solsim import metrics
 from solsim.engine import households
 from solsim.engine.capital import allocate
 from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
+from solsim.engine.obligations import cleared_share
 from solsim.engine.settlement import settle_failures
 
 if TYPE_CHECKING:
@@ -237,6 +238,9 @@ def trade(e: Economy) -> None:
     imported = ledger.transfer(e.coop_account, ledger.world, imports, "coop_imports")
     e.month_flows["inputs"] = local_booked + imported / CENTS
     e.coop_revenue = e.coop_sales_local + e.coop_sales_export + e.coop_sales_supply
+    e.cleared_share = (
+        0.0 if e.burning_in else cleared_share(e.payable, e.supply_row, e.supply.indices, e.n_coops)
+    )
 
 
 def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -770,6 +774,7 @@ def record(e: Economy) -> dict[str, float]:
         guarantee_paid=e.guarantee_paid,
         mc_turnover=e.mc_turnover_month,
         mc_cleared_share=e.mc_cleared_share,
+        cleared_share=e.cleared_share,
         aid_paid=e.aid_paid,
         **household_record(e),
     )

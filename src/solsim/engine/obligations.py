@@ -1,0 +1,65 @@
+"""How much of the month's trade credit cycle netting alone would clear.
+
+Co-ops invoice each other along supply edges (``economy.payable``: cents per supply
+edge, the buyer owes the supplier). Obligations that run round a directed cycle of
+co-ops could be cancelled without any money moving and without changing any co-op's
+net position; :func:`cleared_share` is the share of the gross obligations that this
+alone would cancel, solved exactly (conservative compression: only existing
+obligations shrink, none is created; :func:`solsim.clearing.net_cycles`).
+
+It is a measurement and changes nothing: the engine records it every month, right
+after the month's invoices are booked and before any is paid, as the timeseries
+column ``cleared_share``. Fleischman, Dini & Littera (2020) report that cycle
+clearing alone cut the Sardex invoices by about 25%.
+
+Cost: :func:`~solsim.clearing.net_cycles` solves the flow problem on the strongly
+connected part of the obligation graph only (edges outside it lie on no cycle), with
+the HiGHS dual simplex and an exact integer check. Measured per month: about 2 ms at
+the baseline (60 co-ops) and about 10 ms at region scale (2,000 co-ops, 100,000
+households), about 1% of a region month, so it runs every month on every obligation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from solsim.clearing import net_cycles
+
+__all__ = ["cleared_share"]
+
+
+def cleared_share(
+    payable: np.ndarray, debtor: np.ndarray, creditor: np.ndarray, n_coops: int
+) -> float:
+    """Share of the gross obligations that cycle netting alone would clear.
+
+    Parameters
+    ----------
+    payable
+        ``int64`` cents owed per edge (``economy.payable``).
+    debtor, creditor
+        Per edge: the co-op that owes (``economy.supply_row``, the buyer) and the
+        one owed (``economy.supply.indices``, the supplier). Repeated pairs are
+        summed; self loops are not allowed.
+    n_coops
+        Number of co-ops.
+
+    Returns
+    -------
+    float
+        ``(Σ L − Σ X) / Σ L`` in [0, 1], where ``L`` is the obligation matrix and
+        ``X`` the result of :func:`~solsim.clearing.net_cycles` restricted to
+        existing edges (the largest total any sequence of cycle cancellations can
+        remove); 0.0 when nothing is owed. Exact for integer cents.
+    """
+    payable = np.asarray(payable, dtype=np.int64)
+    live = payable > 0
+    if not live.any():
+        return 0.0
+    obligations = sp.csr_array(
+        (payable[live], (np.asarray(debtor)[live], np.asarray(creditor)[live])),
+        shape=(n_coops, n_coops),
+    )
+    _, share = net_cycles(obligations, restrict_to_existing_edges=True)
+    return float(share)
