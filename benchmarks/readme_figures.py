@@ -119,6 +119,7 @@ SCENARIO_NAMES = {
         "patient capital",
         "patient capital (longer tenors, grace, revenue-based repayment)",
     ),
+    "clearing": ("clearing", "obligation clearing alone"),
     "mutual_credit": ("mutual credit", "mutual credit"),
     "intertrading": ("intertrading", "intertrading"),
     "timebank": ("timebank", "the timebank"),

@@ -40,6 +40,7 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> TradeNetwork:
         within_community=g.within_community,
         rewire=g.rewire,
         rng=rng,
+        supply_feedback=g.supply_feedback,
     )
 
 

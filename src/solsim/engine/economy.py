@@ -328,7 +328,9 @@ class Economy:
         self.guarantee_paid = 0.0
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
-        self.mc_cleared_share = 0.0
+        # Share of the month's trade credit that netting cancelled (set by an
+        # instrument that nets obligations; 0 when none does).
+        self.cleared_share = 0.0
         # Trade credit written off when co-ops fail, and survivors that missed
         # a payment in a settlement (see engine.settlement).
         self.trade_credit_written_off = 0.0

@@ -21,7 +21,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-__all__ = ["NETWORK_KINDS", "SCALE_FREE_TAIL", "WEIGHT_SIGMA", "TradeNetwork", "generate_network"]
+__all__ = [
+    "NETWORK_KINDS",
+    "SCALE_FREE_TAIL",
+    "SUPPLY_FEEDBACK",
+    "SUPPLY_REACH",
+    "WEIGHT_SIGMA",
+    "TradeNetwork",
+    "generate_network",
+]
 
 #: The generator kinds :func:`generate_network` accepts.
 NETWORK_KINDS: tuple[str, ...] = ("communities", "small_world", "scale_free", "spatial")
@@ -34,6 +42,15 @@ WEIGHT_SIGMA: float = 0.5
 #: Tail index of the co-op attractiveness in ``"scale_free"`` networks. Preferential
 #: attachment (Barabási–Albert) gives a degree law P(k) ~ k^-3, i.e. a Pareto tail index 2.
 SCALE_FREE_TAIL: float = 2.0
+
+#: Default share of supply edges that run against the production order (see
+#: :func:`generate_network`): the feedback that closes cycles of obligations.
+SUPPLY_FEEDBACK: float = 0.13
+
+#: In ``"communities"`` networks a supply edge along the production order goes to one of
+#: the ``SUPPLY_REACH`` co-ops just upstream of the buyer (the tier above it), so no
+#: co-op near the top of the order becomes everyone's supplier.
+SUPPLY_REACH: int = 8
 
 # Rounds of redrawing an edge slot that repeats another slot of the same row (or is a
 # self-loop). Each round only touches the offending slots; after a few rounds what is left
@@ -145,6 +162,8 @@ def generate_network(
     within_community: float,
     rewire: float,
     rng: np.random.Generator,
+    *,
+    supply_feedback: float = SUPPLY_FEEDBACK,
 ) -> TradeNetwork:
     """Generate a synthetic trade network.
 
@@ -160,7 +179,8 @@ def generate_network(
             probability ``within_community``, to a co-op of the household's own community,
             otherwise to a co-op drawn uniformly from all co-ops (which may again be in the
             own community, so the realised within-community share is about
-            ``w + (1 - w) / n_communities``). Supply edges are drawn the same way.
+            ``w + (1 - w) / n_communities``). Supply edges are drawn the same way, but
+            along a production order (see ``supply_feedback``).
         ``"small_world"``
             Watts–Strogatz flavour. Households and co-ops sit evenly spaced on one ring;
             each household links to its ``purchase_edges`` nearest co-ops and each co-op to
@@ -172,7 +192,8 @@ def generate_network(
             Pareto law of tail index :data:`SCALE_FREE_TAIL` (the degree law that
             preferential attachment converges to); households pick co-ops, and co-ops pick
             suppliers, with probability proportional to it, so co-op in-degrees are
-            heavy-tailed: a few hubs, many small shops. Communities are random near-equal
+            heavy-tailed: a few hubs, many small shops. Suppliers are picked along a
+            production order (see ``supply_feedback``). Communities are random near-equal
             labels that do not shape the edges.
         ``"spatial"``
             Households and co-ops are random points in the unit square; each household
@@ -198,6 +219,26 @@ def generate_network(
         In [0, 1]; read by ``"small_world"`` only.
     rng : numpy.random.Generator
         Source of every random draw; the same generator state gives the same network.
+    supply_feedback : float
+        In [0, 1], default :data:`SUPPLY_FEEDBACK`; read by ``"communities"`` and
+        ``"scale_free"`` (the nearest-neighbour kinds keep their geometric supply edges).
+        Real supply networks between firms are directed and largely hierarchical:
+        producers upstream sell to firms downstream, with some reciprocity and a few
+        cycles. So the co-ops are put in a random production order and each supply edge
+        runs with it (the buyer buys from a co-op upstream of it: in ``"communities"``
+        one of the :data:`SUPPLY_REACH` just above it, the tier it sources from; in
+        ``"scale_free"`` any, by attractiveness) except, with this probability,
+        against it (from any co-op downstream). A buyer with no one on the
+        drawn side (of its community, for a within-community edge) draws from all
+        co-ops, and the co-op furthest upstream buys against the order. 0 gives an
+        acyclic chain but for that co-op. The
+        edges against the order close the cycles of obligations that netting can
+        clear: the share of the monthly trade credit that cycle netting alone would
+        clear (``cleared_share``) is 24.8% ± 1.1% (mean over months and seeds 0–19 ±
+        standard error) on the baseline scenario at the default 0.13, against about
+        25% in the Sardex invoices (Fleischman, Dini & Littera 2020); 16% at 0, 33% at
+        0.2, 35% at 0.3, 36% at 0.5 (seeds 0–9). The unordered supply edges used
+        before cleared 40.7% ± 1.1% (seeds 0–9).
 
     Returns
     -------
@@ -220,8 +261,21 @@ def generate_network(
     supply_edges = _count("supply_edges", supply_edges, minimum=0)
     within_community = _probability("within_community", within_community)
     rewire = _probability("rewire", rewire)
+    supply_feedback = _probability("supply_feedback", supply_feedback)
 
     builder = _BUILDERS[kind]
+    if kind in _ORDERED_KINDS:
+        return builder(
+            n_households,
+            n_coops,
+            n_communities,
+            purchase_edges,
+            supply_edges,
+            within_community,
+            rewire,
+            rng,
+            supply_feedback=supply_feedback,
+        )
     return builder(
         n_households,
         n_coops,
@@ -389,6 +443,135 @@ def _no_supply(n_coops: int) -> sp.csr_matrix:
     return sp.csr_matrix((n_coops, n_coops), dtype=np.float64)
 
 
+class _OrderedPools:
+    """Co-ops grouped into pools and ordered along the supply chain, for drawing suppliers.
+
+    Every co-op has a place in one production order (``rank``: 0 is furthest upstream).
+    A buyer draws a supplier from a pool, upstream of it (lower rank) or downstream of it
+    (against the order), with probability proportional to ``weight`` inside that part of
+    the pool; with a ``window``, upstream means only the ``window`` co-ops of the pool
+    just above the buyer. The buyer itself is never drawn.
+    """
+
+    def __init__(
+        self,
+        pool: np.ndarray,
+        n_pools: int,
+        rank: np.ndarray,
+        weight: np.ndarray,
+        window: int = 0,
+    ) -> None:
+        n = rank.size
+        self.window = window
+        self.n = n
+        self.rank = rank.astype(np.int64)
+        self.pool = pool.astype(np.int64)
+        # Pools one after the other, each in production order.
+        self.key = self.pool * n + self.rank
+        self.order = np.argsort(self.key, kind="stable")
+        self.sorted_key = self.key[self.order]
+        counts = np.bincount(self.pool, minlength=n_pools)
+        self.starts = np.cumsum(counts) - counts
+        self.ends = self.starts + counts
+        self.cum = np.concatenate([[0.0], np.cumsum(weight[self.order])])
+
+    def draw(
+        self,
+        buyer: np.ndarray,
+        pool: np.ndarray,
+        against: np.ndarray,
+        rng: np.random.Generator,
+        *,
+        switch: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One supplier per buyer from ``pool`` (per buyer), against the order where asked.
+
+        A buyer with nothing on the asked side of its pool draws from the other side when
+        ``switch`` is set, and is otherwise not served. Returns the draws and a mask of
+        which buyers were served.
+        """
+        lo = self.starts[pool]
+        hi = self.ends[pool]
+        # First position in the pool at or after the buyer's rank; the buyer sits
+        # there when it belongs to the pool, and is skipped.
+        mid = np.searchsorted(self.sorted_key, pool * self.n + self.rank[buyer], side="left")
+        inside = (mid < hi) & (self.order[np.minimum(mid, self.order.size - 1)] == buyer)
+        up_lo, up_hi = lo, mid
+        down_lo, down_hi = mid + inside, hi
+        if self.window:
+            # Along the order, only the nearest co-ops upstream: the tier just above.
+            up_lo = np.maximum(up_lo, up_hi - self.window)
+        up_weight = self.cum[up_hi] - self.cum[up_lo]
+        down_weight = self.cum[down_hi] - self.cum[down_lo]
+        # Against the order means downstream; an empty side gives way to the other.
+        downstream = np.where(against, down_weight > 0, up_weight <= 0) if switch else against
+        start = np.where(downstream, down_lo, up_lo)
+        stop = np.where(downstream, down_hi, up_hi)
+        ok = stop > start
+        target = self.cum[start] + rng.random(buyer.size) * (self.cum[stop] - self.cum[start])
+        position = np.searchsorted(self.cum, target, side="right") - 1
+        # Floating point could step out of the chosen range; clamp inside it.
+        position = np.clip(position, start, np.maximum(stop - 1, start))
+        return self.order[np.minimum(position, self.order.size - 1)], ok
+
+
+def _ordered_supply(
+    n_coops: int,
+    supply_edges: int,
+    supply_feedback: float,
+    rng: np.random.Generator,
+    *,
+    weight: np.ndarray | None = None,
+    coop_community: np.ndarray | None = None,
+    n_communities: int = 1,
+    within_community: float = 0.0,
+    window: int = 0,
+) -> sp.csr_matrix:
+    """Supply edges along a production order, ``supply_feedback`` of them against it.
+
+    The co-ops are put in a random order (upstream to downstream). Each supply slot goes
+    against the order (to a supplier downstream of the buyer) with probability
+    ``supply_feedback``, otherwise along it (to one upstream); a buyer with no supplier on
+    that side takes one from the other side, so the co-op furthest upstream buys only
+    against the order (and the one furthest downstream only with it). With probability
+    ``within_community`` the supplier comes from the buyer's community when that side of
+    it has anyone else, otherwise from all co-ops; inside that choice, with probability
+    proportional to ``weight`` (uniform without). With a ``window``, a supplier along the
+    order is one of the ``window`` co-ops just upstream of the buyer in that pool.
+    """
+    if not supply_edges or n_coops < 2:
+        return _no_supply(n_coops)
+    rank = rng.permutation(n_coops)
+    weight = np.ones(n_coops) if weight is None else weight
+    everyone = _OrderedPools(np.zeros(n_coops, dtype=np.int64), 1, rank, weight, window)
+    local = None
+    if coop_community is not None and within_community > 0:
+        local = _OrderedPools(coop_community, n_communities, rank, weight, window)
+        within = rng.random((supply_edges, n_coops)) < within_community
+    against = rng.random((supply_edges, n_coops)) < supply_feedback
+    zero_pool = np.zeros(n_coops, dtype=np.int64)
+
+    def draw(rows: np.ndarray, slot: int) -> np.ndarray:
+        out, _ = everyone.draw(rows, zero_pool[rows], against[slot, rows], rng, switch=True)
+        if local is not None:
+            mine = within[slot, rows]
+            if mine.any():
+                picked, ok = local.draw(
+                    rows[mine],
+                    coop_community[rows[mine]],
+                    against[slot, rows[mine]],
+                    rng,
+                    switch=False,
+                )
+                where_local = np.flatnonzero(mine)
+                out[where_local[ok]] = picked[ok]
+        return out
+
+    targets = _draw_slots(n_coops, supply_edges, draw)
+    _resolve_collisions(targets, draw, owner=np.arange(n_coops))
+    return _supply_matrix(targets, n_coops, rng)
+
+
 # ---------------------------------------------------------------------------
 # "communities"
 
@@ -466,6 +649,8 @@ def _build_communities(
     within_community: float,
     rewire: float,
     rng: np.random.Generator,
+    *,
+    supply_feedback: float = SUPPLY_FEEDBACK,
 ) -> TradeNetwork:
     household_community = _balanced_labels(n_households, n_communities, rng)
     coop_community = _balanced_labels(n_coops, n_communities, rng)
@@ -477,14 +662,16 @@ def _build_communities(
     _resolve_collisions(targets, draw)
     purchase = _purchase_matrix(targets, n_coops, rng)
 
-    if supply_edges and n_coops > 1:
-        within_s = rng.random((supply_edges, n_coops)) < within_community
-        draw_s = _community_drawer(coop_community, within_s, pools, n_coops, rng, exclude_self=True)
-        supply_targets = _draw_slots(n_coops, supply_edges, draw_s)
-        _resolve_collisions(supply_targets, draw_s, owner=np.arange(n_coops))
-        supply = _supply_matrix(supply_targets, n_coops, rng)
-    else:
-        supply = _no_supply(n_coops)
+    supply = _ordered_supply(
+        n_coops,
+        supply_edges,
+        supply_feedback,
+        rng,
+        coop_community=coop_community,
+        n_communities=n_communities,
+        within_community=within_community,
+        window=SUPPLY_REACH,
+    )
     return TradeNetwork(purchase, supply, household_community, coop_community)
 
 
@@ -568,6 +755,8 @@ def _build_scale_free(
     within_community: float,
     rewire: float,
     rng: np.random.Generator,
+    *,
+    supply_feedback: float = SUPPLY_FEEDBACK,
 ) -> TradeNetwork:
     household_community = _balanced_labels(n_households, n_communities, rng)
     coop_community = _balanced_labels(n_coops, n_communities, rng)
@@ -587,12 +776,7 @@ def _build_scale_free(
     _resolve_collisions(targets, draw)
     purchase = _purchase_matrix(targets, n_coops, rng)
 
-    if supply_edges and n_coops > 1:
-        supply_targets = _draw_slots(n_coops, supply_edges, draw)
-        _resolve_collisions(supply_targets, draw, owner=np.arange(n_coops))
-        supply = _supply_matrix(supply_targets, n_coops, rng)
-    else:
-        supply = _no_supply(n_coops)
+    supply = _ordered_supply(n_coops, supply_edges, supply_feedback, rng, weight=attractiveness)
     return TradeNetwork(purchase, supply, household_community, coop_community)
 
 
@@ -655,6 +839,9 @@ def _build_spatial(
         _grid_labels(coop_xy, n_communities),
     )
 
+
+#: The kinds whose supply edges follow a production order (``supply_feedback``).
+_ORDERED_KINDS: frozenset[str] = frozenset({"communities", "scale_free"})
 
 _BUILDERS: dict[str, Callable[..., TradeNetwork]] = {
     "communities": _build_communities,

@@ -918,7 +918,7 @@ def record(e: Economy) -> dict[str, float]:
         else float("nan"),
         guarantee_paid=e.guarantee_paid,
         mc_turnover=e.mc_turnover_month,
-        mc_cleared_share=e.mc_cleared_share,
+        cleared_share=e.cleared_share,
         aid_paid=e.aid_paid,
         **household_record(e),
         **firm_record(e),

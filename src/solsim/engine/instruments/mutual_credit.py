@@ -43,7 +43,7 @@ Where it acts in the month
     1. *Obligation clearing* (``clearing = true``): the month's trade-credit
        obligations between co-ops (``economy.payable``) that run round directed
        cycles are cancelled (:func:`solsim.clearing.net_cycles`): every co-op's
-       net position is unchanged and no money moves. ``mc_cleared_share`` is the
+       net position is unchanged and no money moves. ``cleared_share`` (a core column) is the
        share of this month's gross obligations (at settlement) so cleared.
     2. *Paying suppliers in credit.* A co-op pays trade credit in credit with
        what it holds in positive balance (spending its credit back at suppliers)
@@ -72,7 +72,7 @@ network (members plus its intertrading account) still sums to zero and the
 intertrading accounts sum to zero among themselves.
 
 Metrics (per month): ``mc_turnover`` (credit paid, currency; the economy's
-``mc_turnover_month``), ``mc_cleared_share``, ``mc_positive`` (sum of positive
+``mc_turnover_month``), ``cleared_share``, ``mc_positive`` (sum of positive
 member balances: the credit in circulation), ``mc_velocity`` (annualised
 turnover over ``mc_positive``; Sardex ≈ 12 a year), ``mc_in_debt`` (share of
 members with a negative balance), ``mc_settled`` (trade credit paid in credit),
@@ -413,7 +413,7 @@ class MutualCredit(Instrument):
         self.net.limit[self.hh_m] = to_cents(p.credit_limit)
         self.sales = np.zeros((12, C))
         self._reset_month(e)
-        e.mc_cleared_share = 0.0
+        e.cleared_share = 0.0
 
     def _reset_month(self, e: Economy) -> None:
         self.net.turnover = 0
@@ -423,7 +423,7 @@ class MutualCredit(Instrument):
         self.demurrage_paid = 0
         self.cleared_share = 0.0
         e.mc_turnover_month = 0.0
-        e.mc_cleared_share = 0.0
+        e.cleared_share = 0.0
 
     def _book_turnover(self, e: Economy) -> None:
         e.mc_turnover_month = self.net.turnover / CENTS
@@ -609,7 +609,7 @@ class MutualCredit(Instrument):
         after = np.clip(after, 0, e.payable[live])
         e.payable[live] = after
         self.cleared_share = (gross - int(after.sum())) / gross
-        e.mc_cleared_share = self.cleared_share
+        e.cleared_share = self.cleared_share
 
     # -- co-ops: paying members --------------------------------------------------
     def clearing(self, economy: Economy) -> None:
