@@ -3,9 +3,9 @@
 Every function here is a whole-array operation over households, called by the
 monthly phases (:mod:`solsim.engine.phases`). The rules (DESIGN §1):
 
-* **Costs follow income.** A household's *normal income* is its co-op's wage
-  for a member and otherwise the outside wage it earns or would earn when hired.
-  Its housing cost is a burden drawn around a median share of that income
+* **Costs follow income.** A household's housing cost is a burden drawn
+  around a median share of its outside wage (what it earns, or would earn,
+  on the outside labour market)
   (renters pay outside landlords, market owners pay the outside bank; outright
   owners pay none), and its essentials a share of it with a floor. Costs are
   set when a household arrives and do not follow a job loss: rent is a
@@ -14,9 +14,12 @@ monthly phases (:mod:`solsim.engine.phases`). The rules (DESIGN §1):
   income after housing, plus ``propensity_wealth`` of the gap between liquid
   wealth and ``wealth_target`` months of normal income. Savings therefore
   converge to a target instead of piling up, and the money stock is stationary.
-* **Arrears.** What a household cannot pay of its housing or essentials
-  becomes arrears owed to outside creditors (landlords, the mortgage bank,
-  utilities). Arrears carry over and are paid first, before new spending.
+* **Emergencies.** Each month a share ``emergency_rate`` of households meet
+  an irregular bill of ``emergency_size`` months of their outside wage (as
+  expense shocks do, on a larger scale).
+* **Arrears.** What a household cannot pay of its housing, essentials or
+  bills becomes arrears owed to outside creditors (landlords, the mortgage
+  bank, utilities). Arrears carry over and are paid first, before new spending.
   Arrears on essentials still unpaid after ``writeoff_months`` in a row are
   charged off by their creditors.
 * **Displacement and turnover.** After ``eviction_months`` in a row with
@@ -59,7 +62,8 @@ RENTER, MORTGAGE, OUTRIGHT = 0, 1, 2
 
 
 def normal_income(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Monthly income of each household when in work (currency).
+    """Monthly income of each household when in work (currency); its savings target
+    is set on it.
 
     A co-op member's is its co-op's full wage; anyone else's is the outside
     wage drawn for it (earned in an outside job, or expected when hired).
@@ -90,7 +94,12 @@ def draw_households(e: Economy, households: np.ndarray, rng: np.random.Generator
     burden = median * np.exp(rng.normal(0.0, hp.burden_dispersion, n))
     # A burden above 90% of income is no tenancy anyone signs.
     burden = np.where(tenure == OUTRIGHT, 0.0, np.minimum(burden, 0.9))
-    income = normal_income(e, households)
+    # Costs follow what the household can earn on the outside labour market,
+    # whatever its job today: a co-op member whose co-op fails and who finds an
+    # outside job is back at the income its rent was set on. (Setting costs on
+    # the co-op wage instead left ex-members with costs above their outside
+    # pay, owing bills month after month; their number grew without end.)
+    income = e.hh_outside_wage[households]
     e.hh_housing[households] = burden * income
     e.hh_essential[households] = np.maximum(hp.essential_share * income, hp.essential_floor)
 
@@ -134,6 +143,11 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     """
     hp = e.scenario.households
     ledger = e.ledger
+    # Emergencies: a share of households meet an irregular bill this month (a
+    # repair, a medical bill), of ``emergency_size`` months of outside wage.
+    # One draw per household every month keeps paired runs paired.
+    hit = e.streams["households"].random(e.n_households) < hp.emergency_rate
+    e.hh_expense_due = e.hh_expense_due + np.where(hit, hp.emergency_size * e.hh_outside_wage, 0.0)
     housing = _housing_due(e)
     housing_cents = to_cents(housing)
     owed_housing = e.hh_arrears_housing + housing_cents
@@ -155,7 +169,9 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     expense = ledger.transfer(
         e.hh_account, ledger.world, np.minimum(from_cents(cash), e.hh_expense_due), "expenses"
     )
-    e.hh_expense_due = np.maximum(e.hh_expense_due - expense / CENTS, 0.0)
+    # What cannot be paid of a bill is owed to its (outside) creditor: arrears.
+    e.hh_arrears_other += to_cents(np.maximum(e.hh_expense_due - expense / CENTS, 0.0))
+    e.hh_expense_due = np.zeros(e.n_households)
 
     cash = e.hh_cash
     repay = np.minimum(cash, e.hh_arrears_other)
@@ -248,13 +264,13 @@ def turnover(e: Economy, displaced: np.ndarray) -> None:
 
 
 def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Cash a household arrives with: ``initial_cash`` scaled by its normal income.
+    """Cash a household arrives with: ``initial_cash`` scaled by its outside wage.
 
     The scale is capped at 10, which keeps opening balances within the bounds
     that make every valid scenario exact in int64 cents (see ``params``).
     """
     hp = e.scenario.households
-    income = normal_income(e, households)
+    income = e.hh_outside_wage[households]
     scale = income / hp.outside_wage if hp.outside_wage > 0 else np.ones_like(income)
     return hp.initial_cash * np.minimum(scale, 10.0)
 

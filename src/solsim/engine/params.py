@@ -210,8 +210,10 @@ class HouseholdParams(_Strict):
     After ``eviction_months`` in a row with housing arrears a household is
     displaced and replaced by a newcomer; arrears on essentials unpaid for
     ``writeoff_months`` in a row are charged off by their outside creditors.
-    Households without arrears move away at ``move_rate`` a month and are
-    replaced too. The default, 0.015 (17% a year), is above the US rate for
+    Each month a share ``emergency_rate`` of households meet an irregular
+    bill (a repair, a medical bill) of ``emergency_size`` months of their
+    outside wage; what they cannot pay becomes arrears. Households without
+    arrears move away at ``move_rate`` a month and are replaced too. The default, 0.015 (17% a year), is above the US rate for
     all households (about 11%) and near renters' (about 20%); at 0.008 the
     population's make-up, selected by displacement, takes longer than the
     burn-in to settle (household arrears then still rise by 17% ± 6 over the
@@ -237,6 +239,8 @@ class HouseholdParams(_Strict):
     eviction_months: Annotated[int, Field(ge=1, le=120)] = 3
     writeoff_months: Annotated[int, Field(ge=1, le=120)] = 6
     move_rate: Probability = 0.015
+    emergency_rate: Probability = 0.03
+    emergency_size: Annotated[float, Field(ge=0.0, le=12.0)] = 0.5
     local_share: Probability = 0.55
     deposit_share: Probability = 0.15
     job_finding: Probability = 0.08
