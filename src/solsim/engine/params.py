@@ -186,15 +186,16 @@ class GraphParams(_Strict):
 class HouseholdParams(_Strict):
     """Household incomes, costs, tenure, spending rules and labour market.
 
-    Costs follow income. Each household has a *normal income*: its co-op's wage
-    for a member, otherwise the outside wage it earns (or would earn when hired),
-    drawn lognormal around ``outside_wage`` with ``wage_dispersion``. Its
-    housing cost is its burden × normal income, the burden drawn lognormal
-    around a median of ``rent_burden`` (renters, paid to outside landlords) or
+    Costs follow income. Each household has an outside wage, what it earns on
+    the outside labour market or would earn when hired, drawn lognormal around
+    ``outside_wage`` with ``wage_dispersion``; its *normal income* is its
+    co-op's wage while it is a member, its outside wage otherwise. Its housing
+    cost is a burden × its outside wage, the burden drawn lognormal around a
+    median of ``rent_burden`` (renters, paid to outside landlords) or
     ``mortgage_burden`` (market owners, paid to the outside bank) with
     ``burden_dispersion``; outright owners (the share left after
     ``renter_share`` and ``mortgage_share``) pay none. Essentials cost
-    ``essential_share`` × normal income, at least ``essential_floor``.
+    ``essential_share`` × the outside wage, at least ``essential_floor``.
 
     Consumption is buffer-stock: ``propensity_income`` × (income − housing)
     plus ``propensity_wealth`` × (liquid wealth − ``wealth_target`` × normal
@@ -202,7 +203,7 @@ class HouseholdParams(_Strict):
     deposits) converges to about ``wealth_target`` months of normal income plus
     (1 − ``propensity_income``) ÷ ``propensity_wealth`` months of disposable
     income. A household on ``outside_wage`` opens with ``initial_cash``, others
-    in proportion to their normal income (at most ten times as much).
+    in proportion to their outside wage (at most ten times as much).
     Households keep ``deposit_share`` of their liquid wealth on deposit at
     their fund.
 
@@ -213,11 +214,10 @@ class HouseholdParams(_Strict):
     Each month a share ``emergency_rate`` of households meet an irregular
     bill (a repair, a medical bill) of ``emergency_size`` months of their
     outside wage; what they cannot pay becomes arrears. Households without
-    arrears move away at ``move_rate`` a month and are replaced too. The default, 0.015 (17% a year), is above the US rate for
-    all households (about 11%) and near renters' (about 20%); at 0.008 the
-    population's make-up, selected by displacement, takes longer than the
-    burn-in to settle (household arrears then still rise by 17% ± 6 over the
-    reported decade).
+    arrears move away at ``move_rate`` a month and are replaced too. The
+    default, 0.015 (17% a year), is above the US rate for all households
+    (about 11%) and near renters' (about 20%): turnover is what lets the
+    population's make-up, selected by displacement, settle within the burn-in.
     """
 
     initial_cash: HouseholdMoney = 6000.0
@@ -428,12 +428,11 @@ class Scenario(_Strict):
     reported: the economy starts from its own steady state (co-ops that
     survived, households' savings at their buffer-stock targets, a fund loan
     book) rather than from the arbitrary opening balances. The slowest
-    adjustments are selections: of co-ops by failure and refounding, and of
-    households by displacement. Measured on the baseline with no shock (20
-    replicates, trend over months 1–120 as a share of the mean), arrears still
-    rise by 15% ± 5 after a 120-month burn-in and by 7% ± 5 after 240, and
-    every other level and share is flat within its tolerance from 240 on;
-    hence the default of 240 (docs/validation.md).
+    adjustments are selections: of co-ops by failure and refounding (a co-op
+    lives about eleven years), and of households by displacement and moving
+    (a household stays about five and a half years). 240 months is more than
+    twice the former and about four times the latter; the trends that remain
+    over the reported months are in docs/validation.md.
 
     ``instruments`` maps an instrument name to its own settings table; names
     are checked against the registry (:mod:`solsim.engine.instruments`) and each
