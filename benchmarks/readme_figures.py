@@ -152,8 +152,14 @@ ANCHOR_TEXT = {
     "coop_failure_hazard": "≈ 9% (Québec, 2008)",
     "coop_survival_5y": "≈ 62% (Québec, 2008)",
     "chargeoff_rate": "≈ 1% (CDFI loan funds)",
+    "mean_coop_local_spend_share": "≈ 76% (NEF 2005, local suppliers)",
 }
-CALIBRATION_ORDER = ("coop_failure_hazard", "coop_survival_5y", "chargeoff_rate")
+CALIBRATION_ORDER = (
+    "coop_failure_hazard",
+    "coop_survival_5y",
+    "chargeoff_rate",
+    "mean_coop_local_spend_share",
+)
 
 BLOCKS = ("instruments", "findings", "stationarity", "households", "firms", "calibration")
 START = "<!-- readme-figures:{}:start -->"
@@ -845,8 +851,8 @@ def render_households(data: dict[str, Any]) -> str:
 
     if apart(unemployed, outside) and apart(unemployed, coop):
         text += (
-            ": rent is a contract set on normal income, so losing a job is what makes a "
-            "household short."
+            ": rent is a contract set on what a household earns in work, so losing a job "
+            "is what makes a household short."
         )
     else:
         text += (
@@ -926,6 +932,7 @@ def render_calibration(data: dict[str, Any]) -> str:
         "coop_failure_hazard": ("co-op annual failure hazard", ""),
         "coop_survival_5y": ("co-op 5-year survival", ""),
         "chargeoff_rate": ("fund net charge-offs, calm years", " a year"),
+        "mean_coop_local_spend_share": ("co-ops' spending that stays local (predicted)", ""),
     }
     for r in rows:
         label, suffix = labels.get(r["metric"], (r["check"], ""))
@@ -943,7 +950,8 @@ def render_calibration(data: dict[str, Any]) -> str:
             "",
             "The calibrated setting is the recovery rate on defaulted loans "
             f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`); co-op demand "
-            f"volatility is {volatility['mean']:g} a month (`coops.demand_volatility`).",
+            f"volatility is {volatility['mean']:g} a month (`coops.demand_volatility`). "
+            "The local-spending row is a prediction: no setting was chosen to reach it.",
         ]
     return "\n".join(lines)
 
