@@ -187,6 +187,10 @@ class Economy:
                 (draw >= hp.coop_employment) & (draw < hp.coop_employment + hp.outside_employment)
             ] = OUTSIDE
         self.hh_employer = employer
+        # Co-op member counts and the employer array they were counted from
+        # (see ``coop_members``).
+        self._members_of: np.ndarray | None = None
+        self._members = np.zeros(C, dtype=np.intp)
         self.hh_outside_wage = np.zeros(H)
         self.hh_tenure = np.zeros(H, dtype=np.int8)
         self.hh_housing = np.zeros(H)
@@ -568,10 +572,20 @@ class Economy:
 
     def coop_members(self) -> np.ndarray:
         """Number of member-workers of each co-op."""
-        # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and 1,
-        # which are dropped: one pass, no mask or gather.
-        shifted = np.bincount(self.hh_employer + 2, minlength=self.n_coops + 2)
-        return shifted[2:]
+        # Read about six times a month, while membership changes only when co-ops
+        # are founded or fail: the counts are kept with a copy of the employer
+        # array they came from and recounted only when it differs (whoever wrote
+        # to it, and however). Comparing costs a fraction of the count.
+        employer = self.hh_employer
+        counted = self._members_of
+        if counted is None or not np.array_equal(counted, employer):
+            # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and
+            # 1, which are dropped: one pass, no mask or gather.
+            shifted = np.bincount(employer + 2, minlength=self.n_coops + 2)
+            self._members = shifted[2:]
+            self._members_of = employer.copy()
+        # A copy: callers may change what they are given.
+        return self._members.copy()
 
     def coop_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""

@@ -832,13 +832,16 @@ def household_record(e: Economy) -> dict[str, float]:
     ``distress_<status>`` the share of households of that employment status
     (outside job, unemployed, co-op member) distressed.
     """
-    renter = e.hh_tenure == households.RENTER
-    income = e.hh_income[renter]
-    rent = e.hh_housing[renter] * e.housing_multiplier
+    # Renters by index: gathering with indices is several times faster than
+    # selecting with a boolean mask that picks a random half of the households.
+    renter = np.flatnonzero(e.hh_tenure == households.RENTER)
+    income = e.hh_income.take(renter)
+    rent = e.hh_housing.take(renter) * e.housing_multiplier
     burden = np.divide(rent, income, out=np.full(income.size, np.inf), where=income > 0)
     employer = e.hh_employer
     status = {"outside": employer == OUTSIDE, "unemployed": employer == UNEMPLOYED}
     status["coop"] = employer >= 0
+    distressed = e.hh_distressed
     row = {
         "arrears": (int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())) / CENTS,
         "displaced": float(e.hh_displaced_month),
@@ -848,7 +851,10 @@ def household_record(e: Economy) -> dict[str, float]:
         "rent_burden": float(np.median(burden)) if burden.size else float("nan"),
     }
     for name, mask in status.items():
-        row[f"distress_{name}"] = float(e.hh_distressed[mask].mean()) if mask.any() else 0.0
+        # The mean of the selected flags, as a count over a count (the same float).
+        size = np.count_nonzero(mask)
+        hit = np.count_nonzero(mask & distressed)
+        row[f"distress_{name}"] = hit / size if size else 0.0
     return row
 
 
