@@ -174,6 +174,9 @@ class Economy:
         # Household -> fund and -> employer are native-size integers (intp): bincount
         # and fancy indexing would otherwise convert an int32 copy on every use.
         self.hh_fund = serving_fund(self.hh_community, F, self.network.n_communities)
+        # Each household's fund account, gathered once: deposits, withdrawals and
+        # interest move between the two every month. Renew it if ``hh_fund`` changes.
+        self.hh_fund_account = self.fund_account[self.hh_fund]
         draw = rng.random(H)
         employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:

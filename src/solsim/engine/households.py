@@ -103,17 +103,22 @@ def _housing_due(e: Economy) -> np.ndarray:
 def _withdraw_deposits(e: Economy, need_cents: np.ndarray) -> None:
     """Households short of cash draw on their deposits, as far as funds can pay."""
     want = np.minimum(need_cents, e.hh_deposit)
-    # Only the households that want something: usually a small part of them (the
-    # short, the leavers), and households asking for nothing change neither a
-    # fund's total nor the order in which a short fund's cents are cut.
     who = np.flatnonzero(want > 0)
     if who.size == 0:
         return
-    fund = e.hh_fund[who]
-    # Pro rata when a fund is short, and exactly within its cash at any size.
-    take = within_means(want[who], e.fund_cash, fund, e.n_funds)
+    if who.size > want.size // 4:
+        # Many ask (rebalancing moves about half of the households): whole arrays.
+        # Pro rata when a fund is short, and exactly within its cash at any size.
+        take = within_means(want, e.fund_cash, e.hh_fund, e.n_funds)
+        paid = e.ledger.transfer(e.hh_fund_account, e.hh_account, take, "withdrawals", cents=True)
+        e.hh_deposit -= paid
+        return
+    # Few ask (the short, the leavers): only those. Households asking for nothing
+    # change neither a fund's total nor the order in which a short fund's cents
+    # are cut, so the payments are the same as over every household.
+    take = within_means(want[who], e.fund_cash, e.hh_fund[who], e.n_funds)
     paid = e.ledger.transfer(
-        e.fund_account[fund], e.hh_account[who], take, "withdrawals", cents=True
+        e.hh_fund_account[who], e.hh_account[who], take, "withdrawals", cents=True
     )
     e.hh_deposit[who] -= paid
 
@@ -283,6 +288,6 @@ def rebalance_deposits(e: Economy) -> None:
     target = np.floor(share * (cash + e.hh_deposit)).astype(np.int64)
     gap = (target - e.hh_deposit) // 12
     put = np.minimum(gap.clip(0), cash.clip(0))
-    paid = e.ledger.transfer(e.hh_account, e.fund_account[e.hh_fund], put, "deposit", cents=True)
+    paid = e.ledger.transfer(e.hh_account, e.hh_fund_account, put, "deposit", cents=True)
     e.hh_deposit += paid
     _withdraw_deposits(e, (-gap).clip(0))

@@ -222,6 +222,7 @@ class Ledger:
         # the environment is read here so worker processes inherit the setting.
         self.strict = type(self).strict or os.environ.get(STRICT_ENV, "") not in ("", "0")
         self._internal_runs = self._runs()
+        self._first_external = int(self.is_external.argmax())
 
     def _runs(self) -> list[slice]:
         """Contiguous runs of internal accounts (a few slices: blocks are contiguous)."""
@@ -252,6 +253,7 @@ class Ledger:
             [self.is_external[:start], np.full(size, external), [True]]
         )
         self._internal_runs = self._runs()
+        self._first_external = int(self.is_external.argmax())
         return self.blocks[name]
 
     # -- reading --------------------------------------------------------------
@@ -376,7 +378,8 @@ class Ledger:
         # Accounts below the first external one are all internal, so an array of
         # accounts whose largest is below it crosses no boundary: one pass for a
         # maximum instead of a lookup per transfer (households and co-ops come first).
-        first_external = int(self.is_external.argmax())
+        # (Found once, when the blocks are laid out: see ``__init__`` and ``add_block``.)
+        first_external = self._first_external
         payer_external = (
             self.is_external[int(np.asarray(payer))]
             if np.ndim(payer) == 0
