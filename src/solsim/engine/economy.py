@@ -166,6 +166,10 @@ class Economy:
 
         self.hh_account = np.arange(H) + ledger.block("households").start
         self.coop_account = np.arange(C) + ledger.block("coops").start
+        # Read-only: the ledger then checks once that they are runs of accounts
+        # (whole-block transfers), not at every transfer.
+        self.hh_account.setflags(write=False)
+        self.coop_account.setflags(write=False)
         self.fund_account = np.arange(F) + ledger.block("funds").start
         self.bank_account = ledger.block("bank").start
 

@@ -224,6 +224,9 @@ class Ledger:
         self.strict = type(self).strict or os.environ.get(STRICT_ENV, "") not in ("", "0")
         self._internal_runs = self._runs()
         self._first_external = int(self.is_external.argmax())
+        # Read-only account arrays known to be runs of consecutive accounts (see
+        # ``_consecutive``), by ``id``; the arrays are kept, so an id is not reused.
+        self._runs_seen: dict[int, np.ndarray] = {}
 
     def _runs(self) -> list[slice]:
         """Contiguous runs of internal accounts (a few slices: blocks are contiguous)."""
@@ -357,7 +360,7 @@ class Ledger:
             return
         index = account_arr.ravel()
         first = int(index[0])
-        if int(index[-1]) - first == index.size - 1 and bool((np.diff(index) == 1).all()):
+        if int(index[-1]) - first == index.size - 1 and self._consecutive(account_arr, index):
             # A whole block in order (every household, say): add the amounts to a
             # slice of the balances instead of summing them per account.
             block = self.cash[first : first + index.size]
@@ -374,6 +377,21 @@ class Ledger:
             np.add.at(self.cash, index, booked.ravel())
         else:
             np.subtract.at(self.cash, index, booked.ravel())
+
+    def _consecutive(self, account_arr: np.ndarray, index: np.ndarray) -> bool:
+        """Whether ``index`` (first and last already a run apart) is a run of accounts.
+
+        Checking takes a pass over the accounts. The engine hands the same account
+        arrays (every household, every co-op) to many transfers a month, so a
+        read-only array that owns its memory, which nothing can change, is
+        checked once and remembered by identity.
+        """
+        if self._runs_seen.get(id(account_arr)) is account_arr:
+            return True
+        run = bool((np.diff(index) == 1).all())
+        if run and account_arr.flags.owndata and not account_arr.flags.writeable:
+            self._runs_seen[id(account_arr)] = account_arr
+        return run
 
     def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
         # Accounts below the first external one are all internal, so an array of

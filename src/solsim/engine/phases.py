@@ -164,8 +164,9 @@ def pay_wages(e: Economy) -> None:
     wage = e.coop_wage[employer] * ratio[employer]
     paid = ledger.transfer(e.coop_account[employer], e.hh_account[in_coop], wage, "coop_wages")
     income = np.zeros(e.n_households)
-    income[in_coop] = paid / CENTS
-    e.month_flows["coop_wages"] = np.bincount(employer, paid / CENTS, minlength=e.n_coops)
+    wages = paid / CENTS
+    income[in_coop] = wages
+    e.month_flows["coop_wages"] = np.bincount(employer, wages, minlength=e.n_coops)
     e.community_wages += paid.sum() / CENTS
 
     outside = np.flatnonzero(e.hh_employer == OUTSIDE)
@@ -362,10 +363,17 @@ def debt_service(e: Economy) -> None:
 
 
 # ---------------------------------------------------------------------- funds
-def _liquidity_floor(e: Economy) -> np.ndarray:
+def _liquidity_floor(e: Economy, deposits: np.ndarray | None = None) -> np.ndarray:
+    """Cash each fund keeps back: its share of deposits and capital not lent out.
+
+    ``deposits`` (cents per fund, :meth:`Economy.fund_deposits`) may be passed by
+    a caller that already summed them: a pass over every household each time.
+    """
     fp = e.scenario.funds
+    if deposits is None:
+        deposits = e.fund_deposits()
     capital = np.bincount(e.tranches.fund, e.tranches.balance, minlength=e.n_funds)
-    return (1.0 - fp.max_lending_share) * (from_cents(e.fund_deposits()) + capital)
+    return (1.0 - fp.max_lending_share) * (from_cents(deposits) + capital)
 
 
 def fund_operations(e: Economy) -> None:
@@ -387,11 +395,15 @@ def fund_operations(e: Economy) -> None:
     e.hh_interest_owed = due - paid
     e.hh_deposit_interest = paid / CENTS
     e.community_deposit_interest += paid.sum() / CENTS
-    e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
+    e.fund_interest_income -= np.bincount(e.hh_fund, e.hh_deposit_interest, minlength=e.n_funds)
+    # Deposits do not move again until next month's spending: summed once for
+    # the liquidity floors of coupons, redemptions and lending.
+    deposits = e.fund_deposits()
 
     # Coupons, only out of income earned and not yet distributed; senior first.
     distributable = np.minimum(
-        e.fund_interest_income.clip(0), (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+        e.fund_interest_income.clip(0),
+        (from_cents(e.fund_cash) - _liquidity_floor(e, deposits)).clip(0),
     )
     coupon = t.balance * t.coupon / 12.0
     order = np.lexsort((-t.attachment, t.fund))
@@ -417,7 +429,7 @@ def fund_operations(e: Economy) -> None:
     fleeing = outside & (own_loss > fp.redemption_loss_trigger)
     request = e.redemption_request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
     request = np.minimum(request, t.balance)
-    room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+    room = (from_cents(e.fund_cash) - _liquidity_floor(e, deposits)).clip(0)
     asked = np.bincount(t.fund, request, minlength=e.n_funds)
     # Requests below a thousandth of a cent are nothing to pay (and would overflow).
     scale = np.divide(room, asked, out=np.zeros(e.n_funds), where=asked > 1e-5).clip(0, 1)
@@ -425,7 +437,7 @@ def fund_operations(e: Economy) -> None:
     t.redeemed += booked
     e.redemption_request = request - booked
 
-    _lend(e)
+    _lend(e, deposits)
 
 
 def fund_distributions(e: Economy) -> None:
@@ -511,8 +523,11 @@ def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
     return np.bincount(row, paid / CENTS, minlength=len(t.name))
 
 
-def _lend(e: Economy) -> None:
-    """Fund lending to eligible co-ops and start-up loans to new co-ops, within capacity."""
+def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
+    """Fund lending to eligible co-ops and start-up loans to new co-ops, within capacity.
+
+    ``deposits``: each fund's deposits in cents, when the caller has them.
+    """
     fp, cp = e.scenario.funds, e.scenario.coops
     # Fixed-size draws (one per co-op) here; draws whose number depends on the
     # state come from the allocation stream.
@@ -546,7 +561,7 @@ def _lend(e: Economy) -> None:
     candidates = candidates[order]
     funds = fund_of[candidates]
     amount = np.full(candidates.size, fp.loan_size)
-    room = (from_cents(e.fund_cash) - _liquidity_floor(e)).clip(0)
+    room = (from_cents(e.fund_cash) - _liquidity_floor(e, deposits)).clip(0)
     cum = np.cumsum(amount)
     start = np.concatenate([[0.0], cum])[np.searchsorted(funds, funds)]
     granted = candidates[(cum - start) <= room[funds]]
@@ -631,8 +646,9 @@ def surplus_split(e: Economy) -> None:
     paid = e.ledger.transfer(
         e.coop_account[employer], e.hh_account[workers], per_member[employer], "patronage"
     )
-    e.hh_patronage[workers] += paid / CENTS
-    paid_by_coop = np.bincount(employer, paid / CENTS, minlength=e.n_coops)
+    patronage = paid / CENTS
+    e.hh_patronage[workers] += patronage
+    paid_by_coop = np.bincount(employer, patronage, minlength=e.n_coops)
     e.community_patronage += paid_by_coop.sum()
     e.coop_reserves = np.where(e.coop_active, cash - paid_by_coop, 0.0)
 
