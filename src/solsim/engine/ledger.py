@@ -56,18 +56,17 @@ def to_cents(amount: np.ndarray | float) -> np.ndarray:
     values = np.asarray(amount, dtype=np.float64)
     if values.ndim == 0:
         return np.floor(np.maximum(values, 0.0) * CENTS).astype(np.int64)
-    return _whole_cents(values)
+    return _whole_cents(values).astype(np.int64)
 
 
 def _whole_cents(values: np.ndarray) -> np.ndarray:
-    """``floor(max(values, 0) * CENTS)`` as a new ``int64`` array."""
+    """``floor(max(values, 0) * CENTS)`` as a new float64 array (of whole numbers)."""
     # The same operations in place on one copy: a transfer over every purchase
-    # edge would otherwise make three edge-length temporaries. The floor writes
-    # its whole numbers straight into the integer result (cast as it goes, the
-    # same values as ``astype``), one pass fewer than flooring and converting.
+    # edge would otherwise make three edge-length temporaries.
     cents = np.maximum(values, 0.0)
     cents *= CENTS
-    return np.floor(cents, out=np.empty(cents.shape, dtype=np.int64), casting="unsafe")
+    np.floor(cents, out=cents)
+    return cents
 
 
 def sum_cents(index: np.ndarray, cents: np.ndarray, minlength: int = 0) -> np.ndarray:
@@ -311,7 +310,7 @@ class Ledger:
         """
         values = None if cents else np.asarray(amount, dtype=np.float64)
         if values is not None and values.ndim:
-            booked = _whole_cents(values)
+            booked = _whole_cents(values).astype(np.int64)
             fresh = booked
         else:
             booked = np.asarray(amount, dtype=np.int64) if cents else to_cents(values)
