@@ -148,7 +148,7 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     housing_cents = to_cents(housing)
     owed_housing = e.hh_arrears_housing + housing_cents
     need = owed_housing + e.hh_arrears_other + to_cents(e.hh_essential + e.hh_expense_due)
-    _withdraw_deposits(e, np.maximum(need - e.ledger.cash[e.hh_account], 0))
+    _withdraw_deposits(e, np.maximum(need - e.hh_cash, 0))
 
     # Housing: oldest arrears first. Renters pay outside landlords, owners the bank.
     cash = e.hh_cash

@@ -477,9 +477,10 @@ def fund_distributions(e: Economy) -> None:
     if (dividend > 0.005).any():
         served = np.bincount(e.hh_fund, minlength=e.n_funds)
         held = np.bincount(e.hh_fund, e.hh_deposit, minlength=e.n_funds)
+        held_by_fund = held[e.hh_fund]  # each household's fund's deposits, gathered once
         weight = np.where(
-            held[e.hh_fund] > 0,
-            e.hh_deposit / np.maximum(held[e.hh_fund], 1),
+            held_by_fund > 0,
+            e.hh_deposit / np.maximum(held_by_fund, 1),
             1.0 / served[e.hh_fund],
         )
         paid = ledger.transfer(
