@@ -166,8 +166,9 @@ class Economy:
 
         self.hh_account = np.arange(H) + ledger.block("households").start
         self.coop_account = np.arange(C) + ledger.block("coops").start
-        # Read-only: the ledger then checks once that they are runs of accounts
-        # (whole-block transfers), not at every transfer.
+        # Account arrays handed to the ledger month after month are read-only: it
+        # then works out once, not at every transfer, that they are runs of
+        # accounts and what their largest account is (``Ledger._fact``).
         self.hh_account.setflags(write=False)
         self.coop_account.setflags(write=False)
         self.fund_account = np.arange(F) + ledger.block("funds").start
@@ -181,6 +182,7 @@ class Economy:
         # Each household's fund account, gathered once: deposits, withdrawals and
         # interest move between the two every month. Renew it if ``hh_fund`` changes.
         self.hh_fund_account = self.fund_account[self.hh_fund]
+        self.hh_fund_account.setflags(write=False)
         draw = rng.random(H)
         employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:
@@ -282,6 +284,8 @@ class Economy:
         self.purchase_col = self.purchase.indices.astype(np.intp)
         self.purchase_payer = self.hh_account[self.purchase_row]
         self.purchase_payee = self.coop_account[self.purchase_col]
+        self.purchase_payer.setflags(write=False)
+        self.purchase_payee.setflags(write=False)
         self.supply = sp.csr_matrix(self.network.supply, dtype=np.float64)
         self.supply.sum_duplicates()
         self.supply_row = np.repeat(np.arange(C), np.diff(self.supply.indptr))

@@ -223,9 +223,9 @@ class Ledger:
         self.strict = type(self).strict or os.environ.get(STRICT_ENV, "") not in ("", "0")
         self._internal_runs = self._runs()
         self._first_external = int(self.is_external.argmax())
-        # Read-only account arrays known to be runs of consecutive accounts (see
-        # ``_consecutive``), by ``id``; the arrays are kept, so an id is not reused.
-        self._runs_seen: dict[int, np.ndarray] = {}
+        # What is known of read-only account arrays (see ``_fact``), by ``id``; the
+        # arrays are kept with it, so an id is not reused while it is known.
+        self._facts: dict[int, tuple[np.ndarray, dict[str, object]]] = {}
 
     def _runs(self) -> list[slice]:
         """Contiguous runs of internal accounts (a few slices: blocks are contiguous)."""
@@ -377,20 +377,32 @@ class Ledger:
         else:
             np.subtract.at(self.cash, index, booked.ravel())
 
-    def _consecutive(self, account_arr: np.ndarray, index: np.ndarray) -> bool:
-        """Whether ``index`` (first and last already a run apart) is a run of accounts.
+    def _fact(self, accounts: np.ndarray, name: str, compute):
+        """``compute(accounts)``, worked out once for a read-only account array.
 
-        Checking takes a pass over the accounts. The engine hands the same account
-        arrays (every household, every co-op) to many transfers a month, so a
-        read-only array that owns its memory, which nothing can change, is
-        checked once and remembered by identity.
+        Whether an array of accounts is a run, and its largest account, each take
+        a pass over it. The engine hands the same account arrays (every household,
+        every purchase edge's payer and payee, ...) to many transfers a month; it
+        makes them read-only, and an array that owns its memory and is read-only
+        cannot change, so what was found for it holds until it is gone.
         """
-        if self._runs_seen.get(id(account_arr)) is account_arr:
-            return True
-        run = bool((np.diff(index) == 1).all())
-        if run and account_arr.flags.owndata and not account_arr.flags.writeable:
-            self._runs_seen[id(account_arr)] = account_arr
-        return run
+        entry = self._facts.get(id(accounts))
+        if entry is None or entry[0] is not accounts:
+            if accounts.flags.writeable or not accounts.flags.owndata:
+                return compute(accounts)
+            entry = (accounts, {})
+            self._facts[id(accounts)] = entry
+        facts = entry[1]
+        if name not in facts:
+            facts[name] = compute(accounts)
+        return facts[name]
+
+    def _consecutive(self, account_arr: np.ndarray, index: np.ndarray) -> bool:
+        """Whether ``index`` (first and last already a run apart) is a run of accounts."""
+        return self._fact(account_arr, "run", lambda _: bool((np.diff(index) == 1).all()))
+
+    def _largest(self, accounts: np.ndarray) -> int:
+        return self._fact(accounts, "max", lambda a: int(a.max()))
 
     def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
         # Accounts below the first external one are all internal, so an array of
@@ -402,14 +414,14 @@ class Ledger:
             self.is_external[int(np.asarray(payer))]
             if np.ndim(payer) == 0
             else False
-            if payer_arr.max() < first_external
+            if self._largest(payer_arr) < first_external
             else self.is_external[payer_arr]
         )
         payee_external = (
             self.is_external[int(np.asarray(payee))]
             if np.ndim(payee) == 0
             else False
-            if payee_arr.max() < first_external
+            if self._largest(payee_arr) < first_external
             else self.is_external[payee_arr]
         )
         if np.ndim(payer_external) == 0 and np.ndim(payee_external) == 0:
