@@ -183,6 +183,9 @@ class Economy:
         # interest move between the two every month. Renew it if ``hh_fund`` changes.
         self.hh_fund_account = self.fund_account[self.hh_fund]
         self.hh_fund_account.setflags(write=False)
+        # And the account of the community holder of each household's fund.
+        self.hh_holder_account = ledger.block("community_investors").start + self.hh_fund
+        self.hh_holder_account.setflags(write=False)
         draw = rng.random(H)
         employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:

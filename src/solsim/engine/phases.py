@@ -473,7 +473,9 @@ def fund_distributions(e: Economy) -> None:
         excess -= np.bincount(t.fund, back, minlength=e.n_funds)
     room = (cash - _liquidity_floor(e)).clip(0)
     dividend = np.minimum(excess.clip(0), room)
-    received = np.zeros(e.n_households)
+    # What households received, in currency (None: nothing yet); adding it to a
+    # zero array first would change no value, only cost passes.
+    received = None
     if (dividend > 0.005).any():
         served = np.bincount(e.hh_fund, minlength=e.n_funds)
         held = np.bincount(e.hh_fund, e.hh_deposit, minlength=e.n_funds)
@@ -486,8 +488,8 @@ def fund_distributions(e: Economy) -> None:
         paid = ledger.transfer(
             e.hh_fund_account, e.hh_account, dividend[e.hh_fund] * weight, "fund_dividends"
         )
-        received += paid / CENTS
-        e.fund_interest_income -= np.bincount(e.hh_fund, paid / CENTS, minlength=e.n_funds)
+        received = paid / CENTS
+        e.fund_interest_income -= np.bincount(e.hh_fund, received, minlength=e.n_funds)
     holders = ledger.block("community_investors")
     held = ledger.cash[holders.slice].clip(0)
     if held.any():
@@ -495,15 +497,16 @@ def fund_distributions(e: Economy) -> None:
         share = np.floor(held / np.maximum(served, 1)).astype(np.int64)
         share = np.where(served > 0, share, 0)
         paid = ledger.transfer(
-            holders.start + e.hh_fund,
+            e.hh_holder_account,
             e.hh_account,
             share[e.hh_fund],
             "community_dividends",
             cents=True,
         )
-        received += paid / CENTS
-    e.hh_deposit_interest = e.hh_deposit_interest + received
-    e.community_dividends += float(received.sum())
+        received = paid / CENTS if received is None else received + paid / CENTS
+    if received is not None:
+        e.hh_deposit_interest = e.hh_deposit_interest + received
+        e.community_dividends += float(received.sum())
 
 
 def _pay_holders(e: Economy, per_tranche: np.ndarray, flow: str) -> np.ndarray:
