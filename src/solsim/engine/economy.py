@@ -166,6 +166,11 @@ class Economy:
 
         self.hh_account = np.arange(H) + ledger.block("households").start
         self.coop_account = np.arange(C) + ledger.block("coops").start
+        # Account arrays handed to the ledger month after month are read-only: it
+        # then works out once, not at every transfer, that they are runs of
+        # accounts and what their largest account is (``Ledger._fact``).
+        self.hh_account.setflags(write=False)
+        self.coop_account.setflags(write=False)
         self.fund_account = np.arange(F) + ledger.block("funds").start
         self.bank_account = ledger.block("bank").start
 
@@ -174,6 +179,13 @@ class Economy:
         # Household -> fund and -> employer are native-size integers (intp): bincount
         # and fancy indexing would otherwise convert an int32 copy on every use.
         self.hh_fund = serving_fund(self.hh_community, F, self.network.n_communities)
+        # Each household's fund account, gathered once: deposits, withdrawals and
+        # interest move between the two every month. Renew it if ``hh_fund`` changes.
+        self.hh_fund_account = self.fund_account[self.hh_fund]
+        self.hh_fund_account.setflags(write=False)
+        # And the account of the community holder of each household's fund.
+        self.hh_holder_account = ledger.block("community_investors").start + self.hh_fund
+        self.hh_holder_account.setflags(write=False)
         draw = rng.random(H)
         employer = np.full(H, UNEMPLOYED, dtype=np.intp)
         if self.network.employer is not None:
@@ -187,6 +199,10 @@ class Economy:
                 (draw >= hp.coop_employment) & (draw < hp.coop_employment + hp.outside_employment)
             ] = OUTSIDE
         self.hh_employer = employer
+        # Co-op member counts and the employer array they were counted from
+        # (see ``coop_members``).
+        self._members_of: np.ndarray | None = None
+        self._members = np.zeros(C, dtype=np.intp)
         self.hh_outside_wage = np.zeros(H)
         self.hh_tenure = np.zeros(H, dtype=np.int8)
         self.hh_housing = np.zeros(H)
@@ -271,6 +287,8 @@ class Economy:
         self.purchase_col = self.purchase.indices.astype(np.intp)
         self.purchase_payer = self.hh_account[self.purchase_row]
         self.purchase_payee = self.coop_account[self.purchase_col]
+        self.purchase_payer.setflags(write=False)
+        self.purchase_payee.setflags(write=False)
         self.supply = sp.csr_matrix(self.network.supply, dtype=np.float64)
         self.supply.sum_duplicates()
         self.supply_row = np.repeat(np.arange(C), np.diff(self.supply.indptr))
@@ -570,10 +588,20 @@ class Economy:
 
     def coop_members(self) -> np.ndarray:
         """Number of member-workers of each co-op."""
-        # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and 1,
-        # which are dropped: one pass, no mask or gather.
-        shifted = np.bincount(self.hh_employer + 2, minlength=self.n_coops + 2)
-        return shifted[2:]
+        # Read about six times a month, while membership changes only when co-ops
+        # are founded or fail: the counts are kept with a copy of the employer
+        # array they came from and recounted only when it differs (whoever wrote
+        # to it, and however). Comparing costs a fraction of the count.
+        employer = self.hh_employer
+        counted = self._members_of
+        if counted is None or not np.array_equal(counted, employer):
+            # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and
+            # 1, which are dropped: one pass, no mask or gather.
+            shifted = np.bincount(employer + 2, minlength=self.n_coops + 2)
+            self._members = shifted[2:]
+            self._members_of = employer.copy()
+        # A copy: callers may change what they are given.
+        return self._members.copy()
 
     def coop_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""

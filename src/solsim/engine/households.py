@@ -112,14 +112,24 @@ def _housing_due(e: Economy) -> np.ndarray:
 def _withdraw_deposits(e: Economy, need_cents: np.ndarray) -> None:
     """Households short of cash draw on their deposits, as far as funds can pay."""
     want = np.minimum(need_cents, e.hh_deposit)
-    if not want.any():
+    who = np.flatnonzero(want > 0)
+    if who.size == 0:
         return
-    # Pro rata when a fund is short, and exactly within its cash at any size.
-    take = within_means(want, e.fund_cash, e.hh_fund, e.n_funds)
+    if who.size > want.size // 4:
+        # Many ask (rebalancing moves about half of the households): whole arrays.
+        # Pro rata when a fund is short, and exactly within its cash at any size.
+        take = within_means(want, e.fund_cash, e.hh_fund, e.n_funds)
+        paid = e.ledger.transfer(e.hh_fund_account, e.hh_account, take, "withdrawals", cents=True)
+        e.hh_deposit -= paid
+        return
+    # Few ask (the short, the leavers): only those. Households asking for nothing
+    # change neither a fund's total nor the order in which a short fund's cents
+    # are cut, so the payments are the same as over every household.
+    take = within_means(want[who], e.fund_cash, e.hh_fund[who], e.n_funds)
     paid = e.ledger.transfer(
-        e.fund_account[e.hh_fund], e.hh_account, take, "withdrawals", cents=True
+        e.hh_fund_account[who], e.hh_account[who], take, "withdrawals", cents=True
     )
-    e.hh_deposit -= paid
+    e.hh_deposit[who] -= paid
 
 
 def pay_housing_and_spend(e: Economy, spend) -> dict:
@@ -152,26 +162,31 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     housing_cents = to_cents(housing)
     owed_housing = e.hh_arrears_housing + housing_cents
     need = owed_housing + e.hh_arrears_other + to_cents(e.hh_essential + e.hh_expense_due)
-    _withdraw_deposits(e, np.maximum(need - e.ledger.cash[e.hh_account], 0))
+    _withdraw_deposits(e, np.maximum(need - e.hh_cash, 0))
 
     # Housing: oldest arrears first. Renters pay outside landlords, owners the bank.
     cash = e.hh_cash
     pay = np.minimum(cash, owed_housing)
-    renter = e.hh_tenure == RENTER
-    ledger.transfer(e.hh_account[renter], ledger.world, pay[renter], "rent", cents=True)
-    ledger.transfer(e.hh_account[~renter], e.bank_account, pay[~renter], "mortgage", cents=True)
+    # Each tenure's payments as a whole-block transfer with zeros for the others:
+    # the same bookings as transfers of the masked households, without four
+    # boolean selections of a random half of them (the costliest step here).
+    rent = np.where(e.hh_tenure == RENTER, pay, 0)
+    ledger.transfer(e.hh_account, ledger.world, rent, "rent", cents=True)
+    ledger.transfer(e.hh_account, e.bank_account, pay - rent, "mortgage", cents=True)
     current_paid = np.maximum(pay - e.hh_arrears_housing, 0)
     e.hh_housing_gap = from_cents(housing_cents - current_paid)
     e.hh_arrears_housing = owed_housing - pay
     e.housing_paid_month = int(pay.sum())
 
-    cash = e.hh_cash
-    expense = ledger.transfer(
-        e.hh_account, ledger.world, np.minimum(from_cents(cash), e.hh_expense_due), "expenses"
-    )
-    # What cannot be paid of a bill is owed to its (outside) creditor: arrears.
-    e.hh_arrears_other += to_cents(np.maximum(e.hh_expense_due - expense / CENTS, 0.0))
-    e.hh_expense_due = np.zeros(e.n_households)
+    # Bills (emergencies, expense shocks): what cannot be paid is owed to the
+    # (outside) creditor, as arrears. A month without any bill has nothing to do.
+    if e.hh_expense_due.any():
+        cash = e.hh_cash
+        expense = ledger.transfer(
+            e.hh_account, ledger.world, np.minimum(from_cents(cash), e.hh_expense_due), "expenses"
+        )
+        e.hh_arrears_other += to_cents(np.maximum(e.hh_expense_due - expense / CENTS, 0.0))
+        e.hh_expense_due = np.zeros(e.n_households)
 
     cash = e.hh_cash
     repay = np.minimum(cash, e.hh_arrears_other)
@@ -289,6 +304,6 @@ def rebalance_deposits(e: Economy) -> None:
     target = np.floor(share * (cash + e.hh_deposit)).astype(np.int64)
     gap = (target - e.hh_deposit) // 12
     put = np.minimum(gap.clip(0), cash.clip(0))
-    paid = e.ledger.transfer(e.hh_account, e.fund_account[e.hh_fund], put, "deposit", cents=True)
+    paid = e.ledger.transfer(e.hh_account, e.hh_fund_account, put, "deposit", cents=True)
     e.hh_deposit += paid
     _withdraw_deposits(e, (-gap).clip(0))

@@ -222,6 +222,10 @@ class Ledger:
         # the environment is read here so worker processes inherit the setting.
         self.strict = type(self).strict or os.environ.get(STRICT_ENV, "") not in ("", "0")
         self._internal_runs = self._runs()
+        self._first_external = int(self.is_external.argmax())
+        # What is known of read-only account arrays (see ``_fact``), by ``id``; the
+        # arrays are kept with it, so an id is not reused while it is known.
+        self._facts: dict[int, tuple[np.ndarray, dict[str, object]]] = {}
 
     def _runs(self) -> list[slice]:
         """Contiguous runs of internal accounts (a few slices: blocks are contiguous)."""
@@ -252,6 +256,7 @@ class Ledger:
             [self.is_external[:start], np.full(size, external), [True]]
         )
         self._internal_runs = self._runs()
+        self._first_external = int(self.is_external.argmax())
         return self.blocks[name]
 
     # -- reading --------------------------------------------------------------
@@ -354,7 +359,7 @@ class Ledger:
             return
         index = account_arr.ravel()
         first = int(index[0])
-        if int(index[-1]) - first == index.size - 1 and bool((np.diff(index) == 1).all()):
+        if int(index[-1]) - first == index.size - 1 and self._consecutive(account_arr, index):
             # A whole block in order (every household, say): add the amounts to a
             # slice of the balances instead of summing them per account.
             block = self.cash[first : first + index.size]
@@ -372,23 +377,51 @@ class Ledger:
         else:
             np.subtract.at(self.cash, index, booked.ravel())
 
+    def _fact(self, accounts: np.ndarray, name: str, compute):
+        """``compute(accounts)``, worked out once for a read-only account array.
+
+        Whether an array of accounts is a run, and its largest account, each take
+        a pass over it. The engine hands the same account arrays (every household,
+        every purchase edge's payer and payee, ...) to many transfers a month; it
+        makes them read-only, and an array that owns its memory and is read-only
+        cannot change, so what was found for it holds until it is gone.
+        """
+        entry = self._facts.get(id(accounts))
+        if entry is None or entry[0] is not accounts:
+            if accounts.flags.writeable or not accounts.flags.owndata:
+                return compute(accounts)
+            entry = (accounts, {})
+            self._facts[id(accounts)] = entry
+        facts = entry[1]
+        if name not in facts:
+            facts[name] = compute(accounts)
+        return facts[name]
+
+    def _consecutive(self, account_arr: np.ndarray, index: np.ndarray) -> bool:
+        """Whether ``index`` (first and last already a run apart) is a run of accounts."""
+        return self._fact(account_arr, "run", lambda _: bool((np.diff(index) == 1).all()))
+
+    def _largest(self, accounts: np.ndarray) -> int:
+        return self._fact(accounts, "max", lambda a: int(a.max()))
+
     def _tally_boundary(self, payer, payee, payer_arr, payee_arr, booked) -> None:
         # Accounts below the first external one are all internal, so an array of
         # accounts whose largest is below it crosses no boundary: one pass for a
         # maximum instead of a lookup per transfer (households and co-ops come first).
-        first_external = int(self.is_external.argmax())
+        # (Found once, when the blocks are laid out: see ``__init__`` and ``add_block``.)
+        first_external = self._first_external
         payer_external = (
             self.is_external[int(np.asarray(payer))]
             if np.ndim(payer) == 0
             else False
-            if payer_arr.max() < first_external
+            if self._largest(payer_arr) < first_external
             else self.is_external[payer_arr]
         )
         payee_external = (
             self.is_external[int(np.asarray(payee))]
             if np.ndim(payee) == 0
             else False
-            if payee_arr.max() < first_external
+            if self._largest(payee_arr) < first_external
             else self.is_external[payee_arr]
         )
         if np.ndim(payer_external) == 0 and np.ndim(payee_external) == 0:

@@ -160,7 +160,16 @@ def _reroute_deficits(
 
 def linked_to(nodes: np.ndarray, debtor: np.ndarray, creditor: np.ndarray, n: int) -> np.ndarray:
     """Nodes in the same weakly connected component of the edge graph as ``nodes``."""
-    graph = sp.csr_array((np.ones(debtor.size), (debtor, creditor)), shape=(n, n))
+    # The graph is built straight in CSR form (edges ordered by debtor, which a
+    # supply network's already are): converting from coordinates costs several
+    # times as much, and only which nodes are linked matters here, not how
+    # parallel edges would be summed.
+    debtor = np.asarray(debtor, dtype=np.intp)
+    order = np.argsort(debtor, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(debtor, minlength=n), out=indptr[1:])
+    creditor = np.asarray(creditor, dtype=np.intp)[order]
+    graph = sp.csr_array((np.ones(debtor.size), creditor, indptr), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     hit = np.zeros(label.max(initial=0) + 1, dtype=bool)
     hit[label[nodes]] = True
