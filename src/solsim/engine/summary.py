@@ -78,7 +78,9 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["bank_chargeoffs"] = float(series["bank_chargeoffs"].sum())
     summary["mean_coop_pay_ratio"] = float(series["coop_pay_ratio"].mean())
     for key in ("coop_local_spend_share", "household_local_spend_share", "lm3"):
-        summary[f"mean_{key}"] = float(np.nanmean(series[key]))
+        # No month with spending (a tiny economy whose co-ops all failed): no mean.
+        known = series[key][~np.isnan(series[key])]
+        summary[f"mean_{key}"] = float(known.mean()) if known.size else None
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
