@@ -29,7 +29,16 @@ from pydantic import ValidationError
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_override", "scenario_hash"]
+__all__ = [
+    "OverrideError",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "parse_override",
+    "scenario_hash",
+    "set_dotted",
+]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -93,15 +102,71 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _apply_override(data: dict[str, Any], key: str, value: Any, file: str) -> None:
+class OverrideError(ValueError):
+    """A dotted key path that cannot be set in the data (``key``: where it failed)."""
+
+    def __init__(self, key: str, reason: str):
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python scalars (pydantic and JSON want plain values)."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        return item()
+    return value
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` (``a.b.c``; list elements by index, ``shocks.scheduled.0.size``)
+    in ``data``, in place. Missing tables are created; list elements are not.
+
+    Raises
+    ------
+    OverrideError
+        Naming the part of the path that is wrong.
+    """
     parts = key.split(".")
-    node = data
-    for depth, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ScenarioError(file, ".".join(parts[: depth + 1]), "is not a table")
-        node = child
-    node[parts[-1]] = value
+    if not all(part.strip() for part in parts):
+        raise OverrideError(key, "empty part in the key path")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            index = int(part) if part.isdigit() else -1
+            if not 0 <= index < len(node):
+                raise OverrideError(
+                    where, f"no such element (the list has {len(node)}; index from 0)"
+                )
+            if last:
+                node[index] = _plain(value)
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = _plain(value)
+            else:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict | list):
+                    raise OverrideError(where, "is a value, not a table")
+                node = child
+        else:  # pragma: no cover - guarded above
+            raise OverrideError(".".join(parts[:depth]), "is a value, not a table")
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with dotted ``overrides`` set (see :func:`set_dotted`).
+
+    The one implementation of dotted-key overrides: ``solsim run``, ``sweep``,
+    ``compare`` and :func:`load_scenario` all use it.
+    """
+    data = copy.deepcopy(dict(data))
+    for key, value in overrides.items():
+        set_dotted(data, key, value)
+    return data
 
 
 def _error_from_validation(file: str, exc: ValidationError) -> ScenarioError:
@@ -121,11 +186,22 @@ def _error_from_validation(file: str, exc: ValidationError) -> ScenarioError:
     return ScenarioError(file, location or "(file)", message)
 
 
+def _shown(value: Any) -> str:
+    """An override's value as it was typed (TOML spelling)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value != value:
+        return "nan"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return str(value)
+
+
 def _blame_override(error: ScenarioError, overrides: Mapping[str, Any] | None) -> ScenarioError:
     """Name the override, not the file, when an override set the faulty key."""
     for key in overrides or {}:
         if error.key == key or error.key.startswith(f"{key}."):
-            return ScenarioError(f"--set {key}={overrides[key]}", error.key, error.reason)
+            return ScenarioError(f"--set {key}={_shown(overrides[key])}", error.key, error.reason)
     return error
 
 
@@ -158,7 +234,10 @@ def load_scenario(
     file = str(path) if path is not None else "<scenario>"
     merged = _resolve(Path(path)) if path is not None else copy.deepcopy(dict(data or {}))
     for key, value in (overrides or {}).items():
-        _apply_override(merged, key, value, file)
+        try:
+            set_dotted(merged, key, value)
+        except OverrideError as exc:
+            raise ScenarioError(f"--set {key}={_shown(value)}", exc.key, exc.reason) from None
     graph = merged.get("graph")
     if (
         isinstance(graph, dict)

@@ -48,6 +48,7 @@ scenario field is an integer are rounded. Every problem is a
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
@@ -66,7 +67,7 @@ from solsim.engine import instruments as instrument_registry
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 from solsim.experiments.seeds import design_seed
-from solsim.scenario import load_scenario, scenario_hash
+from solsim.scenario import OverrideError, apply_overrides, load_scenario, scenario_hash
 
 __all__ = [
     "DESIGN_KINDS",
@@ -85,7 +86,9 @@ FORMAT = 1
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
 
 
 class GridDesign(_Strict):
@@ -217,46 +220,31 @@ def resolve_path(path: str) -> Any:
     return node
 
 
+@functools.lru_cache(maxsize=1024)
+def _leaf(path: str) -> Any:
+    try:
+        return resolve_path(path)
+    except _PathError:
+        return Any
+
+
+def _as_leaf(value: Any, path: str) -> Any:
+    """A design value as its scenario field wants it: numpy scalars become Python
+    ones, and a whole float (``500.0`` from a table) becomes an int for an integer
+    field (the schema's types are strict)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and _leaf(path) is int:
+        return int(value)
+    return value
+
+
 def _is_numeric(annotation: Any) -> bool:
     if annotation is Any:
         return True
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return any(_is_numeric(arg) for arg in typing.get_args(annotation))
     return annotation in (int, float)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python scalars (pydantic and JSON want plain values)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of scenario ``data`` with dotted ``overrides`` set (list elements by index)."""
-    data = copy.deepcopy(data)
-    for key, value in overrides.items():
-        parts = key.split(".")
-        node: Any = data
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            where = ".".join(parts[: depth + 1])
-            if isinstance(node, list):
-                index = int(part) if part.isdigit() else -1
-                if not 0 <= index < len(node):
-                    raise _PathError(f"{where}: no such element (the list has {len(node)})")
-                if last:
-                    node[index] = _plain(value)
-                else:
-                    node = node[index]
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = _plain(value)
-                else:
-                    node = node.setdefault(part, {})
-            else:
-                raise _PathError(f"{'.'.join(parts[:depth])} is a value, not a table")
-    return data
 
 
 def _validate(data: dict[str, Any]) -> Scenario:
@@ -314,6 +302,12 @@ def _read_spec(path: Path) -> ExperimentSpec:
         design["parameters"] = _flatten(
             design["parameters"], ranges=design.get("kind") in RANGE_KINDS
         )
+        if design.get("kind") in RANGE_KINDS:
+            # A range is written as a TOML list; the schema holds (low, high).
+            design["parameters"] = {
+                name: tuple(value) if isinstance(value, list) else value
+                for name, value in design["parameters"].items()
+            }
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
@@ -388,7 +382,9 @@ class Experiment:
         row = self.design.iloc[point]
         if self.kind == "scenarios":
             return copy.deepcopy(self.bases[row["scenario"]])
-        overrides = {name: row[name] for name in self.parameters}
+        overrides = {
+            name: _as_leaf(self.design[name].iloc[point], name) for name in self.parameters
+        }
         return apply_overrides(self.bases["base"], overrides)
 
     def problem(self) -> dict[str, Any]:
@@ -459,7 +455,7 @@ def _overridden(file: str, prefix: str, data: dict[str, Any], overrides: dict[st
     _check_paths(file, prefix, list(overrides))
     try:
         merged = apply_overrides(data, overrides)
-    except _PathError as exc:
+    except (_PathError, OverrideError) as exc:
         raise ScenarioError(file, prefix.rstrip("."), str(exc)) from None
     try:
         scenario = _validate(merged)
@@ -632,10 +628,10 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
             if pd.isna(table[column].iloc[row]):
                 raise ScenarioError(str(table_path), column, f"missing value in row {row + 1}")
         for row in range(len(table)):
-            values = dict(zip(parameters, table.iloc[row].tolist(), strict=True))
+            values = {name: _as_leaf(table[name].iloc[row], name) for name in parameters}
             try:
                 _validate(apply_overrides(bases["base"], values))
-            except (ScenarioError, _PathError) as exc:
+            except (ScenarioError, _PathError, OverrideError) as exc:
                 key = getattr(exc, "key", "")
                 reason = getattr(exc, "reason", str(exc))
                 raise ScenarioError(str(table_path), f"{key} (row {row + 1})", reason) from None
@@ -654,7 +650,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
             values = dict(zip(parameters, combo, strict=True))
             try:
                 _validate(apply_overrides(bases["base"], values))
-            except (ScenarioError, _PathError) as exc:
+            except (ScenarioError, _PathError, OverrideError) as exc:
                 key = getattr(exc, "key", "")
                 reason = getattr(exc, "reason", str(exc))
                 raise ScenarioError(file, f"design.parameters.{key}", reason) from None
