@@ -38,7 +38,37 @@ __all__ = [
     "parse_override",
     "scenario_hash",
     "set_dotted",
+    "shown",
 ]
+
+
+#: Tables nested deeper than this are refused (the schema is four levels deep).
+MAX_DEPTH = 32
+#: At most this many files in an ``extends`` chain.
+MAX_EXTENDS = 32
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of tables and lists in ``value``, counting no further than ``limit + 1``."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return depth
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def check_depth(file: str, data: Any, key: str = "(file)") -> None:
+    """Refuse tables or lists nested more than :data:`MAX_DEPTH` deep."""
+    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise ScenarioError(
+            file, key, f"tables or lists nested more than {MAX_DEPTH} deep; this is not a scenario"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -46,12 +76,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(str(path), "(file)", "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "(file)", "is a directory, not a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), "(file)", f"cannot read: {exc}") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), "(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(
+            str(path), "(file)", f"nested too deeply to read (at most {MAX_DEPTH} levels)"
+        ) from None
+    check_depth(str(path), data)
+    return data
 
 
 def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,6 +108,13 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError(str(seen[-1]), "extends", f"circular extends: {chain}")
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(
+            str(seen[-1]),
+            "extends",
+            f"chain of more than {MAX_EXTENDS} files (from {seen[0].name}); "
+            "flatten some of them into one",
+        )
     data = _read_toml(path)
     parent_name = data.pop("extends", None)
     graph = data.get("graph")
@@ -81,7 +126,11 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(str(path), "extends", "must be a file name (string)")
     parent_path = path.parent / parent_name
     if not parent_path.exists():
-        raise ScenarioError(str(path), "extends", f"file not found: {parent_name}")
+        raise ScenarioError(
+            str(path), "extends", f"file not found: {parent_name} (looked for {parent_path})"
+        )
+    if not parent_path.is_file():
+        raise ScenarioError(str(path), "extends", f"{parent_path} is not a file")
     return _merge(_resolve(parent_path, (*seen, path)), data)
 
 
@@ -99,6 +148,10 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ValueError(f"--set {key}: the value is nested too deeply") from None
+    if _depth(value, MAX_DEPTH) > MAX_DEPTH:
+        raise ValueError(f"--set {key}: the value is nested more than {MAX_DEPTH} deep")
     return key, value
 
 
@@ -186,7 +239,7 @@ def _error_from_validation(file: str, exc: ValidationError) -> ScenarioError:
     return ScenarioError(file, location or "(file)", message)
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """An override's value as it was typed (TOML spelling)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -201,7 +254,7 @@ def _blame_override(error: ScenarioError, overrides: Mapping[str, Any] | None) -
     """Name the override, not the file, when an override set the faulty key."""
     for key in overrides or {}:
         if error.key == key or error.key.startswith(f"{key}."):
-            return ScenarioError(f"--set {key}={_shown(overrides[key])}", error.key, error.reason)
+            return ScenarioError(f"--set {key}={shown(overrides[key])}", error.key, error.reason)
     return error
 
 
@@ -232,12 +285,18 @@ def load_scenario(
         With the file, the key path and the reason.
     """
     file = str(path) if path is not None else "<scenario>"
-    merged = _resolve(Path(path)) if path is not None else copy.deepcopy(dict(data or {}))
+    if path is not None:
+        merged = _resolve(Path(path))
+    else:
+        if data is not None and not isinstance(data, Mapping):
+            raise ScenarioError(file, "(file)", "a scenario must be a table of settings")
+        check_depth(file, data or {})
+        merged = copy.deepcopy(dict(data or {}))
     for key, value in (overrides or {}).items():
         try:
             set_dotted(merged, key, value)
         except OverrideError as exc:
-            raise ScenarioError(f"--set {key}={_shown(value)}", exc.key, exc.reason) from None
+            raise ScenarioError(f"--set {key}={shown(value)}", exc.key, exc.reason) from None
     graph = merged.get("graph")
     if (
         isinstance(graph, dict)
