@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     except _cx.ClickException as exc:
         typer.echo(f"error: {_click_line(exc)}", err=True)
         sys.exit(2 if isinstance(exc, _cx.UsageError) else exc.exit_code)
-    except _cx.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
