@@ -199,3 +199,11 @@ def test_sweep_set_accepts_experiment_keys(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["experiment"]["replicates"] == 1
     assert pd.read_parquet(out / "design.parquet").shape[0] == 4
+
+
+def test_scenario_names_are_data_in_comparison_files():
+    from solsim.experiments.compare import csv_text, markdown_text
+
+    assert markdown_text("a|b *c* `x`\nnext") == "a\\|b \\*c\\* \\`x\\` next"
+    assert markdown_text("dear_loans") == "dear_loans"
+    assert csv_text("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_text("base") == "base"
