@@ -463,8 +463,9 @@ households.local_share = [0.3, 0.8]
     path = write_experiment(tmp_path, body)
     out_dir = tmp_path / "out"
     assert cli(capsys, "sweep", str(path), "--out", str(out_dir), "-w", "1")[0] == 0
-    code, out, _ = cli(capsys, "sensitivity", str(out_dir), "--metric", "mean_local_share")
+    code, out, err = cli(capsys, "sensitivity", str(out_dir), "--metric", "mean_local_share")
     assert code == 0 and "indices written to" in out
+    assert "warning: N = 4 Sobol samples is too few" in err
     table = pd.read_csv(out_dir / "sensitivity" / "mean_local_share.csv")
     assert list(table["parameter"]) == ["funds.interest_rate", "households.local_share"]
     # The local spending share is set by the parameter of that name.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from solsim.cli import UsageError, app
+from solsim.cli import UsageError, app, check_output
 from solsim.cli.run import parse_overrides
 from solsim.cli.sweep import (
     DaskLocalOpt,
@@ -16,6 +16,7 @@ from solsim.cli.sweep import (
     SchedulerOpt,
     SetOpt,
     WorkersOpt,
+    check_experiment,
     executor_options,
     finish,
 )
@@ -60,8 +61,12 @@ def compare_command(
 
     from solsim.experiments.compare import compare_experiment
     from solsim.experiments.executors import ExecutorError
+    from solsim.experiments.spec import load_experiment
 
     options = executor_options(workers, scheduler, dask_local)
+    check_output(out)
+    loaded = load_experiment(experiment, parse_overrides(set_))
+    check_experiment(loaded, options)
     try:
         comparison, report, results = compare_experiment(
             experiment,

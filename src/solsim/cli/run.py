@@ -1,7 +1,12 @@
-"""``solsim run``: one scenario, one seed; a summary table and result files."""
+"""``solsim run``: one scenario, one seed; a summary table and result files.
+
+``solsim run --from-sweep DIR --point P --rep R`` replays one run of a sweep
+alone (see :mod:`solsim.experiments.replay`).
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from solsim.cli import UsageError, app
+from solsim.cli import UsageError, app, at_least, check_output
 from solsim.scenario import parse_override, scenario_hash
 
 
@@ -37,12 +42,84 @@ def summary_table(summary: dict[str, object], title: str) -> Table:
     return table
 
 
+def _replay(directory: Path, point: int, replicate: int, out: Path | None, quiet: bool) -> None:
+    """Rerun one run of a sweep; its timeseries is byte-identical to the sweep's file."""
+    import math
+
+    import pyarrow.parquet as pq
+
+    from solsim.experiments import layout
+    from solsim.experiments.replay import replay_task
+    from solsim.experiments.worker import execute_run
+    from solsim.resources import check_memory
+    from solsim.scenario import load_scenario
+    from solsim.storage import versions, write_json
+
+    experiment, task = replay_task(directory, point, replicate)
+    scenario = load_scenario(None, None, data=task.scenario)
+    check_memory(scenario)
+    output = execute_run(task)
+    if not output.ok:
+        typer.echo(f"error: point {point}, replicate {replicate} failed: {output.error}", err=True)
+        raise typer.Exit(code=1)
+    row = pq.read_table(io.BytesIO(output.tables["summary"])).to_pylist()[0]
+    summary = {
+        k: (None if isinstance(v, float) and math.isnan(v) else v)
+        for k, v in row.items()
+        if k not in ("point", "replicate")
+    }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        from solsim.experiments.sweep import _write_bytes
+
+        _write_bytes(out / "timeseries.parquet", output.tables["timeseries"])
+        write_json(summary, out / "summary.json")
+        manifest = {
+            "from_sweep": str(directory),
+            "experiment": experiment.name,
+            "experiment_hash": experiment.hash,
+            "point": point,
+            "replicate": replicate,
+            "seed": {"entropy": task.entropy, "spawn_key": list(task.spawn_key)},
+            "scenario_name": scenario.name,
+            "scenario_hash": scenario_hash(scenario),
+            "versions": versions(),
+        }
+        write_json(manifest, out / "manifest.json")
+    original = layout.run_file(directory, point, replicate)
+    if original.is_file():
+        same = original.read_bytes() == output.tables["timeseries"]
+        verdict = "identical to" if same else "DIFFERS from"
+        typer.echo(f"replayed point {point}, replicate {replicate}: {verdict} {original}")
+        if not same:
+            raise typer.Exit(code=1)
+    else:
+        typer.echo(f"replayed point {point}, replicate {replicate} ({original} is not there)")
+    if not quiet:
+        title = f"{scenario.name} · {experiment.name} point {point} rep {replicate}"
+        Console().print(summary_table(summary, title))
+        if out is not None:
+            Console().print(f"results written to {out}/")
+
+
 @app.command("run")
 def run_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    seed: Annotated[int, typer.Option(help="Seed of the run's random generator.", min=0)] = 0,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Scenario TOML file (not with --from-sweep).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the run's random generator.", callback=at_least(0))
+    ] = 0,
     steps: Annotated[
-        int | None, typer.Option(help="Months to run (default: the scenario's).", min=1)
+        int | None,
+        typer.Option(
+            help="Months to run (default: the scenario's).", callback=at_least(1, most=10_000)
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -54,18 +131,52 @@ def run_command(
         Path | None,
         typer.Option(help="Directory for timeseries.parquet, summary.json, manifest.json."),
     ] = None,
+    from_sweep: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-sweep",
+            help="Replay one run of the sweep in DIR (with --point and --rep), alone.",
+            metavar="DIR",
+        ),
+    ] = None,
+    point: Annotated[
+        int | None,
+        typer.Option(help="With --from-sweep: the design point.", callback=at_least(0)),
+    ] = None,
+    rep: Annotated[
+        int | None,
+        typer.Option(help="With --from-sweep: the replicate.", callback=at_least(0)),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Do not print the summary table.")
     ] = False,
 ) -> None:
-    """Run one scenario and print its summary."""
+    """Run one scenario and print its summary (or replay one run of a sweep)."""
+    from solsim.resources import check_memory
     from solsim.runner import run
     from solsim.scenario import load_scenario
     from solsim.storage import versions, write_json, write_parquet
 
-    if out is not None and out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
-    parsed = load_scenario(scenario, parse_overrides(set_))
+    if out is not None:
+        check_output(out)
+    if from_sweep is not None:
+        if scenario is not None:
+            raise UsageError("give a SCENARIO or --from-sweep, not both")
+        if set_ or steps is not None:
+            raise UsageError("--from-sweep replays a run as it was: drop --set and --steps")
+        if point is None or rep is None:
+            raise UsageError("--from-sweep needs --point P and --rep R")
+        if not from_sweep.is_dir():
+            raise UsageError(f"--from-sweep {from_sweep}: not a directory")
+        _replay(from_sweep, point, rep, out, quiet)
+        return
+    if point is not None or rep is not None:
+        raise UsageError("--point and --rep go with --from-sweep DIR")
+    if scenario is None:
+        raise UsageError("missing argument SCENARIO (a scenario TOML file, or --from-sweep DIR)")
+    overrides = parse_overrides(set_)
+    parsed = load_scenario(scenario, overrides)
+    check_memory(parsed)
     result = run(parsed, seed=seed, steps=steps, agents=False)
     if out is not None:
         manifest = {
@@ -74,7 +185,7 @@ def run_command(
             "scenario_hash": scenario_hash(parsed),
             "seed": seed,
             "steps": len(result.timeseries),
-            "overrides": parse_overrides(set_),
+            "overrides": overrides,
             "versions": versions(),
         }
         write_parquet(

@@ -9,6 +9,30 @@ import typer
 
 from solsim.cli import app
 
+#: Below these sizes the indices' intervals are too wide to rank parameters.
+SOBOL_MIN_SAMPLES = 64
+MORRIS_MIN_TRAJECTORIES = 10
+
+
+def too_few_samples(info: dict) -> str | None:
+    """A warning when a sweep's design is too small for stable indices, else None."""
+    kind = info.get("design_kind")
+    if kind == "sobol":
+        n = int(info.get("samples") or 0)
+        if n < SOBOL_MIN_SAMPLES:
+            return (
+                f"N = {n} Sobol samples is too few for stable indices (at least "
+                f"{SOBOL_MIN_SAMPLES} recommended; intervals will be wide)"
+            )
+    if kind == "morris":
+        r = int(info.get("trajectories") or 0)
+        if r < MORRIS_MIN_TRAJECTORIES:
+            return (
+                f"{r} Morris trajectories are too few for stable indices (at least "
+                f"{MORRIS_MIN_TRAJECTORIES} recommended)"
+            )
+    return None
+
 
 @app.command("sensitivity")
 def sensitivity_command(
@@ -30,6 +54,9 @@ def sensitivity_command(
 
     results = load(directory)
     indices = analyze(results, metric)
+    warning = too_few_samples(results.experiment)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     csv, _ = write_sensitivity(indices, directory, metric)
     if not quiet:
         kind = results.experiment.get("design_kind")

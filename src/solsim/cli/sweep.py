@@ -7,12 +7,17 @@ from typing import Annotated
 
 import typer
 
-from solsim.cli import UsageError, app
+from solsim.cli import UsageError, app, at_least, check_output, check_scheduler
 from solsim.cli.run import parse_overrides
 
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", "-w", help="Local worker processes (default: CPUs; 1 = in-process)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        help="Local worker processes (default: CPUs; 1 = in-process).",
+        callback=at_least(1, most=4096),
+    ),
 ]
 SchedulerOpt = Annotated[
     str | None,
@@ -20,7 +25,11 @@ SchedulerOpt = Annotated[
 ]
 DaskLocalOpt = Annotated[
     int | None,
-    typer.Option("--dask-local", help="Start a local Dask cluster with N worker processes."),
+    typer.Option(
+        "--dask-local",
+        help="Start a local Dask cluster with N worker processes.",
+        callback=at_least(1, most=4096),
+    ),
 ]
 ResumeOpt = Annotated[
     bool,
@@ -29,7 +38,9 @@ ResumeOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", help="Override a scenario key in every run: --set economy.households=500."
+        "--set",
+        help="Override a scenario key in every run (--set economy.households=500) or an "
+        "experiment key (--set replicates=8, --set design.samples=64, --set steps=24).",
     ),
 ]
 ProgressOpt = Annotated[
@@ -48,7 +59,30 @@ def executor_options(workers: int | None, scheduler: str | None, dask_local: int
         raise UsageError("choose one of --scheduler and --dask-local")
     if workers is not None and (scheduler is not None or dask_local is not None):
         raise UsageError("--workers is for local processes; drop it when using Dask")
+    check_scheduler(scheduler)
     return {"workers": workers, "scheduler": scheduler, "dask_local": dask_local}
+
+
+def check_experiment(loaded, options: dict) -> None:
+    """Before any run: the largest point must fit in memory, times the local workers."""
+    import os
+
+    from solsim.resources import check_memory, estimate_bytes
+    from solsim.scenario import load_scenario
+
+    if options.get("scheduler") is not None:
+        return  # runs on other machines
+    copies = options.get("dask_local") or options.get("workers") or os.cpu_count() or 1
+    copies = min(copies, loaded.n_points * loaded.replicates)
+    biggest, most = None, -1
+    names = [n for n in loaded.parameters if n.startswith(("economy.", "graph.", "steps"))]
+    points = range(loaded.n_points) if names or loaded.kind == "scenarios" else [0]
+    for point in points:
+        scenario = load_scenario(None, None, data=loaded.point_scenario(point))
+        need = estimate_bytes(scenario)
+        if need > most:
+            biggest, most = scenario, need
+    check_memory(biggest, copies=copies, what=str(loaded.path))
 
 
 def finish(report) -> None:
@@ -86,7 +120,9 @@ def sweep_command(
     from solsim.experiments.sweep import run_sweep
 
     options = executor_options(workers, scheduler, dask_local)
+    check_output(out)
     loaded = load_experiment(experiment, parse_overrides(set_))
+    check_experiment(loaded, options)
     try:
         report = run_sweep(loaded, out, resume=resume, progress=progress, **options)
     except ExecutorError as exc:

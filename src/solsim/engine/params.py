@@ -73,7 +73,17 @@ Density = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Base of every parameter model.
+
+    Unknown keys are errors; numbers must be finite (``inf`` and ``nan`` are
+    refused, whatever the bounds); types are strict: a boolean is not a count,
+    a string is not a number and ``"yes"`` is not a boolean (an integer is
+    accepted where a float is expected).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
 
 
 class EconomySize(_Strict):

@@ -14,6 +14,7 @@ stays valid, only wider.)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -200,9 +201,28 @@ def wide_table(comparison: pd.DataFrame, reference: str) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*|<>\[\]])")
+
+
+def markdown_text(text: object) -> str:
+    """A name from a file as plain Markdown text: on one line, its markup escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def csv_text(value: object) -> object:
+    """A name as CSV data: a leading ``= + - @`` (a spreadsheet formula) is quoted off."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def comparison_markdown(comparison: pd.DataFrame, reference: str, title: str = "") -> str:
-    """The comparison as a Markdown page (a wide table, one row per metric)."""
-    wide = wide_table(comparison, reference)
+    """The comparison as a Markdown page (a wide table, one row per metric).
+
+    Scenario names and the title come from files: they are escaped as text.
+    """
+    escaped = comparison.assign(scenario=[markdown_text(v) for v in comparison["scenario"]])
+    wide = wide_table(escaped, markdown_text(reference))
     n = comparison.loc[(comparison["scenario"] != reference) & (comparison["n"] > 0), "n"]
     if not len(n):
         pairs = "0"
@@ -211,11 +231,11 @@ def comparison_markdown(comparison: pd.DataFrame, reference: str, title: str = "
     else:
         pairs = f"{int(n.min())}–{int(n.max())}"
     lines = [
-        f"# {title or 'Comparison'}",
+        f"# {markdown_text(title) if title else 'Comparison'}",
         "",
-        f"Mean of `{reference}` and, for each other scenario, the mean paired difference "
-        f"from it (Δ, same random streams per replicate) with its 95% confidence interval "
-        f"over {pairs} replicate pairs; `*` marks intervals that exclude zero. Where the "
+        f"Mean of {markdown_text(reference)} and, for each other scenario, the mean paired "
+        f"difference from it (Δ, same random streams per replicate) with its 95% confidence "
+        f"interval over {pairs} replicate pairs; `*` marks intervals that exclude zero. Where the "
         "reference lacks a metric (a tranche it does not have), the cell gives the "
         "scenario's own mean.",
         "",
@@ -232,7 +252,8 @@ def write_comparison(
 ) -> tuple[Path, Path]:
     """Write ``comparison.csv`` (tidy, full precision) and ``comparison.md``."""
     out_dir = Path(out_dir)
-    csv = atomic_write(out_dir / "comparison.csv", lambda tmp: comparison.to_csv(tmp, index=False))
+    data = comparison.assign(scenario=[csv_text(v) for v in comparison["scenario"]])
+    csv = atomic_write(out_dir / "comparison.csv", lambda tmp: data.to_csv(tmp, index=False))
     text = comparison_markdown(comparison, reference, title)
     md = atomic_write(out_dir / "comparison.md", lambda tmp: tmp.write_text(text))
     return csv, md

@@ -9,6 +9,9 @@
     DIR/summaries/point=P/rep=R.parquet       its one-row summary
     DIR/agents/KIND/point=P/rep=R.parquet     agent-level final state (``agents = "final"``)
     DIR/failed/point=P/rep=R.json             error and traceback of a run that raised
+    DIR/checksums/point=P/rep=R.json          size and SHA-256 of each of a run's files,
+                                              written before them; checked on resume
+    DIR/.lock                                 pid and host of the sweep writing here
 
 Every file is written to a temporary name and renamed into place, so a file
 that exists is complete. Run files hold no timestamps: the same run gives the
@@ -25,6 +28,8 @@ RUNS = "runs"
 SUMMARIES = "summaries"
 AGENTS = "agents"
 FAILED = "failed"
+CHECKSUMS = "checksums"
+LOCK = ".lock"
 RUN_GLOB = "point=*/rep=*.parquet"
 
 
@@ -46,6 +51,10 @@ def agents_file(root: Path, kind: str, point: int, replicate: int) -> Path:
 
 def failed_file(root: Path, point: int, replicate: int) -> Path:
     return root / FAILED / run_name(point, replicate, ".json")
+
+
+def checksum_file(root: Path, point: int, replicate: int) -> Path:
+    return root / CHECKSUMS / run_name(point, replicate, ".json")
 
 
 def parse_run_name(path: Path) -> tuple[int, int]:

@@ -48,6 +48,7 @@ scenario field is an integer are rounded. Every problem is a
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
@@ -66,7 +67,15 @@ from solsim.engine import instruments as instrument_registry
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 from solsim.experiments.seeds import design_seed
-from solsim.scenario import load_scenario, scenario_hash
+from solsim.scenario import (
+    OverrideError,
+    apply_overrides,
+    check_depth,
+    load_scenario,
+    scenario_hash,
+    set_dotted,
+    shown,
+)
 
 __all__ = [
     "DESIGN_KINDS",
@@ -85,7 +94,9 @@ FORMAT = 1
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
 
 
 class GridDesign(_Strict):
@@ -143,6 +154,29 @@ class ExperimentSpec(_Strict):
     agents: Literal["none", "final"] = "none"
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
     design: Design
+
+
+#: Keys of the experiment file that ``--set`` may change (besides ``design.*``).
+EXPERIMENT_KEYS = (
+    "name",
+    "description",
+    "replicates",
+    "root_seed",
+    "common_random_numbers",
+    "steps",
+    "agents",
+)
+#: At most this many design points, and this many runs (points × replicates).
+MAX_POINTS = 1_000_000
+MAX_RUNS = 10_000_000
+#: Invalid design points listed in an error before "and N more".
+_LISTED = 5
+
+
+def is_experiment_key(key: str) -> bool:
+    """Whether an override sets the experiment (``replicates``, ``design.samples``)
+    rather than every scenario."""
+    return key in EXPERIMENT_KEYS or key == "design" or key.startswith("design.")
 
 
 # ---------------------------------------------------------------- key paths
@@ -217,46 +251,31 @@ def resolve_path(path: str) -> Any:
     return node
 
 
+@functools.lru_cache(maxsize=1024)
+def _leaf(path: str) -> Any:
+    try:
+        return resolve_path(path)
+    except _PathError:
+        return Any
+
+
+def _as_leaf(value: Any, path: str) -> Any:
+    """A design value as its scenario field wants it: numpy scalars become Python
+    ones, and a whole float (``500.0`` from a table) becomes an int for an integer
+    field (the schema's types are strict)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and _leaf(path) is int:
+        return int(value)
+    return value
+
+
 def _is_numeric(annotation: Any) -> bool:
     if annotation is Any:
         return True
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return any(_is_numeric(arg) for arg in typing.get_args(annotation))
     return annotation in (int, float)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python scalars (pydantic and JSON want plain values)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of scenario ``data`` with dotted ``overrides`` set (list elements by index)."""
-    data = copy.deepcopy(data)
-    for key, value in overrides.items():
-        parts = key.split(".")
-        node: Any = data
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            where = ".".join(parts[: depth + 1])
-            if isinstance(node, list):
-                index = int(part) if part.isdigit() else -1
-                if not 0 <= index < len(node):
-                    raise _PathError(f"{where}: no such element (the list has {len(node)})")
-                if last:
-                    node[index] = _plain(value)
-                else:
-                    node = node[index]
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = _plain(value)
-                else:
-                    node = node.setdefault(part, {})
-            else:
-                raise _PathError(f"{'.'.join(parts[:depth])} is a value, not a table")
-    return data
 
 
 def _validate(data: dict[str, Any]) -> Scenario:
@@ -297,16 +316,36 @@ def _spec_error(file: str, exc: ValidationError) -> ScenarioError:
     return ScenarioError(file, ".".join(loc) or "(file)", message)
 
 
-def _read_spec(path: Path) -> ExperimentSpec:
+def _read_spec(path: Path, overrides: dict[str, Any] | None = None) -> ExperimentSpec:
     file = str(path)
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ScenarioError(file, "(file)", "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(file, "(file)", "is a directory, not a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, "(file)", f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(file, "(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(file, "(file)", "nested too deeply to read") from None
+    check_depth(file, raw)
+    for key, value in (overrides or {}).items():
+        try:
+            set_dotted(raw, key, value)
+        except OverrideError as exc:
+            raise ScenarioError(f"--set {key}={shown(value)}", exc.key, exc.reason) from None
+    try:
+        return _validate_spec(file, raw)
+    except ScenarioError as exc:
+        for key, value in (overrides or {}).items():
+            if exc.key == key or exc.key.startswith(f"{key}.") or key.startswith(f"{exc.key}."):
+                raise ScenarioError(f"--set {key}={shown(value)}", exc.key, exc.reason) from None
+        raise
+
+
+def _validate_spec(file: str, raw: dict[str, Any]) -> ExperimentSpec:
     if isinstance(raw.get("set"), dict):
         raw["set"] = _flatten(raw["set"])
     design = raw.get("design")
@@ -314,6 +353,12 @@ def _read_spec(path: Path) -> ExperimentSpec:
         design["parameters"] = _flatten(
             design["parameters"], ranges=design.get("kind") in RANGE_KINDS
         )
+        if design.get("kind") in RANGE_KINDS:
+            # A range is written as a TOML list; the schema holds (low, high).
+            design["parameters"] = {
+                name: tuple(value) if isinstance(value, list) else value
+                for name, value in design["parameters"].items()
+            }
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
@@ -388,7 +433,9 @@ class Experiment:
         row = self.design.iloc[point]
         if self.kind == "scenarios":
             return copy.deepcopy(self.bases[row["scenario"]])
-        overrides = {name: row[name] for name in self.parameters}
+        overrides = {
+            name: _as_leaf(self.design[name].iloc[point], name) for name in self.parameters
+        }
         return apply_overrides(self.bases["base"], overrides)
 
     def problem(self) -> dict[str, Any]:
@@ -459,7 +506,7 @@ def _overridden(file: str, prefix: str, data: dict[str, Any], overrides: dict[st
     _check_paths(file, prefix, list(overrides))
     try:
         merged = apply_overrides(data, overrides)
-    except _PathError as exc:
+    except (_PathError, OverrideError) as exc:
         raise ScenarioError(file, prefix.rstrip("."), str(exc)) from None
     try:
         scenario = _validate(merged)
@@ -556,6 +603,71 @@ def experiment_hash(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _n_points(spec: ExperimentSpec) -> int | None:
+    """Design points a design will have, before it is made (None: read from a file)."""
+    design = spec.design
+    if design.kind == "grid":
+        return int(np.prod([len(v) for v in design.parameters.values()], dtype=object))
+    if design.kind == "lhs":
+        return design.samples
+    if design.kind == "sobol":
+        d = len(design.parameters)
+        return design.samples * ((2 * d + 2) if design.second_order else (d + 2))
+    if design.kind == "morris":
+        return design.trajectories * (len(design.parameters) + 1)
+    if design.kind == "scenarios":
+        return len(design.scenarios)
+    return None
+
+
+def _check_size(file: str, spec: ExperimentSpec) -> None:
+    """Refuse a design too big to hold before it is made (a grid's product, samples)."""
+    points = _n_points(spec)
+    if points is None:
+        return
+    key = "design.parameters" if spec.design.kind == "grid" else "design"
+    if points > MAX_POINTS:
+        raise ScenarioError(
+            file, key, f"{points:,} design points; at most {MAX_POINTS:,} are allowed"
+        )
+    if points * spec.replicates > MAX_RUNS:
+        raise ScenarioError(
+            file,
+            "replicates",
+            f"{points:,} points × {spec.replicates:,} replicates is more than the "
+            f"{MAX_RUNS:,} runs a sweep may hold",
+        )
+
+
+def _check_points(file: str, prefix: str, base: dict[str, Any], points) -> None:
+    """Validate every design point before any run; list the invalid ones."""
+    bad: list[str] = []
+    count = 0
+    first: tuple[str, str] | None = None
+    for index, values in enumerate(points):
+        try:
+            _validate(apply_overrides(base, values))
+        except (ScenarioError, _PathError, OverrideError) as exc:
+            key = getattr(exc, "key", "")
+            reason = getattr(exc, "reason", str(exc))
+            count += 1
+            if first is None:
+                first = (key, reason)
+            if len(bad) < _LISTED:
+                bad.append(str(index))
+    if first is None:
+        return
+    key, reason = first
+    if count == 1:
+        raise ScenarioError(file, f"{prefix}{key}", f"{reason} (design point {bad[0]})")
+    more = f" and {count - len(bad)} more" if count > len(bad) else ""
+    raise ScenarioError(
+        file,
+        f"{prefix}{key}",
+        f"{reason}; {count} design points are invalid: {', '.join(bad)}{more}",
+    )
+
+
 def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
     """Read, validate and expand an experiment file.
 
@@ -579,10 +691,12 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
     """
     path = Path(path)
     file = str(path)
-    spec = _read_spec(path)
+    every = dict(overrides or {})
+    spec = _read_spec(path, {k: v for k, v in every.items() if is_experiment_key(k)})
     base_dir = path.parent
     design = spec.design
-    overrides = dict(overrides or {})
+    overrides = {k: v for k, v in every.items() if not is_experiment_key(k)}
+    _check_size(file, spec)
 
     # Base scenarios, with [set], --set and steps applied.
     if design.kind == "scenarios":
@@ -632,10 +746,10 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
             if pd.isna(table[column].iloc[row]):
                 raise ScenarioError(str(table_path), column, f"missing value in row {row + 1}")
         for row in range(len(table)):
-            values = dict(zip(parameters, table.iloc[row].tolist(), strict=True))
+            values = {name: _as_leaf(table[name].iloc[row], name) for name in parameters}
             try:
                 _validate(apply_overrides(bases["base"], values))
-            except (ScenarioError, _PathError) as exc:
+            except (ScenarioError, _PathError, OverrideError) as exc:
                 key = getattr(exc, "key", "")
                 reason = getattr(exc, "reason", str(exc))
                 raise ScenarioError(str(table_path), f"{key} (row {row + 1})", reason) from None
@@ -650,14 +764,12 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
                 raise ScenarioError(file, f"design.parameters.{name}", "list at least one value")
         combos = list(itertools.product(*design.parameters.values()))
         table = pd.DataFrame(combos, columns=parameters)
-        for combo in combos:
-            values = dict(zip(parameters, combo, strict=True))
-            try:
-                _validate(apply_overrides(bases["base"], values))
-            except (ScenarioError, _PathError) as exc:
-                key = getattr(exc, "key", "")
-                reason = getattr(exc, "reason", str(exc))
-                raise ScenarioError(file, f"design.parameters.{key}", reason) from None
+        _check_points(
+            file,
+            "design.parameters.",
+            bases["base"],
+            (dict(zip(parameters, combo, strict=True)) for combo in combos),
+        )
     else:
         parameters = list(design.parameters)
         if not parameters:
@@ -694,14 +806,32 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         table = pd.DataFrame(
             {name: _rounded(sample[:, j], leaves[name]) for j, name in enumerate(parameters)}
         )
+        # Every sampled point, not only the ends of each range: cross-field
+        # rules (shares that must not add up beyond 1) bind inside the box.
+        _check_points(
+            file,
+            "design.parameters.",
+            bases["base"],
+            (
+                {name: _as_leaf(table[name].iloc[row], name) for name in parameters}
+                for row in range(len(table))
+            ),
+        )
     table.insert(0, "point", np.arange(len(table), dtype=np.int64))
+    if len(table) * spec.replicates > MAX_RUNS:
+        raise ScenarioError(
+            file,
+            "replicates",
+            f"{len(table):,} points × {spec.replicates:,} replicates is more than the "
+            f"{MAX_RUNS:,} runs a sweep may hold",
+        )
     experiment = Experiment(
         path=path,
         spec=spec,
         bases=bases,
         design=table,
         parameters=parameters,
-        overrides=overrides,
+        overrides=every,
     )
     experiment.hash = experiment_hash(bases, table, spec)
     return experiment

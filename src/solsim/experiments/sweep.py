@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import hashlib
 import json
+import os
+import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,7 +33,7 @@ from solsim.experiments.spec import FORMAT, Experiment
 from solsim.experiments.worker import RunOutput, RunTask, execute_run
 from solsim.storage import atomic_write, versions, write_json, write_parquet
 
-__all__ = ["SweepReport", "check_output_dir", "run_sweep"]
+__all__ = ["SweepLocked", "SweepReport", "check_output_dir", "run_sweep", "verify_runs"]
 
 #: How often a broken local pool (a worker process killed) is replaced.
 MAX_POOL_RESTARTS = 3
@@ -68,6 +71,7 @@ class SweepReport:
     seconds: float = 0.0
     run_seconds: float = 0.0
     executor: str = ""
+    redone: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -78,6 +82,12 @@ class SweepReport:
         parts = [f"{self.skipped + self.ran}/{self.total} runs done"]
         if self.skipped:
             parts.append(f"{self.skipped} already present")
+        if self.redone:
+            point, replicate, why = self.redone[0]
+            parts.append(
+                f"{len(self.redone)} damaged or incomplete redone "
+                f"(first: point {point}, replicate {replicate}: {why})"
+            )
         if self.failed:
             parts.append(f"{len(self.failed)} failed (see {self.out_dir / layout.FAILED}/)")
         return f"{', '.join(parts)} in {self.seconds:.1f} s ({self.executor}) → {self.out_dir}"
@@ -93,9 +103,82 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ScenarioError(str(path), "(file)", f"unreadable manifest: {exc}") from None
+        reason = " ".join(str(exc).split())
+        raise ScenarioError(str(path), "(file)", f"unreadable manifest: {reason}") from None
+    if not isinstance(manifest, dict):
+        raise ScenarioError(
+            str(path),
+            "(file)",
+            f"malformed manifest: a JSON {type(manifest).__name__}, not an object",
+        )
+    if not isinstance(manifest.get("experiment", {}), dict):
+        raise ScenarioError(str(path), "experiment", "malformed manifest: not an object")
+    return manifest
+
+
+class SweepLocked(ScenarioError):
+    """Another sweep is writing into the directory."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def sweep_lock(out_dir: Path):
+    """Hold ``DIR/.lock`` while a sweep writes into ``DIR``.
+
+    A second sweep into the same directory is refused, naming the holder (pid
+    and host). A lock left by a process that no longer runs on this host is
+    taken over.
+
+    Raises
+    ------
+    SweepLocked
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / layout.LOCK
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(path.read_text())
+                if not isinstance(holder, dict):
+                    raise ValueError
+            except (OSError, ValueError):
+                holder = {}
+            pid, host = holder.get("pid"), holder.get("host")
+            if host == me["host"] and isinstance(pid, int) and not _pid_alive(pid):
+                path.unlink(missing_ok=True)  # left by a sweep that was killed
+                continue
+            raise SweepLocked(
+                str(out_dir),
+                "(dir)",
+                f"in use by another sweep (pid {pid if pid is not None else '?'} on host "
+                f"{host or '?'}, since {holder.get('since', '?')}); wait for it to finish, or "
+                f"delete {path} if that process is gone",
+            ) from None
+        with os.fdopen(fd, "w") as handle:
+            json.dump(me, handle)
+        break
+    else:  # pragma: no cover - a lock that keeps reappearing
+        raise SweepLocked(str(out_dir), "(dir)", f"cannot take the lock {path}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text()).get("pid") == me["pid"]:
+                path.unlink()
 
 
 def check_output_dir(
@@ -123,7 +206,7 @@ def check_output_dir(
                 str(out_dir), "(dir)", "holds runs but no manifest.json; choose another --out"
             )
         return None
-    old = manifest.get("experiment", {})
+    old = manifest.get("experiment") or {}
     if manifest.get("experiment_hash") != experiment.hash:
         raise ScenarioError(
             str(out_dir / layout.MANIFEST),
@@ -160,15 +243,106 @@ def _write_bytes(path: Path, data: bytes) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def write_run(root: Path, output: RunOutput) -> None:
-    """Write one finished run: agents, summary, then the timeseries (the completion mark)."""
+def _run_files(root: Path, output: RunOutput) -> list[tuple[Path, bytes]]:
+    """A run's files in writing order: agents, summary, the timeseries last."""
     p, r = output.point, output.replicate
-    for name, data in output.tables.items():
-        if name.startswith("agents/"):
-            _write_bytes(layout.agents_file(root, name.removeprefix("agents/"), p, r), data)
-    _write_bytes(layout.summary_file(root, p, r), output.tables["summary"])
-    _write_bytes(layout.run_file(root, p, r), output.tables["timeseries"])
+    files = [
+        (layout.agents_file(root, name.removeprefix("agents/"), p, r), data)
+        for name, data in output.tables.items()
+        if name.startswith("agents/")
+    ]
+    files.append((layout.summary_file(root, p, r), output.tables["summary"]))
+    files.append((layout.run_file(root, p, r), output.tables["timeseries"]))
+    return files
+
+
+def write_run(root: Path, output: RunOutput) -> None:
+    """Write one finished run: its checksums, agents, summary, then the timeseries
+    (the completion mark)."""
+    p, r = output.point, output.replicate
+    files = _run_files(root, output)
+    record = {
+        "point": p,
+        "replicate": r,
+        "files": {
+            path.relative_to(root).as_posix(): {
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            for path, data in files
+        },
+    }
+    write_json(record, layout.checksum_file(root, p, r))
+    for path, data in files:
+        _write_bytes(path, data)
     layout.failed_file(root, p, r).unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_run(root: Path, point: int, replicate: int) -> str | None:
+    """Why a finished run's files cannot be trusted, or None if they can."""
+    record_path = layout.checksum_file(root, point, replicate)
+    if not record_path.is_file():
+        # Written before checksums were recorded: the files must at least parse.
+        import pyarrow.parquet as pq
+
+        for path in (
+            layout.run_file(root, point, replicate),
+            layout.summary_file(root, point, replicate),
+        ):
+            if not path.is_file():
+                return f"{path.relative_to(root)} is missing"
+            try:
+                pq.read_metadata(path)
+            except Exception:
+                return f"{path.relative_to(root)} is not a readable Parquet file"
+        return None
+    try:
+        record = json.loads(record_path.read_text())
+        files = record["files"]
+        if not isinstance(files, dict):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{record_path.relative_to(root)} is unreadable"
+    for name, expected in files.items():
+        path = root / name
+        if not path.is_file():
+            return f"{name} is missing"
+        size = path.stat().st_size
+        if size != expected.get("bytes"):
+            return f"{name} has {size:,} bytes, {expected.get('bytes'):,} were written"
+        if _sha256(path) != expected.get("sha256"):
+            return f"{name} does not match its checksum"
+    return None
+
+
+def verify_runs(root: Path, runs: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Check every finished run's files against the checksums recorded when they
+    were written; ``(point, replicate, why)`` of each damaged run, sorted."""
+    damaged = []
+    for point, replicate in sorted(runs):
+        why = _check_run(root, point, replicate)
+        if why is not None:
+            damaged.append((point, replicate, why))
+    return damaged
+
+
+def _discard_run(root: Path, point: int, replicate: int) -> None:
+    """Remove a damaged run's files, the completion mark first."""
+    layout.run_file(root, point, replicate).unlink(missing_ok=True)
+    layout.summary_file(root, point, replicate).unlink(missing_ok=True)
+    agents = root / layout.AGENTS
+    if agents.is_dir():
+        for kind in agents.iterdir():
+            layout.agents_file(root, kind.name, point, replicate).unlink(missing_ok=True)
+    layout.checksum_file(root, point, replicate).unlink(missing_ok=True)
 
 
 def write_failure(root: Path, output: RunOutput, task: RunTask) -> None:
@@ -186,7 +360,7 @@ def write_failure(root: Path, output: RunOutput, task: RunTask) -> None:
 
 def _clean_temporaries(root: Path) -> None:
     """Remove half-written files a killed sweep left behind (never complete results)."""
-    for sub in (layout.RUNS, layout.SUMMARIES, layout.AGENTS, layout.FAILED):
+    for sub in (layout.RUNS, layout.SUMMARIES, layout.AGENTS, layout.FAILED, layout.CHECKSUMS):
         folder = root / sub
         if folder.is_dir():
             for stray in folder.rglob(".*.tmp"):
@@ -221,6 +395,7 @@ def _manifest(
             "summaries": "summaries/point={point}/rep={replicate}.parquet",
             "agents": "agents/{kind}/point={point}/rep={replicate}.parquet",
             "failed": "failed/point={point}/rep={replicate}.json",
+            "checksums": "checksums/point={point}/rep={replicate}.json",
         },
     }
 
@@ -355,7 +530,8 @@ def run_sweep(
     if executor is None:
         executor = make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
     try:
-        return _sweep(experiment, out_dir, previous, executor, progress, started)
+        with sweep_lock(out_dir):
+            return _sweep(experiment, out_dir, previous, executor, progress, started)
     finally:
         if owned:
             executor.close()
@@ -372,6 +548,10 @@ def _sweep(
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean_temporaries(out_dir)
     existing = layout.existing_runs(out_dir)
+    damaged = verify_runs(out_dir, existing)
+    for point, replicate, _ in damaged:
+        _discard_run(out_dir, point, replicate)
+        existing.discard((point, replicate))
     todo = [
         (p, r)
         for r in range(experiment.replicates)
@@ -380,7 +560,11 @@ def _sweep(
     ]
     total = experiment.n_points * experiment.replicates
     report = SweepReport(
-        out_dir=out_dir, total=total, skipped=total - len(todo), executor=executor.description
+        out_dir=out_dir,
+        total=total,
+        skipped=total - len(todo),
+        executor=executor.description,
+        redone=damaged,
     )
     session = {"started": _now(), "executor": executor.description, "to_run": len(todo)}
     write_parquet(experiment.design, out_dir / layout.DESIGN)

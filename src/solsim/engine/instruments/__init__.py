@@ -91,9 +91,10 @@ if TYPE_CHECKING:
 
 
 class InstrumentParams(BaseModel):
-    """Base of every instrument's settings: unknown keys are errors."""
+    """Base of every instrument's settings: unknown keys are errors, numbers must
+    be finite and types are strict (as in :mod:`solsim.engine.params`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ParamError(ValueError):

@@ -56,7 +56,7 @@ _TOLERANCE = 1e-9
 class TrancheSpec(BaseModel):
     """One tranche of the stack: a share of capital, or attachment/detachment points."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=40)]
     holder: Literal["community", "philanthropic", "outside"]
