@@ -150,7 +150,7 @@ def test_the_bank_binds_in_the_baseline(baseline_path):
         (
             "steps = 6\n[coops]\npayment_delay = 12\n",
             "coops.payment_delay",
-            "not shorter than the run",
+            "longer than the run",
         ),
         ("[bank]\nprocyclicality = 1.5\n", "bank.procyclicality", "less than or equal to 1"),
         ("[bank]\nrate = -0.1\n", "bank.rate", "greater than or equal to 0"),

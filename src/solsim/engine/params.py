@@ -470,9 +470,9 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        if self.coops.payment_delay >= self.steps:
+        if self.coops.payment_delay > self.steps:
             raise ValueError(
-                f"coops.payment_delay: {self.coops.payment_delay} months is not shorter "
+                f"coops.payment_delay: {self.coops.payment_delay} months is longer "
                 f"than the run ({self.steps} months)"
             )
         for index, shock in enumerate(self.shocks.scheduled):
