@@ -167,20 +167,25 @@ def kinetic_exchange(
     trade = 1.0 - lam
     for _ in range(steps):
         order = rng.permutation(agents)
-        i, j = order[:half], order[half : 2 * half]
+        # Each side's account, gathered once (the pair's payer and payee below).
+        ai = account[order[:half]]
+        aj = account[order[half : 2 * half]]
         eps = rng.random(half)
         # Money above the debt limit: what each side can put into the pair.
-        wi = balances[account[i]] + floor
-        wj = balances[account[j]] + floor
+        wi = balances[ai] + floor
+        wj = balances[aj] + floor
         pool = wi + wj
         # Floats are exact here (totals far below 2**53 cents); flooring keeps
-        # i's new holding within [0, pool], so j's stays there too.
-        new_wi = np.floor(keep * wi + eps * trade * pool).astype(np.int64)
+        # i's new holding within [0, pool], so j's stays there too. Without
+        # saving (λ = 0) the kept part is exactly zero and the trade factor one,
+        # so ``eps * pool`` is the same number with two passes fewer.
+        share = eps * pool if keep == 0.0 else keep * wi + eps * trade * pool
+        new_wi = np.floor(share).astype(np.int64)
         np.clip(new_wi, 0, pool, out=new_wi)
         delta = new_wi - wi  # > 0: j pays i
         gain = delta > 0
-        payer = np.where(gain, account[j], account[i])
-        payee = np.where(gain, account[i], account[j])
+        payer = np.where(gain, aj, ai)
+        payee = np.where(gain, ai, aj)
         book(payer, payee, np.abs(delta), "exchange")
 
     return from_cents(balances[account])
