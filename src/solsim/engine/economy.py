@@ -227,7 +227,6 @@ class Economy:
         self.displaced_total = 0
         self.arrears_written_off = 0
         self.housing_multiplier = 1.0
-        self.housing_paid_month = 0
         # Deposit interest a fund owed and could not pay (cents; see fund_operations).
         self.hh_interest_owed = np.zeros(H, dtype=np.int64)
 

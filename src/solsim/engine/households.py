@@ -176,7 +176,6 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     current_paid = np.maximum(pay - e.hh_arrears_housing, 0)
     e.hh_housing_gap = from_cents(housing_cents - current_paid)
     e.hh_arrears_housing = owed_housing - pay
-    e.housing_paid_month = int(pay.sum())
 
     # Bills (emergencies, expense shocks): what cannot be paid is owed to the
     # (outside) creditor, as arrears. A month without any bill has nothing to do.

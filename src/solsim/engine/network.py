@@ -263,20 +263,9 @@ def generate_network(
     rewire = _probability("rewire", rewire)
     supply_feedback = _probability("supply_feedback", supply_feedback)
 
-    builder = _BUILDERS[kind]
-    if kind in _ORDERED_KINDS:
-        return builder(
-            n_households,
-            n_coops,
-            n_communities,
-            purchase_edges,
-            supply_edges,
-            within_community,
-            rewire,
-            rng,
-            supply_feedback=supply_feedback,
-        )
-    return builder(
+    # Only the production-ordered kinds take the feedback share.
+    ordered = {"supply_feedback": supply_feedback} if kind in _ORDERED_KINDS else {}
+    return _BUILDERS[kind](
         n_households,
         n_coops,
         n_communities,
@@ -285,6 +274,7 @@ def generate_network(
         within_community,
         rewire,
         rng,
+        **ordered,
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solsim import metrics
+from solsim.engine.ledger import CENTS
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -83,6 +84,8 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
         summary[f"mean_{key}"] = float(known.mean()) if known.size else None
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
+    # What outside creditors wrote off of households' arrears over the run.
+    summary["arrears_written_off"] = economy.arrears_written_off / CENTS
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
     summary["mean_consumption_gini"] = float(np.nanmean(series["consumption_gini"]))
     for status in ("outside", "unemployed", "coop"):
