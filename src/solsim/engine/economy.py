@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from solsim.engine import bank as bank_lines
 from solsim.engine import households as household_rules
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases
@@ -254,7 +255,7 @@ class Economy:
         # month of ``payment_delay``; revenue over the last months (the bank's
         # limits look at it); the share of the full wage paid this month.
         self.export_due = np.zeros((cp.payment_delay, C), dtype=np.int64)
-        self.coop_revenue_window = np.zeros((3, C))
+        self.coop_revenue_window = np.zeros((bank_lines.WINDOW, C))
         self.coop_pay_ratio = np.ones(C)
         # The outside bank's credit lines (see engine.bank).
         self.bank_drawn = np.zeros(C, dtype=np.int64)

@@ -156,9 +156,8 @@ def pay_wages(e: Economy) -> None:
     affordable = np.divide(cash, bill, out=np.ones(e.n_coops), where=bill > 0).clip(0.0, 1.0)
     ratio = np.minimum(planned, affordable)
     e.coop_pay_ratio = np.where(bill > 0, ratio, 1.0)
-    # Paying less than the floor is a month unable to meet wages.
-    floor = e.scenario.coops.pay_floor
-    e.coop_unable |= (ratio < np.minimum(planned, floor) - 1e-9) & e.coop_active
+    # Paying less than the floor (planned pay never is) is a month unable to meet wages.
+    e.coop_unable |= (ratio < e.scenario.coops.pay_floor - 1e-9) & e.coop_active
     in_coop = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[in_coop]
     wage = e.coop_wage[employer] * ratio[employer]
