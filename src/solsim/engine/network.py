@@ -573,32 +573,20 @@ class _CommunityPools:
         self.order = np.argsort(coop_community, kind="stable")
         self.counts = np.bincount(coop_community, minlength=n_communities)
         self.starts = np.cumsum(self.counts) - self.counts
-        # Position of each co-op inside its own pool, to skip it when it is the buyer.
-        self.rank = np.empty(coop_community.size, dtype=np.int64)
-        self.rank[self.order] = (
-            np.arange(coop_community.size) - self.starts[coop_community[self.order]]
-        )
 
     def draw(
-        self,
-        community: np.ndarray,
-        rng: np.random.Generator,
-        exclude: np.ndarray | None = None,
+        self, community: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """Draw one co-op from each given community's pool.
 
-        Returns the draws and a mask of which rows could be served (a pool that is empty,
-        or holds only the excluded co-op, cannot be).
+        Returns the draws and a mask of which rows could be served (an empty pool
+        cannot be).
         """
         size = self.counts[community]
-        if exclude is not None:
-            size = size - 1
         ok = size > 0
         pick = np.floor(rng.random(community.size) * size).astype(np.int64)
         # Floating point could land exactly on ``size``; clamp inside the pool.
         np.minimum(pick, np.maximum(size - 1, 0), out=pick)
-        if exclude is not None:
-            pick += pick >= self.rank[exclude]
         position = np.where(ok, self.starts[community] + pick, 0)
         return self.order[position], ok
 
@@ -609,19 +597,15 @@ def _community_drawer(
     pools: _CommunityPools,
     n_coops: int,
     rng: np.random.Generator,
-    *,
-    exclude_self: bool,
 ) -> _SlotDrawer:
+    """Purchase-edge targets: a co-op of the household's community where ``within``
+    says so and its community has one, otherwise any co-op."""
+
     def draw(rows: np.ndarray, slot: int) -> np.ndarray:
-        if exclude_self:
-            out = _uniform_excluding(rows, n_coops, rng)
-        else:
-            out = rng.integers(0, n_coops, size=rows.size)
+        out = rng.integers(0, n_coops, size=rows.size)
         local = within[slot, rows]
         if local.any():
-            picked, ok = pools.draw(
-                row_community[rows[local]], rng, rows[local] if exclude_self else None
-            )
+            picked, ok = pools.draw(row_community[rows[local]], rng)
             # A row whose pool cannot serve it keeps its draw from anywhere.
             where_local = np.flatnonzero(local)
             out[where_local[ok]] = picked[ok]
@@ -647,7 +631,7 @@ def _build_communities(
     pools = _CommunityPools(coop_community, n_communities)
 
     within = rng.random((purchase_edges, n_households)) < within_community
-    draw = _community_drawer(household_community, within, pools, n_coops, rng, exclude_self=False)
+    draw = _community_drawer(household_community, within, pools, n_coops, rng)
     targets = _draw_slots(n_households, purchase_edges, draw)
     _resolve_collisions(targets, draw)
     purchase = _purchase_matrix(targets, n_coops, rng)
