@@ -445,6 +445,17 @@ def controls(base: Scenario) -> dict[str, Control]:
             unit="{} co-ops",
             help="The businesses households buy from and work in; they buy from each other too.",
         ),
+        Control(
+            "seed",
+            "Random seed",
+            "int",
+            0,
+            0,
+            99,
+            1,
+            unit="seed {}",
+            help="Which random history the economy lives: same seed, same run.",
+        ),
         *(made.control for made in _instrument_controls(base).values()),
         Control(
             "export_drop",
@@ -480,17 +491,6 @@ def controls(base: Scenario) -> dict[str, Control]:
             1,
             unit="{} months",
             group=recession,
-        ),
-        Control(
-            "seed",
-            "Random seed",
-            "int",
-            0,
-            0,
-            99,
-            1,
-            unit="history no. {}",
-            help="Which random history the economy lives: same seed, same run.",
         ),
     ]
     return {c.name: c for c in items}
@@ -553,7 +553,7 @@ def describe_settings(base: Scenario, settings: Mapping[str, Any]) -> str:
     """Settings in one line of words, as the header shows those in force.
 
     ``"200 households · 10 co-ops · Loan guarantee 50% of each defaulted loan ·
-    exports −30% from month 24 for 12 months · history no. 0"``; tools that are
+    exports −30% from month 24 for 12 months · seed 0"``; tools that are
     off are left out.
     """
     known = controls(base)
