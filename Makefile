@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help install browser-deps dashboard demo test lint format bench validate readme-figures clean
+.PHONY: help install browser-deps dashboard notebooks workshop dashboard-screenshots demo test lint format bench validate readme-figures clean
 
 help:
 	@echo "make demo      run the funder comparison and write out/demo/report.html"
@@ -23,6 +23,9 @@ help:
 	@echo "make readme-figures  rerun the README's results: its tables and numbers, docs/readme_figures.json"
 	@echo "make lint      ruff check and format check"
 	@echo "make dashboard the live dashboard at http://127.0.0.1:8765"
+	@echo "make notebooks JupyterLab on the workshop notebooks (offline, from .venv)"
+	@echo "make workshop  the steps for a workshop facilitator"
+	@echo "make dashboard-screenshots  the README's dashboard pictures, docs/img/ (browser test)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt)"
 
 $(PY):
@@ -50,6 +53,42 @@ endif
 
 dashboard: install
 	$(VENV)/bin/solsim dashboard
+
+# JupyterLab from the venv on notebooks/, with nothing fetched from outside: no
+# update check, no news feed, an extension manager that lists what is installed
+# instead of searching PyPI. NOTEBOOK_PORT and NOTEBOOK_ARGS (e.g. --no-browser)
+# may be given on the command line. JupyterLab refuses root unless told (CI and
+# containers run as root).
+NOTEBOOK_PORT ?= 8888
+NOTEBOOK_ARGS ?=
+notebooks: install
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.port=$(NOTEBOOK_PORT) --ServerApp.port_retries=0 \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.news_url=None --LabApp.extension_manager=readonly \
+	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) \
+	  $(NOTEBOOK_ARGS)
+
+workshop:
+	@echo "A solsim workshop, step by step (everything runs offline once 'make install' has run):"
+	@echo ""
+	@echo " 1. Before the day, on each machine: make install   (about a minute, needs the network once)"
+	@echo " 2. Open the dashboard:    make dashboard   then http://127.0.0.1:8765 in a browser"
+	@echo "    - press Step or Play to watch the recession hit; Speed sets months a second"
+	@echo "    - move a tool's slider (its value shows beside it), press Apply and restart"
+	@echo "    - open 'With and without': the same history with the tool and without it"
+	@echo " 3. Open the notebooks:    make notebooks   (JupyterLab opens in the browser)"
+	@echo "    - 01_first_economy.ipynb            agents, a recession, inequality (20 min)"
+	@echo "    - 02_risk_tools.ipynb               who carries the losses, many seeds (30 min)"
+	@echo "    - 03_sweeps_and_sensitivity.ipynb   which settings matter most (30 min)"
+	@echo "    Run → Run All Cells; read each 'What we see' cell; change the parameters cell and rerun."
+	@echo " 4. Without JupyterLab, a notebook runs from the shell too:"
+	@echo "    $(VENV)/bin/jupytext --execute notebooks/01_first_economy.ipynb"
+	@echo " 5. For the funders' page: make demo, then open out/demo/report.html"
+
+# The browser test's screenshots, written where the README shows them.
+dashboard-screenshots: install browser-deps
+	SOLSIM_SCREENSHOTS=docs/img $(PY) -m pytest -q -p no:cacheprovider tests/test_dashboard_browser.py
 
 # A fresh directory each time: a changed scenario is a different experiment.
 demo: install
