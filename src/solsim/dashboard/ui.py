@@ -68,6 +68,9 @@ _CSS = """
     padding: 10px 0 6px 0; border-top: 1px solid #ddd;
 }
 .solsim-pending { color: #b45309; font-weight: 500; }
+.solsim-settings, .solsim-pending { display: block; }
+.solsim-apply, .solsim-pending, .solsim-was, .solsim-help { overflow-wrap: anywhere; }
+.v-navigation-drawer__content { overflow-x: hidden; }
 .solsim-group { font-weight: 700; margin: 8px 0 6px 0; color: #333; }
 .solsim-difference-table table { font-size: 0.9em; }
 """
@@ -182,7 +185,8 @@ def SettingsPanel(specs, draft: dict, applied: dict, on_change, on_apply, on_und
                 )
             else:
                 solara.Text("These are the settings in force.", classes=["solsim-help"])
-            with solara.Row():
+            # Wrapping, so that a second button never widens the sidebar over the page.
+            with solara.Row(style={"flex-wrap": "wrap", "row-gap": "4px"}):
                 solara.Button(
                     "Apply and restart",
                     color="warning" if pending else "primary",
