@@ -442,7 +442,7 @@ BAD = {
     "acceptance_wrong_length": (
         "[instruments.mutual_credit]\nacceptance = [0.5, 0.5]\n",
         "instruments.mutual_credit.acceptance",
-        "has 2 entries; give one share for all co-ops or one per co-op (60)",
+        "has 2 entries; give one share for all firms or one per firm (90)",
     ),
     "unknown_members": (
         '[instruments.mutual_credit]\nmembers = "everyone"\n',

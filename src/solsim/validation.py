@@ -764,6 +764,7 @@ def constant_share_scenario(
             "economy": {
                 "households": households,
                 "coops": coops,
+                "firms": 0,
                 "funds": 1,
                 "investors": 0,
                 "guarantors": 0,
@@ -772,6 +773,7 @@ def constant_share_scenario(
             "households": {
                 "initial_cash": 2000.0,
                 "coop_employment": 0.0,
+                "firm_employment": 0.0,
                 "outside_employment": 1.0,
                 "outside_wage": 1000.0,
                 "wage_dispersion": 0.0,

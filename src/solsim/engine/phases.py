@@ -175,7 +175,8 @@ def firm_staffing(e: Economy) -> None:
         np.clip(staff - target, 0, np.minimum(most, staff - 1)),
         0,
     ).astype(np.int64)
-    rng = e.streams["labour"]
+    # How many are laid off or hired depends on the state: the allocation stream.
+    rng = e.streams["allocation"]
     if cut.any():
         # Who goes: a random order of each firm's staff, the first ``cut`` of it.
         employed = np.flatnonzero(e.hh_employer >= 0)

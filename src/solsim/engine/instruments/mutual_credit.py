@@ -318,8 +318,8 @@ class MutualCreditParams(InstrumentParams):
         of the past 12 months when larger, up to ``limit_cap``. A co-op also
         takes credit only until its positive balance reaches its limit.
     acceptance
-        Largest share of a sale a co-op takes in credit: one share for all, or a
-        list with one per co-op.
+        Largest share of a sale a firm takes in credit: one share for all, or a
+        list with one per firm (co-ops and conventional firms, in firm order).
     demurrage
         Monthly charge on positive balances, credited to members in debt.
     clearing
@@ -388,7 +388,7 @@ class MutualCredit(Instrument):
             raise ScenarioError(
                 e.scenario.source,
                 "instruments.mutual_credit.acceptance",
-                f"has {accept.size} entries; give one share for all co-ops or one per co-op ({C})",
+                f"has {accept.size} entries; give one share for all firms or one per firm ({C})",
             )
         self.accept = np.broadcast_to(accept, (C,)).copy()
         k = p.communities
