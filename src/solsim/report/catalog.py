@@ -197,9 +197,11 @@ def info(key: str) -> Metric:
 
 
 def label(key: str, currency: str = "") -> str:
-    """A metric's label with its unit, for tables and axes: ``output drawdown (%)``."""
+    """A metric's label with its unit, for tables and axes: ``output drawdown (%)``;
+    counts and indices go without one (``co-op failures``, ``Gini at the end``)."""
     metric = info(key)
-    return f"{metric.label} ({unit_name(metric, currency)})"
+    unit = unit_name(metric, currency)
+    return f"{metric.label} ({unit})" if unit else metric.label
 
 
 def unit_name(metric: Metric, currency: str = "", change: bool = False) -> str:
@@ -210,8 +212,7 @@ def unit_name(metric: Metric, currency: str = "", change: bool = False) -> str:
         if change:
             return "pp" if metric.unit == "share" else "pp a year"
         return UNITS[metric.unit][0].strip()
-    suffix = UNITS[metric.unit][1 if change else 0].strip()
-    return suffix or {"count": "number", "index": "0 to 1"}.get(metric.unit, "number")
+    return UNITS[metric.unit][1 if change else 0].strip()
 
 
 # ------------------------------------------------------------------ numbers
@@ -275,14 +276,20 @@ def money(
     return f"{sign}{digits} {currency}" if currency else f"{sign}{digits}"
 
 
-def format_value(metric: Metric | str, value: float, currency: str = "") -> str:
-    """A level with its unit: ``11.9%``, ``3.65% a year``, ``14.2 months``, ``£79,515``."""
+def format_value(metric: Metric | str, value: float, currency: str = "", bare: bool = False) -> str:
+    """A level with its unit: ``11.9%``, ``3.65% a year``, ``14.2 months``, ``£79,515``.
+
+    ``bare`` leaves out words a table's row label already gives (``3.65%``,
+    ``14.2``); a percent sign and the currency stay.
+    """
     metric = info(metric) if isinstance(metric, str) else metric
     if value is None or not math.isfinite(value):
         return "—"
     if metric.unit == "money":
         return money(value, currency)
     suffix, _, scale = UNITS[metric.unit]
+    if bare:
+        suffix = "%" if suffix.startswith("%") else ""
     scaled = value * scale
     if metric.unit in ("share", "rate"):
         decimals = 1 if abs(scaled) >= 10 else (3 if 0 < abs(scaled) < 0.1 else 2)
