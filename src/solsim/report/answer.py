@@ -550,10 +550,12 @@ def _holder_clause(ctx: _Context, name: str) -> str:
             if capacity > 0:
                 spared.append(who)
             continue
-        text = f"{who} {verb} {ctx.value(r.key, r.mean)}"
+        amount = ctx.value(r.key, r.mean) if r.mean > 0 else "nothing"
+        text = f"{who} {verb} {amount}"
         if capacity > 0:
             what = "reserve" if holder == "guarantor" else "capital"
-            text += f" of its {ctx.value(r.key, capacity)} {what}"
+            whose = C.HOLDER_POSSESSIVE[holder]
+            text += f" of {whose} {ctx.value(r.key, capacity)} {what}"
         notes = []
         if len(losing) > 1 and r.mean > 0:
             notes.append(_share_words(r.mean / sum(rows[h].mean for h in losing)))

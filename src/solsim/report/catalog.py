@@ -172,6 +172,12 @@ HOLDER_NAMES: dict[str, str] = {
     "outside": "outside investors",
     "guarantor": "the guarantor",
 }
+HOLDER_POSSESSIVE: dict[str, str] = {
+    "community": "their",
+    "philanthropic": "its",
+    "outside": "their",
+    "guarantor": "its",
+}
 
 
 def pick(columns, question: str) -> str | None:
@@ -241,7 +247,7 @@ def number(value: float, significant: int = 3) -> str:
     """A level to about three significant digits: 0.301, 14.2, 25.9, 3,940,780."""
     if value is None or not math.isfinite(value):
         return "—"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():
         return plain(value, 0)
     return plain(value, _decimals(value, significant, most=6))
 
