@@ -563,7 +563,7 @@ def _holder_clause(ctx: _Context, name: str) -> str:
             # Nothing in the reference: the paired change is the loss itself.
             notes.append(f"none in {ctx.reference}; {ctx.interval(r)}")
         elif r.verdict.status == "same":
-            notes.append(f"the same as in {ctx.reference} in every run")
+            notes.append(f"no detectable change from {ctx.reference}: the same in every run")
         elif r.verdict.status == "undetectable":
             notes.append(
                 f"no detectable change from {ctx.value(r.key, before(r))} in "
