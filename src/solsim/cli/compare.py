@@ -83,7 +83,11 @@ def compare_command(
 
         page = write_report(data, out / "report.html")
         located(console, "report written to", page)
-    located(console, "every metric with its 95% CI written to", out / "comparison.md")
+    located(
+        console,
+        "every metric with its 95% CI written to",
+        f"{out / 'comparison.md'} and {out / 'comparison.csv'}",
+    )
     line = report.line()
     done, arrow, where = line.rpartition(" → ")
     if arrow:

@@ -396,6 +396,9 @@ class Answer:
     headline: str
     flags: list[Flag] = field(default_factory=list)
     rows: dict[str, Row] = field(default_factory=dict)
+    #: Phrases of the headline that are better or worse for the community (material
+    #: changes with an interval excluding zero): (text, "good" | "bad").
+    highlights: list[tuple[str, str]] = field(default_factory=list)
 
 
 def first_screen_metrics(columns) -> list[str]:
@@ -447,6 +450,9 @@ class _Context:
             kept.append(key)
         self.metrics = kept
         self.table = _paired(self.frame, self.names, self.reference, self.metrics)
+        # Phrases of the sentence being written that are better or worse for the
+        # community: (text, "good" | "bad").
+        self.highlights: list[tuple[str, str]] = []
 
     def _holder_exists(self, holder: str) -> bool:
         values = self.frame[f"lost_{holder}"]
@@ -515,6 +521,8 @@ class _Context:
                 f"{subject} {verb} by too little to matter ({self.change(row)}; "
                 f"less than the {threshold} that counts)"
             )
+        if row.verdict.css in ("good", "bad"):
+            self.highlights.append((f"{verb} {self.from_to(row)}", row.verdict.css))
         return f"{subject} {verb} {self.from_to(row)} ({self.change(row)})"
 
 
@@ -750,6 +758,7 @@ def first_screen(data: ReportData) -> FirstScreen:
         setting, details = describe_setting(
             settings, reference_settings, ctx.reference, ctx.currency
         )
+        ctx.highlights = []
         clauses = [
             _generic_clause(ctx, name, "hazard"),
             _holder_clause(ctx, name),
@@ -768,6 +777,7 @@ def first_screen(data: ReportData) -> FirstScreen:
                 headline=f"{subject}: {body}." if body else f"{subject}.",
                 flags=_flags(ctx, name),
                 rows={k: r for k, r in rows.items() if r is not None},
+                highlights=list(ctx.highlights),
             )
         )
     rows = {}

@@ -273,9 +273,10 @@ def _against(ax, rows: list[dict], unit: str, verb: str) -> None:
             share = mean / size * 100 if np.isfinite(mean) else np.nan
             text += f" of {C.money(size, row['currency'])}"
             text += f" ({share:.0f}%)" if np.isfinite(share) else ""
-        ax.annotate(text, (1, yi), xycoords=("axes fraction", "data"), xytext=(-4, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=7.5,
-                    color="#333333")  # fmt: skip
+        note = ax.annotate(text, (1, yi), xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                           textcoords="offset points", ha="right", va="center", fontsize=7.5,
+                           color="#333333")  # fmt: skip
+        note.set_in_layout(False)  # inside the axes: the layout need not make room for it
     ax.set_yticks(y, [row["label"] for row in rows], fontsize=8)
     # Rows keep their height however few there are; the first at the top.
     ax.set_ylim(len(rows) - 0.4 - max(len(rows), 6), len(rows) - 0.4)
@@ -319,7 +320,8 @@ def losses_figure(data: ReportData) -> Figure:
             stats = _interval(runs[column]) if column in runs else (0.0, 0.0, 0.0)
             tranche_rows.append(
                 {
-                    "label": f"{name} · {tranche}" + (f" ({holder})" if holder else ""),
+                    "label": f"{name} · {tranche}"
+                    + (f" ({holder})" if holder and holder != tranche else ""),
                     "size": size,
                     "stats": stats,
                     "color": palette[name],
@@ -340,22 +342,26 @@ def losses_figure(data: ReportData) -> Figure:
     height = max(3.2, 0.36 * max(len(tranche_rows), 1) + 1.4)
     fig = Figure(figsize=(11.0, height), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
-    unit = f"{money_unit(1e-3, currency)} (outline: the tranche's size)"
+    unit = money_unit(1e-3, currency)
     if tranche_rows:
         _against(left, tranche_rows, unit, "lost")
     else:
         left.text(0.5, 0.5, "no tranche losses recorded", ha="center", va="center")
         left.set_axis_off()
-    left.set_title("Loss of each tranche by the end (mean, 5–95% of runs)", fontsize=10)
+    left.set_title("Each tranche's loss against its size", fontsize=10)
     if guarantee_rows:
-        _against(right, guarantee_rows, f"{money_unit(1e-3, currency)} (outline: the reserve)",
-                 "paid")  # fmt: skip
+        _against(right, guarantee_rows, unit, "paid")
     else:
         right.text(0.5, 0.5, "no guarantee\nin these scenarios", ha="center", va="center",
                    transform=right.transAxes, color="#666666")  # fmt: skip
         right.set_xticks([])
         right.set_yticks([])
-    right.set_title("Guarantee payouts against its reserve (mean, 5–95%)", fontsize=10)
+    right.set_title("Guarantee payouts against the reserve", fontsize=10)
+    fig.suptitle(
+        "Who carried the losses by the end of the run: mean across runs (filled), "
+        "5–95% of runs (whiskers), what could be lost (outline)",
+        fontsize=10,
+    )
     return plain_axes(fig)
 
 
@@ -384,7 +390,13 @@ def returns_figure(data: ReportData) -> Figure:
             label=name, zorder=3,
         )  # fmt: skip
     left.set_xlabel("outside investors' return (% a year)")
-    left.set_ylabel(f"income paid to local households ({money_unit(1e-6, data.currency)})")
+    left.set_ylabel(f"household income ({money_unit(1e-6, data.currency)})")
+    # At least one percentage point wide: differences in the fourth decimal of a
+    # return are noise, not a spread to magnify.
+    low, high = left.get_xlim()
+    if high - low < 1.0:
+        middle = (low + high) / 2
+        left.set_xlim(middle - 0.5, middle + 0.5)
     left.set_title("Household income against investor return (whole run)", fontsize=10)
     left.legend(fontsize=7)
     left.grid(alpha=0.3)

@@ -95,6 +95,8 @@ p.reference { margin: .3rem 0 .8rem; max-width: 95ch; }
 .card h3 { margin: 0 0 .3rem; font-size: 1rem; }
 .card h3 small { color: var(--muted); font-weight: normal; }
 .card p.headline { margin: .2rem 0 .4rem; font-size: 1.02rem; }
+.card p.headline span.good { color: var(--good); font-weight: 600; }
+.card p.headline span.bad { color: var(--bad); font-weight: 600; }
 .card p.setting { margin: .3rem 0 0; color: var(--muted); font-size: .82rem; }
 .card ul.flags { margin: .3rem 0 0; padding-left: 0; list-style: none; font-size: .9rem; }
 .card ul.flags li { margin: .15rem 0; padding-left: 1.3rem; text-indent: -1.3rem; }
@@ -221,12 +223,14 @@ def _shock_words(data: ReportData) -> str:
 
 
 def _headline(answer) -> str:
-    """The headline sentence, its setting (what was done) in bold."""
+    """The headline sentence: its setting (what was done) in bold, the changes that
+    are better or worse for the community in green or red."""
     text = answer.headline
-    if answer.setting and text.startswith(answer.setting):
-        rest = text[len(answer.setting) :]
-        return f"<b>{_e(answer.setting)}</b>{_e(rest)}"
-    return _e(text)
+    lead = answer.setting if answer.setting and text.startswith(answer.setting) else ""
+    rest = _e(text[len(lead) :])
+    for phrase, css in answer.highlights:
+        rest = rest.replace(_e(phrase), f'<span class="{css}">{_e(phrase)}</span>', 1)
+    return (f"<b>{_e(lead)}</b>" if lead else "") + rest
 
 
 def answer_html(data: ReportData, screen: FirstScreen) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -59,9 +59,11 @@ def change_cell(row: Row, currency: str = "") -> Text:
     if status == "same":
         return Text("same", style="dim")
     half = (row.ci_high - row.ci_low) / 2 if math.isfinite(row.ci_low) else math.nan
-    if metric.unit == "money" and max(abs(row.difference), abs(half) if half == half else 0) >= 1e6:
-        d = compact_money(row.difference, signed=True)
-        spread = compact_money(half) if math.isfinite(half) else ""
+    largest = max(abs(row.difference), abs(half) if math.isfinite(half) else 0.0)
+    if metric.unit == "money" and largest >= 1e6:
+        # Both in millions, to a decimal: +0.5M ±1.8M.
+        d = C.plain(row.difference / 1e6, 1, signed=True) + "M"
+        spread = C.plain(half / 1e6, 1) + "M" if math.isfinite(half) else ""
     else:
         decimals, _ = C.change_decimals(metric, row.difference, row.ci_low, row.ci_high)
         same = {"decimals": decimals, "millions": False, "unit": False}
@@ -140,9 +142,14 @@ def comparison_output(console: Console, screen: FirstScreen, data: ReportData, t
         parts.append(Text.from_markup(f"[bold]{escape(answer.scenario)}[/bold]: ") +
                      Text(answer.headline))  # fmt: skip
         for flag in answer.flags:
-            mark = "! " if flag.kind == "warning" else "note: "
+            mark = "  ! " if flag.kind == "warning" else "  note: "
             style = "red" if flag.kind == "warning" else "dim"
-            parts.append(Padding(Text(f"{mark}{flag.text}", style=style), (0, 0, 0, 2)))
+            # Wrapped here, with a hanging indent and no padding to the right.
+            lines = textwrap.wrap(
+                flag.text, width=max(console.width, 40), initial_indent=mark,
+                subsequent_indent="    ", break_on_hyphens=False,
+            )  # fmt: skip
+            parts.append(Text("\n".join(lines), style=style))
         parts.append(Text(""))
     parts.append(
         Text(
