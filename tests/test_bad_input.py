@@ -405,3 +405,21 @@ def test_a_directory_in_use_is_refused(tmp_path, capsys):
     (out / ".lock").write_text(json.dumps(holder))
     line = rejected(capsys, tmp_path, "sweep", path, "--out", out, "-w", "1")
     assert f"in use by another sweep (pid {os.getpid()} on host {socket.gethostname()}" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('currency = "pounds sterling!!"', "at most 12"),
+        ('currency = "£\\n"', "printable"),
+        ('currency = " £"', "surrounding spaces"),
+        ('currency = "<b>"', "may not contain"),
+        ("currency = 3", "valid string"),
+    ],
+)
+def test_bad_currency_label(tmp_path, capsys, text, words):
+    path = tmp_path / "e.toml"
+    path.write_text(EXPERIMENT.replace("steps = 6\n", f"steps = 6\n{text}\n"))
+    line = rejected(capsys, tmp_path, "sweep", path, "--out", tmp_path / "o", "-w", "1")
+    assert line.startswith(f"error: {path}: currency: "), line
+    assert words in line, line
