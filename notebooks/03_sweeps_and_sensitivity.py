@@ -24,6 +24,8 @@
 # The same experiment runs from the command line:
 # `solsim sweep EXPERIMENT.toml --out DIR` then `solsim sensitivity DIR --metric coop_failures`.
 #
+# After each result a **What we see** cell says what it means for the economy.
+#
 # Workshop time: about 30 minutes.
 
 # %% tags=["parameters"]
@@ -45,6 +47,12 @@ from solsim.experiments import load_experiment, run_sweep
 from solsim.experiments.sensitivity import analyze
 
 ROOT = Path.cwd() if (Path.cwd() / "scenarios").is_dir() else Path.cwd().parent
+# The swept settings in words, with their units.
+NAMES = {
+    "funds.interest_rate": "funds' lending rate (share a year)",
+    "households.local_share": "share of household spending at local co-ops",
+    "coops.reserve_share": "share of surplus co-ops keep as reserves",
+}
 
 # %% [markdown]
 # ## The experiment
@@ -85,6 +93,13 @@ print(f"{experiment.n_points} design points × {experiment.replicates} replicate
 experiment.design.head()
 
 # %% [markdown]
+# ### What we see
+#
+# Each row is a *design point*: one combination of the three settings. A Sobol
+# design changes them in a pattern that lets us split the variation of a result
+# into each setting's share (the last section).
+
+# %% [markdown]
 # ## Run the sweep
 #
 # Each run is written to its own Parquet file as it finishes. Rerunning the
@@ -95,6 +110,12 @@ experiment.design.head()
 results_dir = out / f"sweep_{experiment.hash[:10]}"
 sweep = run_sweep(experiment, results_dir, workers=WORKERS, progress=False)
 print(sweep.line())
+
+# %% [markdown]
+# ### What we see
+#
+# One line: how many runs were done, how long they took, and where the files are.
+# Running the cell again finishes at once — nothing is missing.
 
 # %% [markdown]
 # ## Read the results back
@@ -108,20 +129,58 @@ design, timeseries, summaries = results
 runs = results.with_design(summaries)
 runs[["point", "replicate", *experiment.parameters, "mean_output", "coop_failures"]].head()
 
+# %% [markdown]
+# ### What we see
+#
+# One row per run: its settings, then its results — `mean_output` (co-op sales a
+# month, currency units, averaged over the run) and `coop_failures` (a count).
+
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True, layout="constrained")
 for ax, parameter in zip(axes, experiment.parameters, strict=True):
     ax.scatter(runs[parameter], runs["coop_failures"], s=10, alpha=0.6)
-    ax.set_xlabel(parameter)
-axes[0].set_ylabel("co-op failures")
+    ax.set_xlabel(NAMES.get(parameter, parameter))
+axes[0].set_ylabel("co-op failures (count, one run)")
+fig.suptitle("Co-op failures against each setting: one dot per run")
 plt.show()
+for parameter in experiment.parameters:
+    rho = runs[parameter].corr(runs["coop_failures"], method="spearman")
+    print(f"rank correlation with co-op failures: {rho:+.2f}  {NAMES.get(parameter, parameter)}")
+
+# %% [markdown]
+# ### What we see
+#
+# A cloud that slopes down means more of that setting goes with fewer failures;
+# a flat cloud means it hardly matters, on its own, over this range. The printed
+# rank correlations put a number on the slope (−1 to +1).
+#
+# The channel behind local spending is the local multiplier: every unit a
+# household spends at a local co-op becomes a member's wage, which is spent again
+# locally, while a unit spent on imports leaves the economy. More local spending
+# means more sales for every co-op, thicker cash buffers, and fewer failures
+# when the recession comes. The lending rate works through the co-ops' debt
+# service, and reserves through how much cash a co-op holds when sales fall; in a
+# sweep this small their effects may not stand out from the noise.
 # %%
 monthly = timeseries.merge(design, on="point")
 monthly["local spending"] = monthly["households.local_share"].round(1)
-monthly.groupby(["step", "local spending"])["output"].median().unstack().plot(
-    figsize=(8, 3), ylabel="median output", xlabel="month"
+ax = (
+    (monthly.groupby(["step", "local spending"])["output"].median() / 1e3)
+    .unstack()
+    .plot(figsize=(8, 3), xlabel="month", ylabel="co-op sales a month (thousands)")
 )
+ax.set_title("Local output over time, by share of spending kept local (median of runs)")
+ax.axvspan(24, 36, color="tab:red", alpha=0.1)
+ax.legend(title="local share", fontsize=7, ncols=2)
 plt.show()
+
+# %% [markdown]
+# ### What we see
+#
+# The higher the share of spending kept local, the higher the line: the
+# multiplier at work. All lines fall when the recession (shaded) cuts export
+# orders — the shock comes from outside, so keeping spending local does not
+# prevent it, but a larger local market cushions the co-ops that depend on it.
 # %% [markdown]
 # ## Sobol indices
 #
@@ -135,17 +194,52 @@ plt.show()
 indices = {metric: analyze(results, metric) for metric in ("mean_output", "coop_failures")}
 indices["coop_failures"]
 
+# %% [markdown]
+# ### What we see
+#
+# One row per setting. S1 near 1 means that setting alone explains almost all of
+# the variation in co-op failures; ST above S1 means it also matters through
+# interactions with the others. `S1_conf` and `ST_conf` are the half-widths of
+# the 95% intervals: with a workshop-sized sweep they are wide, and an index can
+# even come out above 1 or below 0 — impossible for the true value, a sign of
+# too few samples, not of a strange economy.
+
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3), layout="constrained")
 for ax, (metric, table) in zip(axes, indices.items(), strict=True):
     y = range(len(table))
-    ax.errorbar(table["S1"], [i - 0.1 for i in y], xerr=table["S1_conf"], fmt="o", label="S1")
-    ax.errorbar(table["ST"], [i + 0.1 for i in y], xerr=table["ST_conf"], fmt="s", label="ST")
-    ax.set_yticks(list(y), table["parameter"])
+    ax.errorbar(
+        table["S1"], [i - 0.1 for i in y], xerr=table["S1_conf"], fmt="o", label="alone (S1)"
+    )
+    ax.errorbar(
+        table["ST"],
+        [i + 0.1 for i in y],
+        xerr=table["ST_conf"],
+        fmt="s",
+        label="with interactions (ST)",
+    )
+    ax.set_yticks(list(y), [NAMES.get(p, p) for p in table["parameter"]])
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_title(metric)
-    ax.legend()
+    ax.set_title({"mean_output": "Local output", "coop_failures": "Co-op failures"}[metric])
+    ax.set_xlabel("Sobol index (share of variance explained)")
+axes[-1].legend(fontsize=8, loc="lower right")
 plt.show()
+for metric, table in indices.items():
+    top = table.sort_values("ST", ascending=False).iloc[0]
+    print(
+        f"{metric}: the setting that matters most is {NAMES.get(top.parameter, top.parameter)} "
+        f"(ST {top.ST:.2f} ± {top.ST_conf:.2f})"
+    )
+
+# %% [markdown]
+# ### What we see
+#
+# The printed lines name the setting with the largest total index for each
+# result. Where the error bars of two settings overlap, this sweep cannot rank
+# them; raise `SAMPLES` (and `REPLICATES`, since a single run per point mixes the
+# seed's luck into the variance) to separate them. What the indices measure is
+# the range swept: a setting that barely matters between 0.2 and 0.8 could matter
+# a lot outside it.
 
 # %% [markdown]
 # **Try:** add `instruments.guarantee.coverage = [0.0, 0.9]` to the design (with

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas.testing as pd_testing
 import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the viz extra")
 
 import solsim.dashboard as dashboard
+from solsim.dashboard import figures
 from solsim.engine.instruments import available
 from solsim.model import SolidarityEconomy
 
@@ -123,8 +125,10 @@ def test_figures_render_to_png(base):
     model = dashboard.dashboard_model(base)(households=60, coops=4)
     for _ in range(2):
         model.step()
-    assert dashboard._png(dashboard.metrics_figure(model)).startswith(PNG)
-    assert dashboard._png(dashboard.graph_figure(model)).startswith(PNG)
+    assert figures.png(dashboard.metrics_figure(model)).startswith(PNG)
+    assert figures.png(dashboard.graph_figure(model)).startswith(PNG)
+    previous = model.timeseries
+    assert figures.png(dashboard.metrics_figure(model, previous)).startswith(PNG)
     layout = dashboard.trade_layout(model)
     assert layout["households"].shape == (60, 2)
     # Firms of both kinds are drawn: 4 co-ops and the conventional firms.
@@ -141,26 +145,102 @@ def test_the_base_scenario_comes_from_a_file(monkeypatch):
     assert params["export_drop"]["value"] == pytest.approx(0.3)
 
 
-def test_page_runs_as_in_a_notebook():
-    """Render ``page`` the way Jupyter displays it, then press Step twice."""
-    import ipyvuetify as v
-    import ipywidgets
+def test_every_control_reads_as_words_with_its_unit(base):
+    specs = dashboard.controls(base)
+    assert specs["households"].describe(200) == "200 households"
+    assert specs["export_drop"].describe(0.3) == "30% of its usual level"
+    assert specs["export_drop"].describe(0) == "no recession"
+    assert specs["shock_months"].describe(12) == "12 months"
+    for name in dashboard.tools(base):
+        control = specs[name]
+        assert control.describe(0) == "off", name
+        assert control.describe(control.max) not in ("off", ""), name
+        assert control.help, f"{name}: no line saying what the tool does"
+    if "guarantee" in specs:
+        assert specs["guarantee"].describe(0.5) == "50% of each defaulted loan"
+    labels = [c.label for c in specs.values()]
+    assert all(label[0].isupper() and "_" not in label for label in labels), labels
+
+
+def test_money_sliders_have_usable_steps(base):
+    # A sanity cap (1e8) as the top of a slider made its smallest step 1e6.
+    for name, control in dashboard.controls(base).items():
+        if control.kind != "bool":
+            assert (control.max - control.min) / control.step <= 1000, name
+
+
+def test_the_header_line_names_the_settings_in_force(base):
+    line = dashboard.describe_settings(base, {})
+    assert line.startswith("200 households · 10 co-ops · no risk-sharing tools")
+    assert "exports −30% from month 24 for 12 months" in line
+    if "guarantee" in dashboard.tools(base):
+        line = dashboard.describe_settings(base, {"guarantee": 0.5, "export_drop": 0, "seed": 3})
+        assert "Loan guarantee 50% of each defaulted loan" in line
+        assert "no recession" in line and line.endswith("seed 3")
+    model = dashboard.dashboard_model(base)(households=80, seed=4)
+    assert model.settings["households"] == 80 and model.settings["seed"] == 4
+    assert set(model.settings) == set(dashboard.controls(base))
+
+
+@pytest.mark.skipif("guarantee" not in available(), reason="guarantee not registered")
+def test_with_and_without_runs_the_same_seed_twice(base):
+    cls = dashboard.dashboard_model(base)
+    settings = {"households": 60, "coops": 4, "seed": 2}
+    comparison = dashboard.with_and_without(cls, settings, "guarantee")
+    assert comparison.value == pytest.approx(0.5)  # off in the settings: its usual cover
+    assert comparison.value_text == "50% of each defaulted loan"
+    assert len(comparison.with_tool) == len(comparison.without) == base.steps
+    assert comparison.summary_with.get("guarantee_paid", 0) >= 0
+    assert comparison.summary_without.get("guarantee_paid", 0) == 0
+    # The run without the tool is the plain run on that seed, month for month.
+    plain = cls(**settings)
+    while plain.running:
+        plain.step()
+    pd_testing.assert_frame_equal(comparison.without, plain.timeseries)
+    # The slider's own value is used when it switches the tool on; asking again is cached.
+    stronger = dashboard.with_and_without(cls, {**settings, "guarantee": 0.8}, "guarantee")
+    assert stronger.value == pytest.approx(0.8)
+    assert dashboard.with_and_without(cls, settings, "guarantee") is comparison
+    rows = {metric: (a, b, d) for metric, a, b, d in comparison.rows()}
+    assert "co-ops that failed" in rows and "paid by the guarantor" in rows
+    assert comparison.headline().startswith("With loan guarantee (50% of each defaulted loan), ")
+    assert figures.png(figures.comparison_figure(comparison)).startswith(PNG)
+    with pytest.raises(KeyError, match="no such tool"):
+        dashboard.with_and_without(cls, settings, "households")
+
+
+def test_large_economies_get_the_graph_in_words(base):
+    model = dashboard.dashboard_model(base)(households=dashboard.GRAPH_MAX_HOUSEHOLDS + 20)
+    model.step()
+    lines = figures.graph_summary(model)
+    assert lines[0].startswith(f"{dashboard.GRAPH_MAX_HOUSEHOLDS + 20} households: ")
+    assert "co-ops" in lines[1] and "buys from" in lines[2]
+
+
+def _render(page):
     import reacton.core
     import solara
 
-    page = dashboard.page
-    assert isinstance(page, reacton.core.Element)
     # Jupyter wraps a displayed element in Solara's embedded app layout.
     element = reacton.core._wrap(page, reacton.core.jupyter_decorator_components)
-    _box, rc = solara.render(element, handle_error=False)
+    return solara.render(element, handle_error=False)
+
+
+def test_page_runs_as_in_a_notebook():
+    """Render ``page`` the way Jupyter displays it: step, change a setting, apply it."""
+    import ipyvuetify as v
+    import ipywidgets
+    import reacton.core
+
+    page = dashboard.page
+    assert isinstance(page, reacton.core.Element)
+    _box, rc = _render(page)
     try:
 
         def text(cls):
             return [w.children for w in rc.find(v.Html, class_=cls).widgets]
 
         assert text("solsim-month") == [["Month 0 of 120"]]
-        labels = [w.label for w in rc.find(v.Slider).widgets]
-        assert "households" in labels and any("guarantee" in x for x in labels)
         step = rc.find(v.Btn, children=["Step"])
         step.widget.click()
         first = text("solsim-output")
@@ -168,6 +248,40 @@ def test_page_runs_as_in_a_notebook():
         assert text("solsim-month") == [["Month 2 of 120"]]
         assert text("solsim-output") != first
         assert len(rc.find(ipywidgets.Image).widgets) == 2  # metrics and trade graph
+
+        # A slider's value shows beside it at once; the run keeps its settings until applied.
+        sliders = rc.find(v.Slider).widgets
+        assert len(sliders) == 1 + sum(
+            c.kind != "bool" for c in dashboard.controls(dashboard.DashboardEconomy.base).values()
+        )  # Speed, then one per setting
+        [households] = [s for s in sliders if (s.min, s.max) == (20, 2000)]
+        households.v_model = 150
+        value = rc.find(v.Html, children=["150 households"]).widget
+        assert "solsim-value-households" in value.class_
+        before = text("solsim-settings")
+        assert before[0][0].startswith("Settings in force: 200 households")
+        # "not applied yet", in the header and above the button
+        assert len(rc.find(v.Html, class_="solsim-pending").widgets) == 2
+        rc.find(v.Btn, children=["Apply and restart"]).widget.click()
+        assert text("solsim-settings")[0][0].startswith("Settings in force: 150 households")
+        assert text("solsim-month") == [["Month 0 of 120"]]
+        assert len(rc.find(v.Html, class_="solsim-pending").widgets) == 0
+    finally:
+        rc.close()
+
+
+def test_mesa_solaraviz_still_runs_the_model(base):
+    """The model and its ``model_params`` stay usable in Mesa's own SolaraViz."""
+    import ipyvuetify as v
+    from mesa.visualization import SolaraViz
+
+    cls = dashboard.dashboard_model(base)
+    page = SolaraViz(cls(households=60, coops=4), model_params=dashboard.model_params(base))
+    _box, rc = _render(page)
+    try:
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        labels = [w.label for w in rc.find(v.Slider).widgets]
+        assert "Households" in labels
     finally:
         rc.close()
 

@@ -1,15 +1,23 @@
 """The dashboard in a real browser: headless Chromium driven by Playwright.
 
 Starts ``solsim dashboard`` on a free localhost port, opens it in Debian's
-Chromium (``make browser-deps`` installs it with apt), presses Step and checks
-that the month counter and the plotted numbers move, that the sliders are there,
-and that the page asked for nothing outside this machine. Leaves a screenshot in
-``out/dashboard_browser.png``.
+Chromium (``make browser-deps`` installs it with apt) and goes through a
+workshop participant's steps: Step moves the month and the plots; moving a
+slider writes its new value beside it and marks it as not yet applied; *Apply
+and restart* changes the settings in force in the header; the *With and
+without* tab shows both runs and their difference. It also checks that none of
+Mesa's internals shows and that the page asked for nothing outside this
+machine.
+
+A screenshot of each state goes to ``out/dashboard_browser/`` (or to the folder
+named by ``SOLSIM_SCREENSHOTS``: ``make dashboard-screenshots`` sends them to
+``docs/img/``, where the README shows them).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,7 +29,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOT = ROOT / "out" / "dashboard_browser.png"
+SCREENSHOTS = Path(os.environ.get("SOLSIM_SCREENSHOTS") or ROOT / "out" / "dashboard_browser")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -110,8 +118,7 @@ def _month(page) -> str:
     return page.locator(".solsim-month").inner_text()
 
 
-def _step_to(page, month: int) -> None:
-    page.get_by_role("button", name="Step").click()
+def _wait_for_month(page, month: int) -> None:
     page.wait_for_function(
         "m => (document.querySelector('.solsim-month') || {}).innerText === `Month ${m} of 120`",
         arg=month,
@@ -119,7 +126,30 @@ def _step_to(page, month: int) -> None:
     )
 
 
-def test_step_moves_the_counter_and_the_plots(server, browser):
+def _step_to(page, month: int) -> None:
+    page.get_by_role("button", name="Step").click()
+    _wait_for_month(page, month)
+
+
+def _text(page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+def _wait_for_new_picture(page, selector: str, old: str | None) -> None:
+    # The month's text and the picture arrive as separate updates: wait for the picture.
+    page.wait_for_function(
+        "([s, old]) => document.querySelector(s).getAttribute('src') !== old",
+        arg=[selector, old],
+        timeout=30_000,
+    )
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_participant_steps_changes_a_tool_and_compares(server, browser):
     outside: list[str] = []
     broken: list[str] = []
 
@@ -131,37 +161,84 @@ def test_step_moves_the_counter_and_the_plots(server, browser):
         if response.status >= 400:
             broken.append(f"{response.status} {response.url}")
 
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.on("request", on_request)
     page.on("response", on_response)
     page.on("requestfailed", lambda request: broken.append(f"failed {request.url}"))
     page.goto(server)
-    step = page.get_by_role("button", name="Step")
-    step.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Step").wait_for(timeout=60_000)
     page.locator(".solsim-month").wait_for(timeout=30_000)
     assert _month(page) == "Month 0 of 120"
 
-    # The sliders: economy size, instruments, the shock.
-    for label in ("households", "worker co-ops", "guarantee coverage", "export-demand drop"):
+    # Plain names, each value written out with its unit; none of Mesa's internals.
+    for label in ("Households", "Worker co-ops", "Loan guarantee", "export demand falls by"):
         assert page.get_by_text(label, exact=False).count() >= 1, label
-    assert page.get_by_role("slider").count() >= 6
+    assert _text(page, ".solsim-value-households") == "200 households"
+    assert _text(page, ".solsim-value-guarantee") == "off"
+    assert page.get_by_role("slider").count() >= 10
+    body = page.locator("body").inner_text().lower()
+    for internal in ("play interval", "render interval", "use threads", "page 0", "time: 0"):
+        assert internal not in body, internal
+    settings = _text(page, ".solsim-settings")
+    assert "no risk-sharing tools" in settings
 
+    # Step moves the month, the numbers and the plots.
     metrics = page.locator(".solsim-metrics")
     before = metrics.get_attribute("src")
     _step_to(page, 1)
-    first_output = page.locator(".solsim-output").inner_text()
+    _wait_for_new_picture(page, ".solsim-metrics", before)
+    first_output = _text(page, ".solsim-output")
     first_image = metrics.get_attribute("src")
-    assert first_image != before
     _step_to(page, 2)
     _step_to(page, 3)
-    assert _month(page) == "Month 3 of 120"
-    assert page.get_by_text("Time: 3", exact=False).count() >= 1  # Mesa's own counter
-    assert page.locator(".solsim-output").inner_text() != first_output
-    assert metrics.get_attribute("src") != first_image
+    _wait_for_new_picture(page, ".solsim-metrics", first_image)
+    page.wait_for_function(
+        "old => document.querySelector('.solsim-output').innerText !== old", arg=first_output
+    )
     assert page.locator(".solsim-graph").count() == 1  # small economy: the graph is drawn
+    page.get_by_role("button", name="To the end").click()
+    _wait_for_month(page, 120)
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    # Moving a slider writes its value beside it, and says it is not applied yet.
+    track = page.locator(".solsim-control-guarantee .v-slider")
+    box = track.bounding_box()
+    track.click(position={"x": box["width"] / 2, "y": box["height"] / 2})  # half way: ~50%
+    page.wait_for_function(
+        "() => document.querySelector('.solsim-value-guarantee').innerText !== 'off'",
+        timeout=10_000,
+    )
+    value = _text(page, ".solsim-value-guarantee")
+    assert re.fullmatch(r"(4[5-9]|5[0-5])% of each defaulted loan", value), value
+    page.wait_for_selector(".solsim-apply .solsim-pending", timeout=10_000)
+    assert "Not applied yet — Loan guarantee: off → " + value in _text(page, ".solsim-apply")
+    assert _text(page, ".solsim-settings") == settings  # the header keeps what is in force
+    _shot(page, "dashboard_changed_setting")
+
+    # Applying restarts the run with it, and the header says so.
+    page.get_by_role("button", name="Apply and restart").click()
+    page.wait_for_function(
+        "v => document.querySelector('.solsim-settings').innerText.includes(v)",
+        arg=f"Loan guarantee {value}",
+        timeout=30_000,
+    )
+    _wait_for_month(page, 0)
+    # ... and the "not applied yet" notices go.
+    page.wait_for_function("() => !document.querySelector('.solsim-pending')", timeout=10_000)
+    page.get_by_role("button", name="To the end").click()
+    _wait_for_month(page, 120)
+    assert page.get_by_text("Dashed grey: the previous run", exact=False).count() == 1
+    _shot(page, "dashboard_applied")
+
+    # With and without: both runs, same seed, and their difference.
+    page.get_by_role("tab", name="With and without").click()
+    page.locator(".solsim-comparison").wait_for(timeout=60_000)
+    headline = _text(page, ".solsim-headline")
+    assert headline.startswith(f"With loan guarantee ({value})")
+    table = _text(page, ".solsim-difference-table")
+    for word in ("with", "without", "difference", "co-ops that failed", "paid by the guarantor"):
+        assert word in table, word
+    page.locator(".solsim-comparison").scroll_into_view_if_needed()
+    _shot(page, "dashboard_with_and_without")
     page.close()
     # Everything came from the local server: the page works with no outside network.
     assert outside == []

@@ -1,4 +1,4 @@
-"""A live dashboard: a Mesa SolaraViz app over :class:`~solsim.model.SolidarityEconomy`.
+"""A live dashboard over :class:`~solsim.model.SolidarityEconomy`, for a workshop.
 
 Start it from the command line with ``solsim dashboard`` (a Solara server on
 127.0.0.1, serving :mod:`solsim.dashboard.app`), or show it in a Jupyter notebook::
@@ -9,19 +9,23 @@ Start it from the command line with ``solsim dashboard`` (a Solara server on
     from solsim.dashboard import make_page
     make_page("scenarios/baseline.toml")   # the same app over another scenario
 
-The sidebar holds Mesa's controls (Reset, play/pause, Step) and one slider per
-setting: the economy's size, each registered risk-sharing instrument's key
-parameter (0 switches the instrument off), the export-demand shock and the seed.
-Slider changes take effect on Reset, which builds a new economy. The main area
-shows the month's key metrics, their history (output, active co-ops, household
-distress, Gini of household net worth, with the shock months shaded) and, for
-economies of at most :data:`GRAPH_MAX_HOUSEHOLDS` households, the trade graph
-coloured by agent type and state.
+It is written for a participant working alone. The sidebar holds the run's
+buttons (Step, Play, To the end, and a Speed slider) and one control per
+setting, grouped as the economy, the risk-sharing tools and the recession; each
+control shows its value in words, with its unit, at all times. Changed settings
+wait, listed, until *Apply and restart* starts a new run with them; the header
+always shows the settings in force. The main area has two tabs: *This run*
+(the month's numbers and four metrics over time, with the previous run dashed
+for comparison, and the trade graph) and *With and without* (two whole runs
+with the same seed, one with a chosen tool and one without, overlaid, with
+their difference).
 
-Sliders are flat keyword arguments; :func:`dashboard_model` builds a
-:class:`SolidarityEconomy` subclass whose constructor takes them and turns them
-into scenario overrides (:func:`settings_to_overrides`), which is what Mesa's
-SolaraViz needs to rebuild the model on Reset.
+This module holds the parts that need no Solara: the controls as plain data
+(:func:`controls`), the model Mesa and the page build from them
+(:func:`dashboard_model`) and the with-and-without comparison
+(:func:`with_and_without`). Pictures are in :mod:`solsim.dashboard.figures`, the
+Solara page in :mod:`solsim.dashboard.ui`. :func:`model_params` still gives
+Mesa's ``model_params``, so the same model runs in Mesa's own ``SolaraViz``.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ import inspect
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from solsim.engine.economy import OUTSIDE, UNEMPLOYED
+from solsim.dashboard.figures import fmt, graph_figure, metrics_figure, trade_layout
 from solsim.engine.instruments import available, get
 from solsim.engine.params import Scenario
 from solsim.model import SolidarityEconomy
@@ -45,33 +50,32 @@ from solsim.scenario import load_scenario
 __all__ = [
     "GRAPH_MAX_HOUSEHOLDS",
     "SCENARIO_ENV",
+    "Comparison",
     "Control",
     "DashboardEconomy",
     "base_scenario",
     "controls",
     "dashboard_model",
     "default_scenario",
+    "describe_settings",
+    "graph_figure",
     "make_page",
+    "metrics_figure",
     "model_params",
     "page",
     "settings_to_overrides",
+    "tools",
     "trade_layout",
+    "with_and_without",
 ]
 
 #: Environment variable naming the scenario file the dashboard starts from
 #: (``solsim dashboard --scenario FILE`` sets it for the server it starts).
 SCENARIO_ENV = "SOLSIM_DASHBOARD_SCENARIO"
 
-#: The trade graph is drawn only for economies up to this many households.
+#: The trade graph is drawn only for economies up to this many households; larger
+#: ones get it in words (:func:`solsim.dashboard.figures.graph_summary`).
 GRAPH_MAX_HOUSEHOLDS = 300
-
-#: The metrics plotted over time: timeseries column -> panel title.
-PLOTTED = {
-    "output": "Local output (co-op sales)",
-    "active_coops": "Active co-ops",
-    "distress_share": "Households in distress",
-    "gini": "Gini of household net worth",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -80,20 +84,30 @@ PLOTTED = {
 
 @dataclass(frozen=True)
 class Control:
-    """One user input of the dashboard: a slider or a checkbox.
+    """One setting of the dashboard: a slider or a checkbox.
 
     Attributes
     ----------
     name
         Keyword argument of the dashboard model.
     label
-        What the user reads.
+        What the participant reads above the control.
     kind
         ``"int"``, ``"float"`` or ``"bool"``.
     value
         The starting value.
     min, max, step
         The slider's range and step (unused for a checkbox).
+    unit
+        How a value reads, ``{}`` standing for the number: ``"{} households"``,
+        ``"{}% of each defaulted loan"``. A ``%`` right after ``{}`` shows the
+        value times 100.
+    off
+        What 0 (or an unticked box) reads, when it switches something off.
+    help
+        One line on what the setting does in the economy.
+    group
+        The heading the control sits under.
     """
 
     name: str
@@ -103,6 +117,10 @@ class Control:
     min: float = 0.0
     max: float = 1.0
     step: float = 1.0
+    unit: str = "{}"
+    off: str | None = None
+    help: str = ""
+    group: str = "Economy"
 
     def spec(self) -> dict[str, Any]:
         """The control as one entry of Mesa's ``model_params``."""
@@ -125,17 +143,31 @@ class Control:
         value = min(max(float(value), self.min), self.max)
         return round(value) if self.kind == "int" else value
 
+    def describe(self, value: Any) -> str:
+        """``value`` in words with its unit: ``"50% of each defaulted loan"``, ``"off"``."""
+        value = self.clip(value)
+        if self.off is not None and not value:
+            return self.off
+        if self.kind == "bool":
+            return "on"
+        if "{}%" in self.unit:
+            return self.unit.replace("{}%", f"{100 * value:.0f}%")
+        decimals = max(0, -math.floor(math.log10(self.step))) if self.step < 1 else 0
+        return self.unit.replace("{}", f"{value:,.{decimals}f}")
+
 
 @dataclass(frozen=True)
 class _InstrumentControl:
     """A control for one instrument and how its value becomes a settings table.
 
     ``to_table(value)`` returns the ``[instruments.<name>]`` table, or None when
-    the value switches the instrument off.
+    the value switches the instrument off; ``on`` is the value that switches it
+    on at its usual setting (what the with-and-without view compares against off).
     """
 
     control: Control
     to_table: Callable[[Any], dict[str, Any] | None]
+    on: Any
 
 
 def default_scenario() -> Scenario:
@@ -197,12 +229,50 @@ _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "mutual_credit": ("credit_limit", "limit"),
     "mutual_aid": ("contribution", "contribution_share", "contribution_rate"),
 }
-_LABELS = {
-    "first_loss": "first-loss share of fund capital",
-    "guarantee": "guarantee coverage",
-    "mutual_credit": "mutual-credit limit",
-    "mutual_aid": "mutual-aid contribution",
+
+# name -> (label, unit, what it does). Money is in the model's currency units.
+_WORDS: dict[str, tuple[str, str, str]] = {
+    "first_loss": (
+        "First-loss capital",
+        "{}% of each fund's capital",
+        "A junior slice of each community fund's capital that takes loan losses first, "
+        "so the community and outside investors above it lose later.",
+    ),
+    "guarantee": (
+        "Loan guarantee",
+        "{}% of each defaulted loan",
+        "An outside guarantor pays this share of each loss on the funds' loans, so the "
+        "funds dare lend to co-ops with thinner cash buffers in a downturn.",
+    ),
+    "mutual_aid": (
+        "Mutual aid",
+        "{} a month from each household",
+        "Households pay into a community pool; members who cannot cover their "
+        "essentials draw from it and spend the aid at local co-ops.",
+    ),
+    "mutual_credit": (
+        "Mutual credit",
+        "{} credit line per household",
+        "Members pay each other in local credit when cash runs short, down to this "
+        "line, and earn it back by selling to the network.",
+    ),
+    "patient_capital": (
+        "Patient capital",
+        "{}",
+        "The funds lend for longer, with a year's grace and repayments that fall "
+        "when a co-op's sales fall.",
+    ),
+    "timebank": (
+        "Timebank",
+        "{}",
+        "Households trade hours of care and services, so a household short of cash "
+        "can get help without paying for it.",
+    ),
 }
+
+
+def _words(name: str) -> tuple[str, str, str]:
+    return _WORDS.get(name, (name.replace("_", " ").capitalize(), "{}", ""))
 
 
 def _table_of(base: Scenario, name: str) -> dict[str, Any] | None:
@@ -240,16 +310,22 @@ def _first_loss_control(base: Scenario) -> _InstrumentControl | None:
         table = _table_of(base, "first_loss") or {}
         return {**table, "tranches": stack}
 
+    label, unit, help_ = _words("first_loss")
     control = Control(
         name="first_loss",
-        label=f"{_LABELS['first_loss']} (0 = off)",
+        label=label,
         kind="float",
         value=round(value, 2),
         min=0.0,
         max=top,
         step=0.01,
+        unit=unit,
+        off="off",
+        help=help_,
+        group="Risk-sharing tools",
     )
-    return _InstrumentControl(control, to_table)
+    usual = round(min(tranches[0]["share"] or 0.1, top), 2)
+    return _InstrumentControl(control, to_table, usual)
 
 
 def _numeric_control(base: Scenario, name: str) -> _InstrumentControl | None:
@@ -267,7 +343,9 @@ def _numeric_control(base: Scenario, name: str) -> _InstrumentControl | None:
     field = numeric[key]
     low, high = _bounds(field)
     default = float(field.default)
-    if high is None:
+    # A bound far above the usual value (a sanity cap on money) would make every
+    # step of the slider a leap: the slider then covers four times the default.
+    if high is None or (default > 0 and high > 10 * default):
         high = max(4.0 * default, 1.0)
     kind = "int" if field.annotation is int else "float"
     step = 1.0 if kind == "int" else _nice_step(high)
@@ -283,16 +361,23 @@ def _numeric_control(base: Scenario, name: str) -> _InstrumentControl | None:
         number = max(float(number), low or 0.0)
         return {**(table or {}), key: round(number) if kind == "int" else number}
 
+    label, unit, help_ = _words(name)
+    if name not in _WORDS:
+        unit = f"{key.replace('_', ' ')} {{}}"
     control = Control(
         name=name,
-        label=f"{_LABELS.get(name, name.replace('_', ' ') + ' ' + key)} (0 = off)",
+        label=label,
         kind=kind,
         value=value,
         min=0.0 if kind == "float" else 0,
         max=high if kind == "float" else int(high),
         step=step,
+        unit=unit,
+        off="off",
+        help=help_,
+        group="Risk-sharing tools",
     )
-    return _InstrumentControl(control, to_table)
+    return _InstrumentControl(control, to_table, value or default)
 
 
 def _switch_control(base: Scenario, name: str) -> _InstrumentControl:
@@ -302,13 +387,17 @@ def _switch_control(base: Scenario, name: str) -> _InstrumentControl:
     def to_table(on: bool) -> dict[str, Any] | None:
         return (table or {}) if on else None
 
+    label, _unit, help_ = _words(name)
     control = Control(
         name=name,
-        label=name.replace("_", " "),
+        label=label,
         kind="bool",
         value=name in base.instruments,
+        off="off",
+        help=help_,
+        group="Risk-sharing tools",
     )
-    return _InstrumentControl(control, to_table)
+    return _InstrumentControl(control, to_table, True)
 
 
 def _instrument_controls(base: Scenario) -> dict[str, _InstrumentControl]:
@@ -331,34 +420,85 @@ def controls(base: Scenario) -> dict[str, Control]:
     shock = _export_drop(base)
     steps = base.steps
     start = shock.start if shock is not None else min(24, steps)
+    recession = "Recession"
     items = [
         Control(
-            "households", "households", "int", size.households, 20, max(2000, size.households), 10
+            "households",
+            "Households",
+            "int",
+            size.households,
+            20,
+            max(2000, size.households),
+            10,
+            unit="{} households",
+            help="The economy's size. In a small economy one co-op failing is a big share, "
+            "so runs differ more from seed to seed.",
         ),
-        Control("coops", "worker co-ops", "int", size.n_coops, 2, max(120, size.n_coops), 1),
+        Control(
+            "coops",
+            "Worker co-ops",
+            "int",
+            size.n_coops,
+            2,
+            max(120, size.n_coops),
+            1,
+            unit="{} co-ops",
+            help="The businesses households buy from and work in; they buy from each other too.",
+        ),
+        Control(
+            "seed",
+            "Random seed",
+            "int",
+            0,
+            0,
+            99,
+            1,
+            unit="seed {}",
+            help="Which random history the economy lives: same seed, same run.",
+        ),
         *(made.control for made in _instrument_controls(base).values()),
         Control(
             "export_drop",
-            "export-demand drop (0 = no recession)",
+            "Recession: export demand falls by",
             "float",
             shock.size if shock is not None else 0.0,
             0.0,
             max(0.9, shock.size if shock is not None else 0.0),
             0.05,
+            unit="{}% of its usual level",
+            off="no recession",
+            help="Outside buyers cut their orders from the co-ops by this much.",
+            group=recession,
         ),
-        Control("shock_start", "recession starts in month", "int", start, 1, steps, 1),
+        Control(
+            "shock_start",
+            "Recession starts",
+            "int",
+            start,
+            1,
+            steps,
+            1,
+            unit="in month {}",
+            group=recession,
+        ),
         Control(
             "shock_months",
-            "recession lasts (months)",
+            "Recession lasts",
             "int",
             shock.duration if shock is not None else 12,
             1,
             max(48, shock.duration if shock is not None else 12),
             1,
+            unit="{} months",
+            group=recession,
         ),
-        Control("seed", "seed", "int", 0, 0, 99, 1),
     ]
     return {c.name: c for c in items}
+
+
+def tools(base: Scenario) -> dict[str, str]:
+    """The risk-sharing tools of the with-and-without view: name -> label."""
+    return {name: made.control.label for name, made in _instrument_controls(base).items()}
 
 
 def model_params(base: Scenario) -> dict[str, dict[str, Any]]:
@@ -409,47 +549,52 @@ def settings_to_overrides(base: Scenario, settings: Mapping[str, Any]) -> dict[s
     return overrides
 
 
+def describe_settings(base: Scenario, settings: Mapping[str, Any]) -> str:
+    """Settings in one line of words, as the header shows those in force.
+
+    ``"200 households · 10 co-ops · Loan guarantee 50% of each defaulted loan ·
+    exports −30% from month 24 for 12 months · seed 0"``; tools that are
+    off are left out.
+    """
+    known = controls(base)
+    value = {name: c.clip(settings.get(name, c.value)) for name, c in known.items()}
+    parts = [known["households"].describe(value["households"])]
+    parts.append(known["coops"].describe(value["coops"]))
+    on = [
+        (c.label if c.kind == "bool" else f"{c.label} {c.describe(value[name])}")
+        for name, c in known.items()
+        if c.group == "Risk-sharing tools" and value[name]
+    ]
+    parts += on or ["no risk-sharing tools"]
+    if value["export_drop"] > 0:
+        parts.append(
+            f"exports −{100 * value['export_drop']:.0f}% from month {value['shock_start']} "
+            f"for {value['shock_months']} months"
+        )
+    else:
+        parts.append("no recession")
+    parts.append(known["seed"].describe(value["seed"]))
+    return " · ".join(parts)
+
+
 # ---------------------------------------------------------------------------
-# the model Mesa rebuilds on Reset
+# the model built from the controls
 
 
 class _DashboardBase(SolidarityEconomy):
-    """A :class:`SolidarityEconomy` built from flat dashboard settings."""
+    """A :class:`SolidarityEconomy` built from flat dashboard settings.
+
+    ``settings`` holds every control's value as this run uses it (clipped into
+    range, defaults filled in): the settings in force.
+    """
 
     base: Scenario
 
     def __init__(self, **settings: Any):
-        seed = int(controls(self.base)["seed"].clip(settings.get("seed", 0)))
+        known = controls(self.base)
         overrides = settings_to_overrides(self.base, settings)
-        super().__init__(self.base, seed=seed, overrides=overrides)
-        self.settings = dict(settings)
-
-
-def trade_layout(model: SolidarityEconomy) -> dict[str, np.ndarray]:
-    """Positions of households and co-ops for drawing the trade graph.
-
-    A spring layout of the purchase and supply edges, computed once per model
-    and kept on it. Its seed is fixed so that drawing never touches
-    ``model.rng``: a run's results do not depend on whether the graph is shown.
-    """
-    cached = model.__dict__.get("_trade_layout")
-    if cached is not None:
-        return cached
-    import networkx as nx
-
-    e = model.economy
-    n_h, n_c = e.n_households, e.n_firms
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n_h + n_c))
-    purchase = e.network.purchase.tocoo()
-    supply = e.network.supply.tocoo()
-    graph.add_edges_from(zip(purchase.row.tolist(), (purchase.col + n_h).tolist(), strict=True))
-    graph.add_edges_from(zip((supply.row + n_h).tolist(), (supply.col + n_h).tolist(), strict=True))
-    pos = nx.spring_layout(graph, seed=7, iterations=60)
-    xy = np.array([pos[k] for k in range(n_h + n_c)])
-    layout = {"households": xy[:n_h], "coops": xy[n_h:]}
-    model.__dict__["_trade_layout"] = layout
-    return layout
+        self.settings = {n: c.clip(settings.get(n, c.value)) for n, c in known.items()}
+        super().__init__(self.base, seed=int(self.settings["seed"]), overrides=overrides)
 
 
 def dashboard_model(base: Scenario | str | Path | None = None) -> type[SolidarityEconomy]:
@@ -487,243 +632,164 @@ def dashboard_model(base: Scenario | str | Path | None = None) -> type[Solidarit
 
 
 # ---------------------------------------------------------------------------
-# figures (plain matplotlib: usable without Solara, e.g. in a report or a test)
+# with and without a tool
 
 
-def _fmt(value: float | None, kind: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if kind == "share":
-        return f"{100 * value:.1f}%"
-    if kind == "count":
-        return f"{round(value)}"
-    if kind == "ratio":
-        return f"{value:.3f}"
-    return f"{value:,.0f}"
-
-
-# column -> (label, format); the instrument columns show once they are non-zero
-_SUMMARY = {
-    "output": ("output", "money"),
-    "active_coops": ("active co-ops", "count"),
-    "distress_share": ("households in distress", "share"),
-    "gini": ("Gini", "ratio"),
-    "unemployment": ("unemployment", "share"),
-    "guarantee_paid": ("guarantee paid (cumulative)", "money"),
-    "mc_turnover": ("mutual-credit turnover", "money"),
-    "aid_paid": ("mutual aid paid", "money"),
-}
-_FORMAT = {"output": "money", "active_coops": "count", "distress_share": "share", "gini": "ratio"}
-
-
-def _shock_windows(model: SolidarityEconomy) -> list[tuple[int, int]]:
-    return [
-        (s.start, s.start + s.duration)
-        for s in model.params.shocks.scheduled
-        if s.kind == "export_drop"
-    ]
-
-
-def metrics_figure(model: SolidarityEconomy):
-    """A 2×2 matplotlib figure of the plotted metrics so far, recession months shaded."""
-    from matplotlib.figure import Figure
-
-    history = model.economy.history
-    # Fixed margins: a layout engine would triple the time to draw each month.
-    fig = Figure(figsize=(6.0, 4.6))
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.93, bottom=0.1, hspace=0.35, wspace=0.28)
-    axes = fig.subplots(2, 2, sharex=True).ravel()
-    months = [r["step"] for r in history]
-    for ax, (column, title) in zip(axes, PLOTTED.items(), strict=True):
-        values = [r.get(column, np.nan) for r in history]
-        for start, end in _shock_windows(model):
-            ax.axvspan(start, end, color="#f4c7c3", alpha=0.6, lw=0)
-        ax.plot(months, values, color="#1f6f8b", lw=1.8, marker="." if len(months) < 30 else None)
-        latest = f": {_fmt(values[-1], _FORMAT[column])}" if values else ""
-        ax.set_title(title + latest, fontsize=9)
-        ax.set_xlim(0, model.params.steps)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-        if column == "active_coops":
-            ax.set_ylim(0, model.economy.n_firms * 1.08)
-        if column == "distress_share":
-            top = max([0.05, *(v for v in values if v == v)])
-            ax.set_ylim(0, top * 1.1)
-            ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f}%")
-        if column == "output":
-            ax.yaxis.set_major_formatter(lambda v, _pos: f"{v / 1000:,.0f}k")
-    for ax in axes[2:]:
-        ax.set_xlabel("month", fontsize=8)
-    return fig
-
-
-_HOUSEHOLD_COLOURS = {
-    "works in a co-op": "#2a9d8f",
-    "outside job": "#457b9d",
-    "unemployed": "#e9c46a",
-    "in distress": "#d62828",
+# summary metric -> (what it is, format); rows whose values are all zero are left out
+_COMPARED: dict[str, tuple[str, str]] = {
+    "coop_failures": ("co-ops that failed", "count"),
+    "drawdown": ("fall in output in the recession", "share"),
+    "mean_distress_share": ("households in distress, on average", "share"),
+    "peak_unemployment": ("unemployment at its peak", "share"),
+    "final_gini": ("inequality at the end (Gini)", "ratio"),
+    "mean_output": ("local output, monthly average", "money"),
+    "guarantee_paid": ("paid by the guarantor", "money"),
+    "aid_paid": ("mutual aid paid out", "money"),
+    "mc_turnover": ("paid in mutual credit", "money"),
 }
 
 
-def graph_figure(model: SolidarityEconomy):
-    """The trade graph: households by work and distress, co-ops active or failed.
+@dataclass(frozen=True)
+class Comparison:
+    """Two whole runs on the same seed: with a tool and without it.
 
-    Only purchase (household → co-op) and supply (co-op → co-op) edges are drawn.
+    Attributes
+    ----------
+    tool, tool_label
+        The instrument compared, by name and as the participant reads it.
+    value
+        Its setting in the run with it (described by ``value_text``).
+    with_tool, without
+        Each run's timeseries, one row per month.
+    summary_with, summary_without
+        Each run's summary (``model.summary``).
+    settings
+        The settings both runs share (the tool's own aside).
+    steps, recessions
+        The horizon in months, and the recession windows ``(start, end)``.
     """
-    from matplotlib.collections import LineCollection
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
-    e = model.economy
-    xy = trade_layout(model)
-    hh, co = xy["households"], xy["coops"]
-    fig = Figure(figsize=(5.6, 4.6))
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.01)
-    ax = fig.subplots()
-    purchase = e.network.purchase.tocoo()
-    supply = e.network.supply.tocoo()
-    segments = np.concatenate(
-        [
-            np.stack([hh[purchase.row], co[purchase.col]], axis=1),
-            np.stack([co[supply.row], co[supply.col]], axis=1),
-        ]
-    )
-    ax.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.4, alpha=0.6))
-    employer = e.hh_employer
-    palette = list(_HOUSEHOLD_COLOURS.values())
-    colour = np.select(
-        [e.hh_distressed.astype(bool), employer >= 0, employer == OUTSIDE, employer == UNEMPLOYED],
-        [palette[3], palette[0], palette[1], palette[2]],
-        default=palette[2],
-    )
-    ax.scatter(hh[:, 0], hh[:, 1], s=14, c=colour, edgecolors="none", zorder=2)
-    active = e.firm_active.astype(bool)
-    ax.scatter(
-        co[active, 0], co[active, 1], s=90, marker="s", c="#264653", edgecolors="white", zorder=3
-    )
-    ax.scatter(co[~active, 0], co[~active, 1], s=90, marker="X", c="#999999", zorder=3)
-    ax.set_axis_off()
-    ax.set_title(
-        f"Trade graph: {int(active.sum())} of {e.n_firms} co-ops active",
-        fontsize=10,
-    )
+    tool: str
+    tool_label: str
+    value: Any
+    value_text: str
+    with_tool: pd.DataFrame
+    without: pd.DataFrame
+    summary_with: dict[str, Any]
+    summary_without: dict[str, Any]
+    settings: dict[str, Any]
+    steps: int
+    recessions: list[tuple[int, int]] = field(default_factory=list)
 
-    def key(colour: str, marker: str = "o") -> Line2D:
-        return Line2D([], [], ls="", marker=marker, color=colour, markersize=7)
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(metric, with, without, difference) in words, for the summary table."""
+        rows = []
+        losses = {
+            key: (f"losses borne by {key.removeprefix('loss_')} capital", "money")
+            for key in sorted(set(self.summary_with) | set(self.summary_without))
+            if key.startswith("loss_")
+        }
+        for key, (label, kind) in {**_COMPARED, **losses}.items():
+            a, b = self.summary_with.get(key), self.summary_without.get(key)
+            idle = kind == "money" and key != "mean_output" and not (a or b)
+            if a is None or b is None or idle:  # a tool that paid nothing in either run
+                continue
+            rows.append((label, fmt(a, kind), fmt(b, kind), fmt(a - b, kind, signed=True)))
+        return rows
 
-    ax.legend(
-        [*(key(c) for c in palette), key("#264653", "s"), key("#999999", "X")],
-        [*_HOUSEHOLD_COLOURS, "co-op", "failed co-op"],
-        fontsize=7,
-        loc="lower left",
-        ncols=2,
-    )
-    return fig
-
-
-def _png(fig, dpi: int = 100) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def _settings_line(model: SolidarityEconomy) -> str:
-    """The running economy's settings in words (Mesa's sliders show no numbers)."""
-    p = model.params
-    parts = [f"{p.economy.households} households", f"{p.economy.n_coops} co-ops"]
-    for name, params in p.instruments.items():
-        if name == "first_loss" and getattr(params, "tranches", None):
-            parts.append(f"first loss {100 * (params.tranches[0].share or 0):.0f}%")
-        elif name in _KEY_FIELDS and hasattr(params, _KEY_FIELDS[name][0]):
-            value = getattr(params, _KEY_FIELDS[name][0])
-            parts.append(f"{name.replace('_', ' ')} {value:g}")
+    def headline(self) -> str:
+        """One sentence on co-op failures and distress, the tool against none."""
+        a = self.summary_with.get("coop_failures", 0)
+        b = self.summary_without.get("coop_failures", 0)
+        fewer = b - a
+        plural = "s" if abs(fewer) != 1 else ""
+        if fewer > 0:
+            failures = f"{fewer:.0f} fewer co-op{plural} failed ({a:.0f} against {b:.0f})"
+        elif fewer < 0:
+            failures = f"{-fewer:.0f} more co-op{plural} failed ({a:.0f} against {b:.0f})"
         else:
-            parts.append(name.replace("_", " "))
-    drops = [s for s in p.shocks.scheduled if s.kind == "export_drop"]
-    for s in drops:
-        parts.append(f"exports −{100 * s.size:.0f}% from month {s.start} for {s.duration}")
-    if not drops:
-        parts.append("no recession")
-    seed = getattr(model, "settings", {}).get("seed", 0)
-    parts.append(f"seed {seed}")
-    return " · ".join(parts)
-
-
-# ---------------------------------------------------------------------------
-# Solara components (built on first use: importing Solara takes seconds)
-
-
-def _components():
-    import reacton.ipywidgets as rw
-    import solara
-    from mesa.visualization.utils import update_counter
-
-    def summary(model: SolidarityEconomy) -> None:
-        # A plain function, not a component: reacton would skip re-rendering a
-        # child component whose props (the same model object) did not change.
-        e = model.economy
-        row = e.history[-1] if e.history else {}
-        with solara.Card(style={"margin-bottom": "4px"}):
-            with solara.Column(gap="2px"):
-                solara.Text(
-                    f"Month {e.month} of {model.params.steps}",
-                    classes=["solsim-month"],
-                    style={"font-size": "1.3em", "font-weight": "bold"},
-                )
-                solara.Text(_settings_line(model), style={"color": "#555", "font-size": "0.85em"})
-            with solara.Row(gap="20px", style={"flex-wrap": "wrap", "margin-top": "6px"}):
-                for column, (label, kind) in _SUMMARY.items():
-                    optional = kind == "money" and column != "output"
-                    if column not in row or (optional and not row[column]):
-                        continue
-                    with solara.Column(gap="0px"):
-                        solara.Text(label, style={"font-size": "0.75em", "color": "#666"})
-                        solara.Text(
-                            _fmt(row[column], kind),
-                            classes=[f"solsim-{column.replace('_', '-')}"],
-                            style={"font-size": "1.1em"},
-                        )
-
-    @solara.component
-    def MetricsPlot(model: SolidarityEconomy):
-        """The month's numbers and the key metrics over time."""
-        update_counter.get()  # re-render when Mesa steps the model
-        month = model.economy.month
-        image = solara.use_memo(lambda: _png(metrics_figure(model)), [id(model), month])
-        with solara.Column(gap="0px") as main:
-            summary(model)
-            rw.Image(
-                value=image, format="png", layout={"width": "100%"}, _dom_classes=["solsim-metrics"]
-            )
-        return main
-
-    @solara.component
-    def TradeGraph(model: SolidarityEconomy):
-        """The trade graph, for economies of at most GRAPH_MAX_HOUSEHOLDS households."""
-        update_counter.get()
-        e = model.economy
-        small = e.n_households <= GRAPH_MAX_HOUSEHOLDS
-        # Redraw only when a colour changed, not every month.
-        state = (
-            hash((e.hh_employer.tobytes(), e.hh_distressed.tobytes(), e.firm_active.tobytes()))
-            if small
-            else None
+            failures = f"as many co-ops failed ({a:.0f})"
+        d = self.summary_with.get("mean_distress_share", 0) - self.summary_without.get(
+            "mean_distress_share", 0
         )
-        image = solara.use_memo(
-            lambda: _png(graph_figure(model)) if small else b"", [id(model), state]
+        distress = (
+            "the share of households in distress barely moved"
+            if abs(d) < 0.0005
+            else f"the share of households in distress was {fmt(abs(d), 'share')[:-1]} points "
+            f"{'lower' if d < 0 else 'higher'} on average"
         )
-        if not small:
-            return solara.Info(
-                f"The trade graph is drawn for economies of at most {GRAPH_MAX_HOUSEHOLDS} "
-                f"households; this one has {e.n_households}."
-            )
-        return rw.Image(
-            value=image, format="png", layout={"width": "100%"}, _dom_classes=["solsim-graph"]
-        )
+        return f"With {self.tool_label.lower()} ({self.value_text}), {failures}, and {distress}."
 
-    return MetricsPlot, TradeGraph
+
+def _run_to_end(model_cls: type[_DashboardBase], settings: Mapping[str, Any]):
+    model = model_cls(**settings)
+    while model.running:
+        model.step()
+    return model
+
+
+@lru_cache(maxsize=16)
+def _compare_cached(
+    model_cls: type[_DashboardBase], settings: tuple[tuple[str, Any], ...], tool: str
+) -> Comparison:
+    base = model_cls.base
+    made = _instrument_controls(base)[tool]
+    chosen = dict(settings)
+    value = chosen[tool] if chosen[tool] else made.on
+    value = made.control.clip(value)
+    with_run = _run_to_end(model_cls, {**chosen, tool: value})
+    without = _run_to_end(model_cls, {**chosen, tool: False if made.control.kind == "bool" else 0})
+    return Comparison(
+        tool=tool,
+        tool_label=made.control.label,
+        value=value,
+        value_text=made.control.describe(value),
+        with_tool=with_run.timeseries,
+        without=without.timeseries,
+        summary_with=with_run.summary,
+        summary_without=without.summary,
+        settings={k: v for k, v in chosen.items() if k != tool},
+        steps=with_run.params.steps,
+        recessions=[
+            (s.start, s.start + s.duration)
+            for s in with_run.params.shocks.scheduled
+            if s.kind == "export_drop"
+        ],
+    )
+
+
+def with_and_without(
+    model_cls: type[SolidarityEconomy], settings: Mapping[str, Any], tool: str
+) -> Comparison:
+    """Run the whole horizon twice on the same seed: with ``tool`` and without it.
+
+    Both runs take ``settings`` (normally the settings in force) for everything
+    else, so they see the same shocks and random draws; what differs is the
+    tool's doing, in this one random history. The tool runs at its value in
+    ``settings`` when that switches it on, else at its usual setting (the
+    instrument's default; 10% for first-loss capital). Results are cached, so
+    asking again is free.
+
+    Parameters
+    ----------
+    model_cls
+        A class from :func:`dashboard_model`.
+    settings
+        Control values; those left out keep their starting values.
+    tool
+        An instrument name (a key of :func:`tools`).
+
+    Raises
+    ------
+    KeyError
+        For a tool the dashboard has no control for.
+    """
+    base = model_cls.base
+    known = controls(base)
+    if tool not in tools(base):
+        raise KeyError(f"no such tool: {tool!r} (expected one of {', '.join(tools(base))})")
+    full = tuple((n, c.clip(settings.get(n, c.value))) for n, c in known.items())
+    return _compare_cached(model_cls, full, tool)
 
 
 def make_page(scenario: Scenario | str | Path | None = None):
@@ -731,34 +797,9 @@ def make_page(scenario: Scenario | str | Path | None = None):
 
     Each browser session (or notebook display) gets its own economy.
     """
-    return _page(dashboard_model(scenario))
+    from solsim.dashboard.ui import dashboard_page
 
-
-def _page(model_cls: type[_DashboardBase]):
-    import solara
-    import solara.server.settings
-    from mesa.visualization import SolaraViz
-
-    if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
-        # Solara reports usage to an outside service (and looks up the machine's
-        # public address) when a page is first shown, in a notebook too; the
-        # dashboard sends nothing off the machine unless the user asks for it.
-        solara.server.settings.telemetry.mixpanel_enable = False
-    params = model_params(model_cls.base)
-    metrics_plot, trade_graph = _components()
-
-    @solara.component
-    def Dashboard():
-        model = solara.use_memo(model_cls, [])
-        return SolaraViz(
-            model,
-            components=[(metrics_plot, 0), (trade_graph, 0)],
-            model_params=params,
-            name=f"solsim · {model_cls.base.name}",
-            play_interval=150,
-        )
-
-    return Dashboard()
+    return dashboard_page(dashboard_model(scenario))
 
 
 #: The model class over :func:`base_scenario` (what ``page`` runs).
@@ -766,10 +807,12 @@ DashboardEconomy = dashboard_model()
 
 
 def __getattr__(name: str):
-    # ``page`` is built on first use: it imports Solara and Mesa's visualisation,
-    # which take seconds, so that the rest of this module stays quick to import.
+    # ``page`` is built on first use: it imports Solara, which takes seconds, so
+    # that the rest of this module stays quick to import.
     if name == "page":
-        page = _page(DashboardEconomy)
+        from solsim.dashboard.ui import dashboard_page
+
+        page = dashboard_page(DashboardEconomy)
         globals()["page"] = page
         return page
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ sets.
 
 from __future__ import annotations
 
-from solsim.dashboard import DashboardEconomy, _page
+from solsim.dashboard import DashboardEconomy
+from solsim.dashboard.ui import dashboard_page
 
-page = _page(DashboardEconomy)
+page = dashboard_page(DashboardEconomy)
