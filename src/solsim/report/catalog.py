@@ -94,7 +94,7 @@ class Metric:
 # year of investor return, 0.1% of the funds' capital for a loss.
 # fmt: off
 _ROWS: tuple[tuple, ...] = (
-    ("coop_failure_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005,
+    ("coop_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005,
      None),
     ("coop_failures", "co-op failures", "co-op failures", "count", -1, 0.05, "reference"),
     ("drawdown", "output drawdown", "output drawdown, %", "share", -1, 0.01, None),
@@ -148,7 +148,7 @@ _ROWS: tuple[tuple, ...] = (
 )
 # fmt: on
 NOTES: dict[str, str] = {
-    "coop_failure_hazard": "co-op failures per co-op-year over the run",
+    "coop_hazard": "co-op failures per co-op-year over the run",
     "investor_irr": "money-weighted annual return of outside capital",
     "investor_return": "annualised total return of outside capital, to the end of the run",
     "community_return": "wages, patronage and deposit interest paid to households over the run",
@@ -159,7 +159,7 @@ CATALOG: dict[str, Metric] = {m.key: m for m in _METRICS}
 
 #: Questions answered by the first of several metrics that a table has.
 PREFERENCES: dict[str, tuple[str, ...]] = {
-    "hazard": ("coop_failure_hazard", "coop_failures"),
+    "hazard": ("coop_hazard", "coop_failures"),
     "investor": ("investor_irr", "investor_return"),
     "parity": ("return_parity",),
 }

@@ -176,11 +176,11 @@ def run_headline(
 
     parts = []
     steps = summary.get("steps")
-    failures, hazard = get("coop_failures"), get("coop_failure_hazard")
+    failures, hazard = get("coop_failures"), get("coop_hazard")
     if math.isfinite(failures):
         text = f"{failures:.0f} co-op failure{'s' if failures != 1 else ''}"
         if math.isfinite(hazard):
-            text += f" (a hazard of {C.format_value('coop_failure_hazard', hazard)})"
+            text += f" (a hazard of {C.format_value('coop_hazard', hazard)})"
         parts.append(text)
     drawdown, recovery = get("drawdown"), get("recovery_time")
     if math.isfinite(drawdown):
