@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3 \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help install browser-deps dashboard notebooks workshop dashboard-screenshots demo test lint format bench validate readme-figures clean
+.PHONY: help install browser-deps dashboard notebooks workshop dashboard-screenshots demo test lint format bench validate readme-figures report-screens clean
 
 help:
 	@echo "make demo      run the funder comparison and write out/demo/report.html"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make validate  reproduce published results (docs/validation.md)"
 	@echo "make readme-figures  rerun the README's results: its tables and numbers, docs/readme_figures.json"
+	@echo "make report-screens  the README's pictures of the report (docs/img/), from make demo's report"
 	@echo "make lint      ruff check and format check"
 	@echo "make dashboard the live dashboard at http://127.0.0.1:8765"
 	@echo "make notebooks JupyterLab on the workshop notebooks (offline, from .venv)"
@@ -119,6 +120,11 @@ validate: install
 # between its readme-figures markers. tests/test_readme_figures.py checks them.
 readme-figures: install
 	$(PY) benchmarks/readme_figures.py
+
+# The report's first screen at 1400 and 820 pixels wide, shot in headless Chromium,
+# and two of its figures, into docs/img/ (the README shows them).
+report-screens: demo browser-deps
+	$(PY) benchmarks/report_screens.py
 
 clean:
 	rm -rf out .pytest_cache build dist src/*.egg-info

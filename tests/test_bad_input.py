@@ -356,7 +356,7 @@ def test_every_invalid_design_point_is_listed(tmp_path, capsys):
     path = tmp_path / "e.toml"
     path.write_text(body)
     line = rejected(capsys, tmp_path, "sweep", path, "--out", tmp_path / "o", "-w", "1")
-    assert "must not exceed 1" in line and "2 design points are invalid: 3, 5" in line
+    assert "must not exceed 1" in line and "4 design points are invalid: 1, 3, 4, 5" in line
 
 
 def test_non_finite_range(tmp_path, capsys):
@@ -405,3 +405,21 @@ def test_a_directory_in_use_is_refused(tmp_path, capsys):
     (out / ".lock").write_text(json.dumps(holder))
     line = rejected(capsys, tmp_path, "sweep", path, "--out", out, "-w", "1")
     assert f"in use by another sweep (pid {os.getpid()} on host {socket.gethostname()}" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('currency = "pounds sterling!!"', "at most 12"),
+        ('currency = "£\\n"', "printable"),
+        ('currency = " £"', "surrounding spaces"),
+        ('currency = "<b>"', "may not contain"),
+        ("currency = 3", "valid string"),
+    ],
+)
+def test_bad_currency_label(tmp_path, capsys, text, words):
+    path = tmp_path / "e.toml"
+    path.write_text(EXPERIMENT.replace("steps = 6\n", f"steps = 6\n{text}\n"))
+    line = rejected(capsys, tmp_path, "sweep", path, "--out", tmp_path / "o", "-w", "1")
+    assert line.startswith(f"error: {path}: currency: "), line
+    assert words in line, line

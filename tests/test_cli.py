@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLSIM = [sys.executable, "-m", "solsim"]
 SMALL = ["--set", "economy.households=200", "--set", "economy.coops=8"]
+SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
 
 
 def solsim(*args, cwd=ROOT):
@@ -38,6 +41,9 @@ def test_run_writes_results_and_prints_a_summary(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "drawdown" in result.stdout
+    # A headline sentence, then numbers in their units, never in scientific notation.
+    assert result.stdout.startswith("Over 30 months: ")
+    assert not SCIENTIFIC.search(result.stdout), SCIENTIFIC.search(result.stdout)
     timeseries = pd.read_parquet(out / "timeseries.parquet")
     assert len(timeseries) == 30
     summary = json.loads((out / "summary.json").read_text())
@@ -114,3 +120,58 @@ def test_bad_override_and_missing_file(tmp_path):
     missing = tmp_path / "missing.toml"
     result = solsim("run", missing)
     one_line_error(result, missing, "(file)")
+
+
+COMPARE = """
+name = "tiny_funder"
+replicates = 2
+root_seed = 9
+steps = 24
+currency = "£"
+
+[set]
+economy.households = 100
+economy.coops = 8
+economy.communities = 2
+economy.investors = 2
+burn_in = 12
+shocks.scheduled = [{{ kind = "export_drop", start = 8, duration = 6, size = 0.4 }}]
+
+[design]
+kind = "scenarios"
+reference = "baseline"
+
+[design.scenarios]
+baseline = "{s}/baseline.toml"
+first_loss = "{s}/first_loss.toml"
+guarantee = "{s}/guarantee.toml"
+mutual_credit = "{s}/mutual_credit.toml"
+all_tools = "{s}/all_tools.toml"
+"""
+
+
+@pytest.mark.slow
+def test_compare_output_fits_100_columns(tmp_path):
+    (tmp_path / "e.toml").write_text(COMPARE.format(s=(ROOT / "scenarios").as_posix()))
+    result = subprocess.run(
+        [*SOLSIM, "compare", "e.toml", "--out", "out", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "100"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    # A headline per scenario, the key numbers, where the report is.
+    for name in ("first_loss", "guarantee", "mutual_credit", "all_tools"):
+        assert any(line.startswith(f"{name}: ") for line in lines), name
+    assert "A 10% philanthropic first-loss tranche (£40,000 of £400,000 fund capital)" in " ".join(
+        result.stdout.split()
+    )
+    assert any(line.startswith("failure hazard, %/yr") for line in lines)
+    assert "report written to out/report.html" in lines
+    assert not SCIENTIFIC.search(result.stdout), SCIENTIFIC.search(result.stdout)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Fund capital: 1 fund × £400,000 = <b>£400,000</b>" in page

@@ -22,21 +22,6 @@ from solsim.cli.sweep import (
 )
 
 
-def comparison_table(comparison, reference: str, title: str):
-    """The comparison as a rich Table (differences whose interval excludes 0 in bold)."""
-    from rich.table import Table
-
-    from solsim.experiments.compare import wide_table
-
-    wide = wide_table(comparison, reference)
-    table = Table(title=title, show_header=True, header_style="bold", show_lines=False)
-    for i, column in enumerate(wide.columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in wide.itertuples(index=False):
-        table.add_row(*(f"[bold]{v}[/bold]" if str(v).endswith("*") else str(v) for v in row))
-    return table
-
-
 @app.command("compare")
 def compare_command(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML with a 'scenarios' design.")],
@@ -55,7 +40,8 @@ def compare_command(
     """Compare scenarios with the reference: mean, paired difference, 95% CI per metric.
 
     Runs the sweep first (resumable), then writes DIR/comparison.csv,
-    DIR/comparison.md and DIR/report.html (figures in DIR/figures/).
+    DIR/comparison.md and DIR/report.html (figures in DIR/figures/), and prints
+    each scenario's headline and the key numbers.
     """
     from rich.console import Console
 
@@ -81,21 +67,42 @@ def compare_command(
     except KeyboardInterrupt:
         typer.echo(f"interrupted; rerun the same command to resume into {out}", err=True)
         raise typer.Exit(code=130) from None
+    from solsim.report.data import from_results_dir
+
+    data = from_results_dir(out, loaded, network=report_, comparison=comparison)
+    console = Console()
     if not quiet:
-        reference = results.experiment["reference"]
-        title = f"{results.experiment['name']} · Δ vs {reference} · 95% CI · * excludes 0"
-        Console(width=max(Console().width, 160)).print(
-            comparison_table(comparison, reference, title)
-        )
-    typer.echo(f"comparison written to {out / 'comparison.csv'} and {out / 'comparison.md'}")
+        from solsim.report.answer import first_screen
+        from solsim.report.terminal import comparison_output
+
+        title = f"{results.experiment['name']}: each scenario against {data.reference}"
+        console.print(comparison_output(console, first_screen(data), data, title))
+        console.print()
     if report_:
-        from solsim.experiments.spec import load_experiment
         from solsim.report import write_report
 
-        page = write_report(
-            out,
-            experiment=load_experiment(experiment, parse_overrides(set_)),
-            comparison=comparison,
-        )
-        typer.echo(f"report written to {page}")
-    finish(report)
+        page = write_report(data, out / "report.html")
+        located(console, "report written to", page)
+    located(
+        console,
+        "every metric with its 95% CI written to",
+        f"{out / 'comparison.md'} and {out / 'comparison.csv'}",
+    )
+    line = report.line()
+    done, arrow, where = line.rpartition(" → ")
+    if arrow:
+        located(console, f"{done}{arrow.rstrip()}", where)
+    else:
+        located(console, line, "")
+    finish(report, echo=False)
+
+
+def located(console, text: str, path) -> None:
+    """``text path`` on one line, or, when that is wider than the console, the path on
+    a line of its own (folded only if it is itself wider), so it copies whole."""
+    line = f"{text} {path}".rstrip()
+    if len(line) <= console.width:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+        return
+    console.print(f"{text.rstrip(':')}:", markup=False, highlight=False)
+    console.print(f"  {path}", overflow="fold", markup=False, highlight=False)

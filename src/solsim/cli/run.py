@@ -30,16 +30,21 @@ def parse_overrides(values: list[str] | None) -> dict[str, object]:
 
 
 def summary_table(summary: dict[str, object], title: str) -> Table:
-    table = Table(title=title, show_header=True, header_style="bold")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        if isinstance(value, float):
-            text = f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-        else:
-            text = "—" if value is None else str(value)
-        table.add_row(key, text)
-    return table
+    """Every summary value in its unit (shares as %, money with separators)."""
+    from solsim.report.terminal import summary_table as table
+
+    return table(summary, title)
+
+
+def print_summary(summary: dict[str, object], title: str, settings=None) -> None:
+    """A run's headline sentence, then its summary table."""
+    from solsim.report.terminal import run_headline
+
+    console = Console()
+    headline = run_headline(summary, settings)
+    if headline:
+        console.print(headline, markup=False, highlight=False)
+    console.print(summary_table(summary, title))
 
 
 def _replay(directory: Path, point: int, replicate: int, out: Path | None, quiet: bool) -> None:
@@ -97,9 +102,9 @@ def _replay(directory: Path, point: int, replicate: int, out: Path | None, quiet
         typer.echo(f"replayed point {point}, replicate {replicate} ({original} is not there)")
     if not quiet:
         title = f"{scenario.name} · {experiment.name} point {point} rep {replicate}"
-        Console().print(summary_table(summary, title))
+        print_summary(summary, title, task.scenario)
         if out is not None:
-            Console().print(f"results written to {out}/")
+            Console().print(f"results written to {out}/", overflow="fold", markup=False)
 
 
 @app.command("run")
@@ -196,7 +201,7 @@ def run_command(
         write_json(result.summary, out / "summary.json")
         write_json(manifest, out / "manifest.json")
     if not quiet:
-        console = Console()
-        console.print(summary_table(result.summary, f"{parsed.name} · seed {seed}"))
+        settings = parsed.model_dump(mode="json")
+        print_summary(result.summary, f"{parsed.name} · seed {seed}", settings)
         if out is not None:
-            console.print(f"results written to {out}/")
+            Console().print(f"results written to {out}/", overflow="fold", markup=False)

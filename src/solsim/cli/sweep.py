@@ -85,9 +85,10 @@ def check_experiment(loaded, options: dict) -> None:
     check_memory(biggest, copies=copies, what=str(loaded.path))
 
 
-def finish(report) -> None:
-    """Print the sweep's line; exit 1 if any run failed."""
-    typer.echo(report.line())
+def finish(report, echo: bool = True) -> None:
+    """Print the sweep's line (unless ``echo`` is false); exit 1 if any run failed."""
+    if echo:
+        typer.echo(report.line())
     if report.failed:
         point, replicate, error = report.failed[0]
         typer.echo(

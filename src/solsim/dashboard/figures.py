@@ -266,23 +266,37 @@ def trade_layout(model: SolidarityEconomy) -> dict[str, np.ndarray]:
 
 
 HOUSEHOLD_COLOURS = {
-    "works in a co-op": "#2a9d8f",
+    "works locally": "#2a9d8f",
     "outside job": "#457b9d",
     "unemployed": "#e9c46a",
     "in distress": "#d62828",
 }
 
 
-def agent_states(model: SolidarityEconomy) -> tuple[list[str], list[bool]]:
-    """Each household's state (a :data:`HOUSEHOLD_COLOURS` key) and whether each co-op trades."""
-    from solsim.agents import Coop, Household
+def agent_states(model: SolidarityEconomy) -> tuple[list[str], list[bool], list[str]]:
+    """Household states and, per business, whether it trades and its kind.
+
+    Returns each household's state (a :data:`HOUSEHOLD_COLOURS` key), then for
+    every business in the order of the graph's ``coop:<j>`` nodes (co-ops and
+    conventional firms share those rows) whether it trades and its kind,
+    ``"coop"`` or ``"firm"``.
+    """
+    from solsim.agents import Household
 
     names = list(HOUSEHOLD_COLOURS)
-    work = {"coop": names[0], "outside": names[1], "unemployed": names[2]}
+    work = {"coop": names[0], "firm": names[0], "outside": names[1], "unemployed": names[2]}
     households = sorted(model.agents_by_type[Household], key=lambda h: h.index)
-    coops = sorted(model.agents_by_type[Coop], key=lambda c: c.index)
     states = [names[3] if h.distressed else work.get(h.employment, names[2]) for h in households]
-    return states, [bool(c.active) for c in coops]
+    businesses = sorted(
+        (
+            agent
+            for cls, agents in model.agents_by_type.items()
+            if getattr(cls, "kind", "") in ("coop", "firm")
+            for agent in agents
+        ),
+        key=lambda b: b.index,
+    )
+    return states, [bool(b.active) for b in businesses], [b.kind for b in businesses]
 
 
 def graph_figure(model: SolidarityEconomy) -> Figure:
@@ -306,8 +320,9 @@ def graph_figure(model: SolidarityEconomy) -> Figure:
     if edges is None:
         edges = np.array([(index[u], index[v]) for u, v in _trade_graph(model).edges()])
         model.__dict__["_trade_segments"] = edges
-    states, active = agent_states(model)
+    states, active, kinds = agent_states(model)
     active = np.array(active, dtype=bool)
+    coop = np.array([k == "coop" for k in kinds], dtype=bool)
 
     fig = Figure(figsize=(5.4, 5.6))
     fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.16)
@@ -319,12 +334,14 @@ def graph_figure(model: SolidarityEconomy) -> Figure:
     order = np.argsort([s == "in distress" for s in states], kind="stable")
     sizes = np.where(np.array(states)[order] == "in distress", 30, 14)
     ax.scatter(hh[order, 0], hh[order, 1], s=sizes, c=np.array(colours)[order], lw=0, zorder=2)
-    ax.scatter(co[active, 0], co[active, 1], s=110, marker="s", c="#264653", ec="w", zorder=3)
-    ax.scatter(co[~active, 0], co[~active, 1], s=110, marker="X", c="#999999", zorder=3)
+    for mask, marker, colour in ((coop, "s", "#264653"), (~coop, "^", "#9c6644")):
+        on, off = mask & active, mask & ~active
+        ax.scatter(co[on, 0], co[on, 1], s=110, marker=marker, c=colour, ec="w", zorder=3)
+        ax.scatter(co[off, 0], co[off, 1], s=110, marker="X", c="#999999", zorder=3)
     ax.set_axis_off()
     counts = {name: states.count(name) for name in HOUSEHOLD_COLOURS}
     ax.set_title(
-        f"Who buys from whom: {int(active.sum())} of {len(active)} co-ops trading, "
+        f"Who buys from whom: {int((active & coop).sum())} of {int(coop.sum())} co-ops trading, "
         f"{counts['in distress']} households in distress",
         fontsize=9,
     )
@@ -333,9 +350,14 @@ def graph_figure(model: SolidarityEconomy) -> Figure:
         return Line2D([], [], ls="", marker=marker, color=colour, markersize=7)
 
     fig.legend(
-        [*(key(c) for c in HOUSEHOLD_COLOURS.values()), key("#264653", "s"), key("#999999", "X")],
+        [
+            *(key(c) for c in HOUSEHOLD_COLOURS.values()),
+            key("#264653", "s"),
+            key("#9c6644", "^"),
+            key("#999999", "X"),
+        ],
         [f"{name} ({counts[name]})" for name in HOUSEHOLD_COLOURS]
-        + ["co-op trading", "co-op failed"],
+        + ["co-op", "local firm", "closed"],
         fontsize=7.5,
         loc="lower center",
         ncols=3,
@@ -346,21 +368,32 @@ def graph_figure(model: SolidarityEconomy) -> Figure:
 
 def graph_summary(model: SolidarityEconomy) -> list[str]:
     """The trade graph in words, for economies too large to draw household by household."""
-    states, active = agent_states(model)
+    states, active, kinds = agent_states(model)
     counts = {name: states.count(name) for name in HOUSEHOLD_COLOURS}
+    coops = [a for a, k in zip(active, kinds, strict=True) if k == "coop"]
+    firms = [a for a, k in zip(active, kinds, strict=True) if k == "firm"]
     graph = model.graph
     relations: dict[str, int] = {}
     for _u, _v, relation in graph.edges(data="relation"):
         relations[relation] = relations.get(relation, 0) + 1
     n_h, n_c = len(states), len(active)
-    return [
-        f"{n_h:,} households: {counts['works in a co-op']:,} work in a co-op, "
+    lines = [
+        f"{n_h:,} households: {counts['works locally']:,} work at a local co-op or firm, "
         f"{counts['outside job']:,} have an outside job, {counts['unemployed']:,} are "
         f"unemployed; {counts['in distress']:,} are in distress.",
-        f"{n_c} co-ops: {sum(active)} trading, {n_c - sum(active)} failed.",
-        f"A household buys from {relations.get('purchase', 0) / max(n_h, 1):.1f} co-ops on "
-        f"average; a co-op buys inputs from {relations.get('supply', 0) / max(n_c, 1):.1f} others.",
+        f"{len(coops)} co-ops: {sum(coops)} trading, {len(coops) - sum(coops)} failed.",
     ]
+    if firms:
+        lines.append(
+            f"{len(firms)} local firms: {sum(firms)} trading, {len(firms) - sum(firms)} closed."
+        )
+    purchases = relations.get("purchase", 0) / max(n_h, 1)
+    supplies = relations.get("supply", 0) / max(n_c, 1)
+    lines.append(
+        f"A household buys from {purchases:.1f} businesses on average; a business buys inputs "
+        f"from {supplies:.1f} others."
+    )
+    return lines
 
 
 def summary_table(rows: Sequence[tuple[str, str, str, str]]) -> str:

@@ -8,6 +8,7 @@ An experiment is a TOML file::
     root_seed = 20250101
     common_random_numbers = true              # replicate r: same stream in every point
     steps = 12                                # optional: override the scenario's months
+    currency = "£"                            # optional: the label reports write money with
 
     [set]                                     # optional: applied to every point
     economy.households = 200
@@ -61,7 +62,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from solsim.engine import instruments as instrument_registry
 from solsim.engine.params import Scenario
@@ -152,8 +153,26 @@ class ExperimentSpec(_Strict):
     common_random_numbers: bool = True
     steps: Annotated[int | None, Field(ge=1, le=10000)] = None
     agents: Literal["none", "final"] = "none"
+    currency: str = ""
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
     design: Design
+
+    @field_validator("currency")
+    @classmethod
+    def _short_label(cls, value: str) -> str:
+        """A label for money in reports (``£``, ``EUR``): short, one line, printable."""
+        if len(value) > CURRENCY_MAX or value != value.strip() or not value.isprintable():
+            raise ValueError(
+                f"a label of at most {CURRENCY_MAX} printable characters, without "
+                'surrounding spaces (e.g. "£" or "EUR")'
+            )
+        if any(c in value for c in "<>&[]\\`*|"):
+            raise ValueError("a currency label may not contain < > & [ ] \\ ` * or |")
+        return value
+
+
+#: Longest currency label (``currency = "..."``).
+CURRENCY_MAX = 12
 
 
 #: Keys of the experiment file that ``--set`` may change (besides ``design.*``).
@@ -165,6 +184,7 @@ EXPERIMENT_KEYS = (
     "common_random_numbers",
     "steps",
     "agents",
+    "currency",
 )
 #: At most this many design points, and this many runs (points × replicates).
 MAX_POINTS = 1_000_000
@@ -462,6 +482,7 @@ class Experiment:
             "common_random_numbers": self.common_random_numbers,
             "steps": self.spec.steps,
             "agents": self.spec.agents,
+            "currency": self.spec.currency,
             "set": dict(self.spec.overrides),
             "overrides": dict(self.overrides),
             "scenario_hashes": {

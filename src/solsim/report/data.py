@@ -29,19 +29,22 @@ import pandas as pd
 
 from solsim.engine.params import Scenario
 
-# Summary metrics a funder reads first, in the order the tables show them. Any
-# ``loss_<tranche>`` columns present are added after these.
+# Summary metrics a funder reads first, in the order the tables show them (those
+# a table has). Any ``loss_<tranche>`` columns present are added after these.
 KEY_METRICS: tuple[str, ...] = (
+    "coop_hazard",
+    "coop_failures",
     "drawdown",
     "recovery_time",
     "area_lost",
-    "coop_failures",
     "active_coops_final",
     "mean_distress_share",
     "peak_unemployment",
     "final_gini",
     "mean_velocity",
+    "investor_irr",
     "investor_return",
+    "return_parity",
     "community_return",
     "guarantee_paid",
 )
@@ -73,6 +76,11 @@ class ReportData:
         that scenario (one replicate), used for the trade-graph picture.
     meta
         Free-form facts for the report's last section (seeds, versions, paths).
+    title
+        The page's title.
+    currency
+        The label money is written with (``"£"``, ``"EUR"``); empty for the
+        model's plain currency units.
     """
 
     timeseries: pd.DataFrame
@@ -84,6 +92,7 @@ class ReportData:
     models: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     title: str = "solsim comparison"
+    currency: str = ""
 
     @property
     def scenario_names(self) -> list[str]:
@@ -122,6 +131,7 @@ def simulate(
     overrides: Mapping[str, Any] | None = None,
     reference: str | None = None,
     keep_models: bool = True,
+    currency: str = "",
 ) -> ReportData:
     """Run each scenario for several replicate seeds, in this process.
 
@@ -146,6 +156,8 @@ def simulate(
     keep_models
         Keep the first replicate's finished model of each scenario (for the
         trade-graph picture).
+    currency
+        The label money is written with in the report (``"£"``, ``"EUR"``).
 
     Returns
     -------
@@ -198,6 +210,7 @@ def simulate(
         reference=reference,
         models=models,
         meta={"root seed": seed, "replicates": replicates},
+        currency=currency,
     )
 
 
@@ -338,6 +351,8 @@ def from_results_dir(
         models=models,
         meta={k: v for k, v in meta.items() if v is not None},
         title=f"solsim · {info.get('name', 'comparison')}",
+        currency=(experiment.spec.currency if experiment is not None else info.get("currency"))
+        or "",
     )
 
 

@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from solsim import metrics
+from solsim.report import catalog as C
 from solsim.report.data import ReportData
 from solsim.storage import atomic_write
 
@@ -41,44 +43,50 @@ PALETTE = (
     "#bcbd22",
 )
 
-# metric -> (axis label, scale the values are multiplied by)
+# metric -> (axis label, scale the values are multiplied by); "{money}" is the
+# currency's thousands or millions (see money_unit).
 SERIES: dict[str, tuple[str, float]] = {
-    "output": ("co-op output (thousands a month)", 1e-3),
+    "output": ("co-op output ({money} a month)", 1e-3),
     "active_coops": ("active co-ops", 1.0),
     "distress_share": ("households in distress (%)", 100.0),
     "gini": ("Gini of household net worth", 1.0),
     "unemployment": ("unemployment (%)", 100.0),
-    "velocity": ("velocity (a year)", 1.0),
-    "investor_return": ("investor return (% a year)", 100.0),
-    "community_return": ("community return (millions, to date)", 1e-6),
-}
-
-# summary metric -> readable name
-LABELS: dict[str, str] = {
-    "drawdown": "output drawdown (share)",
-    "recovery_time": "recovery time (months)",
-    "area_lost": "output lost (months of output)",
-    "coop_failures": "co-op failures",
-    "active_coops_final": "active co-ops at the end",
-    "mean_distress_share": "households in distress (mean share)",
-    "peak_unemployment": "peak unemployment (share)",
-    "final_gini": "Gini at the end",
-    "mean_velocity": "velocity (a year)",
-    "investor_return": "investor return (a year)",
-    "community_return": "community return (currency, total)",
-    "guarantee_paid": "guarantee payouts (currency)",
-    "mean_output": "mean monthly output",
-    "return_ratio": "community ÷ investor income",
+    "velocity": ("velocity of money (a year)", 1.0),
+    "investor_return": ("outside investors' return (% a year)", 100.0),
+    "community_return": ("income paid to local households ({money}, to date)", 1e-6),
 }
 
 
-def label(metric: str) -> str:
-    """Readable name of a summary metric (``loss_x`` → ``loss of tranche x``)."""
-    if metric in LABELS:
-        return LABELS[metric]
-    if metric.startswith("loss_"):
-        return f"loss of tranche {metric.removeprefix('loss_')} (currency)"
-    return metric.replace("_", " ")
+def money_unit(scale: float, currency: str = "") -> str:
+    """Words for money scaled by ``scale``: ``thousands``, ``£ millions``, ``EUR thousands``."""
+    word = {1e-3: "thousands", 1e-6: "millions"}.get(scale, "")
+    if not currency:
+        return f"{word} of currency units" if word else "currency units"
+    return f"{currency} {word}".strip()
+
+
+def label(metric: str, currency: str = "") -> str:
+    """Readable name of a summary metric with its unit (see :mod:`solsim.report.catalog`)."""
+    return C.label(metric, currency)
+
+
+def plain_axes(fig: Figure) -> Figure:
+    """No offset or scientific notation on any axis: ticks read as the numbers they are."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
+                formatter.set_scientific(False)
+    return fig
+
+
+def _ticks(value: float, _pos=None) -> str:
+    """A tick label with thousands separators and no more decimals than it needs."""
+    if value == 0:
+        return "0"
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace("-", C.MINUS)
 
 
 def colors(names: list[str], reference: str | None = None) -> dict[str, str]:
@@ -130,6 +138,7 @@ def timeseries_figure(data: ReportData, metric: str, title: str | None = None) -
     first scheduled shock is shaded.
     """
     ylabel, scale = SERIES.get(metric, (metric.replace("_", " "), 1.0))
+    ylabel = ylabel.format(money=money_unit(scale, data.currency))
     names = data.scenario_names
     palette = colors(names, data.reference)
     table = bands(data.timeseries, metric)
@@ -155,7 +164,7 @@ def timeseries_figure(data: ReportData, metric: str, title: str | None = None) -
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     fig.suptitle(title or ylabel[0].upper() + ylabel[1:], fontsize=11)
-    return fig
+    return plain_axes(fig)
 
 
 def lorenz_table(households: pd.DataFrame, points: int = 101) -> pd.DataFrame:
@@ -227,7 +236,7 @@ def lorenz_figure(data: ReportData) -> Figure:
     right.set_title(f"Median curve minus {data.reference}'s", fontsize=10)
     right.legend(fontsize=7)
     right.grid(alpha=0.3)
-    return fig
+    return plain_axes(fig)
 
 
 def _interval(values: pd.Series) -> tuple[float, float, float]:
@@ -246,65 +255,123 @@ def _whiskers(ax, x: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
                color="black", lw=0.8)  # fmt: skip
 
 
-def losses_figure(data: ReportData) -> Figure:
-    """Who carried the losses: final loss of each tranche, and guarantee payouts.
+def _against(ax, rows: list[dict], unit: str, verb: str) -> None:
+    """Horizontal bars: what each row could lose (outline), what it lost (filled,
+    mean across runs) and the 5–95% range of runs (whiskers), with the numbers."""
+    y = np.arange(len(rows))[::-1]
+    scale = 1e-3
+    for yi, row in zip(y, rows, strict=True):
+        size = row["size"]
+        if size and np.isfinite(size):
+            ax.barh(yi, size * scale, 0.62, facecolor="#f4f4f6", edgecolor="#8a8a8f", lw=0.8)
+        low, mean, high = row["stats"]
+        if np.isfinite(mean):
+            ax.barh(yi, mean * scale, 0.62, color=row["color"])
+            ax.hlines(yi, low * scale, high * scale, color="black", lw=0.8)
+        text = f"{verb} {C.money(mean, row['currency'])}" if np.isfinite(mean) else "no runs"
+        if size and np.isfinite(size):
+            share = mean / size * 100 if np.isfinite(mean) else np.nan
+            text += f" of {C.money(size, row['currency'])}"
+            text += f" ({share:.0f}%)" if np.isfinite(share) else ""
+        note = ax.annotate(text, (1, yi), xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                           textcoords="offset points", ha="right", va="center", fontsize=7.5,
+                           color="#333333")  # fmt: skip
+        note.set_in_layout(False)  # inside the axes: the layout need not make room for it
+    ax.set_yticks(y, [row["label"] for row in rows], fontsize=8)
+    # Rows keep their height however few there are; the first at the top.
+    ax.set_ylim(len(rows) - 0.4 - max(len(rows), 6), len(rows) - 0.4)
+    ax.set_xlabel(unit)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(_ticks))
+    ax.grid(axis="x", alpha=0.3)
+    biggest = max([r["size"] for r in rows if r["size"] and np.isfinite(r["size"])] or [1.0])
+    # Room on the right for the numbers.
+    ax.set_xlim(0, biggest * scale * 1.9)
 
-    Bars are means across replicates (the expected loss), whiskers the 5–95%
-    range. A tranche a scenario does not have gets no bar.
+
+def losses_figure(data: ReportData) -> Figure:
+    """Who carried the losses: each tranche's loss against its size, and the guarantee's
+    payouts against its reserve.
+
+    Bars are means across replicates (the expected loss) inside an outline of what
+    could be lost; whiskers the 5–95% range of runs. Tranches are those of each
+    scenario's capital stacks, summed over the funds that have them.
     """
+    from solsim.report.answer import setup_of
+
     s = data.summaries
     names = data.scenario_names
     palette = colors(names, data.reference)
-    tranches = [c for c in s.columns if c.startswith("loss_")]
-    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=[2, 1])
-    width = 0.8 / max(len(names), 1)
-    x = np.arange(len(tranches))
-    for k, name in enumerate(names):
-        rows = s[s["scenario"] == name]
-        stats = np.array([_interval(rows[c]) for c in tranches]).reshape(-1, 3)
-        ok = ~np.isnan(stats[:, 1]) if len(stats) else np.array([], dtype=bool)
-        if not ok.any():
-            continue
-        pos = x[ok] + (k - (len(names) - 1) / 2) * width
-        left.bar(pos, stats[ok, 1] / 1e3, width, color=palette[name], label=name)
-        _whiskers(left, pos, stats[ok, 0] / 1e3, stats[ok, 2] / 1e3)
-    left.set_xticks(x, [c.removeprefix("loss_") for c in tranches])
-    left.set_xlabel("tranche")
-    left.set_ylabel("cumulative loss (thousands)")
-    left.set_title("Losses per tranche at the end (mean, 5–95% of runs)", fontsize=10)
-    if tranches:
-        left.legend(fontsize=7)
+    currency = data.currency
+    tranche_rows, guarantee_rows = [], []
+    for name in names:
+        runs = s[s["scenario"] == name]
+        setup = setup_of(data.scenarios.get(name))
+        if setup is not None:
+            tranches = [(t.name, t.holder, t.size) for t in setup.tranches]
+        else:
+            tranches = [
+                (c.removeprefix("loss_"), "", np.nan)
+                for c in runs.columns
+                if c.startswith("loss_") and runs[c].notna().any()
+            ]
+        for tranche, holder, size in tranches:
+            column = f"loss_{tranche}"
+            stats = _interval(runs[column]) if column in runs else (0.0, 0.0, 0.0)
+            tranche_rows.append(
+                {
+                    "label": f"{name} · {tranche}"
+                    + (f" ({holder})" if holder and holder != tranche else ""),
+                    "size": size,
+                    "stats": stats,
+                    "color": palette[name],
+                    "currency": currency,
+                }
+            )
+        if setup is not None and setup.guarantee_reserve is not None:
+            stats = _interval(runs["guarantee_paid"]) if "guarantee_paid" in runs else (np.nan,) * 3
+            guarantee_rows.append(
+                {
+                    "label": name,
+                    "size": setup.guarantee_reserve,
+                    "stats": stats,
+                    "color": palette[name],
+                    "currency": currency,
+                }
+            )
+    height = max(3.2, 0.36 * max(len(tranche_rows), 1) + 1.4)
+    fig = Figure(figsize=(11.0, height), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    unit = money_unit(1e-3, currency)
+    if tranche_rows:
+        _against(left, tranche_rows, unit, "lost")
     else:
         left.text(0.5, 0.5, "no tranche losses recorded", ha="center", va="center")
-    left.grid(axis="y", alpha=0.3)
-
-    paid = [
-        _interval(s.loc[s["scenario"] == n, "guarantee_paid"])
-        if "guarantee_paid" in s
-        else (np.nan,) * 3
-        for n in names
-    ]
-    paid = np.nan_to_num(np.array(paid, dtype=float).reshape(-1, 3))
-    right.bar(np.arange(len(names)), paid[:, 1] / 1e3, 0.7, color=[palette[n] for n in names])
-    _whiskers(right, np.arange(len(names)), paid[:, 0] / 1e3, paid[:, 2] / 1e3)
-    if not paid.any():
-        right.text(0.5, 0.5, "no guarantee payouts\nin these scenarios", ha="center",
-                   va="center", transform=right.transAxes, color="#666666")  # fmt: skip
-    right.set_xticks(np.arange(len(names)), names, rotation=30, ha="right")
-    right.set_ylabel("guarantee payouts (thousands)")
-    right.set_title("Guarantee payouts (mean, 5–95% of runs)", fontsize=10)
-    right.grid(axis="y", alpha=0.3)
-    return fig
+        left.set_axis_off()
+    left.set_title("Each tranche's loss against its size", fontsize=10)
+    if guarantee_rows:
+        _against(right, guarantee_rows, unit, "paid")
+    else:
+        right.text(0.5, 0.5, "no guarantee\nin these scenarios", ha="center", va="center",
+                   transform=right.transAxes, color="#666666")  # fmt: skip
+        right.set_xticks([])
+        right.set_yticks([])
+    right.set_title("Guarantee payouts against the reserve", fontsize=10)
+    fig.suptitle(
+        "Who carried the losses by the end of the run: mean across runs (filled), "
+        "5–95% of runs (whiskers), what could be lost (outline)",
+        fontsize=10,
+    )
+    return plain_axes(fig)
 
 
 def returns_figure(data: ReportData) -> Figure:
-    """Who gained: community return against investor return, one dot per run.
+    """Who gained: household income against investor return, one dot per run.
 
     Left: each run's annualised return to outside investors (x) against the
-    community's return to date — wages, patronage and deposit interest paid
-    locally (y); large markers are scenario medians. Right: investor return
-    over the months (median per scenario).
+    income paid to local households over the run — wages, patronage and
+    deposit interest (y); large markers are scenario medians. Right: investor
+    return over the months (median per scenario).
     """
     s = data.summaries
     names = data.scenario_names
@@ -322,11 +389,18 @@ def returns_figure(data: ReportData) -> Figure:
             x.median(), y.median(), s=90, color=palette[name], edgecolor="black", lw=0.8,
             label=name, zorder=3,
         )  # fmt: skip
-    left.set_xlabel("investor return (% a year)")
-    left.set_ylabel("community return (millions, whole run)")
-    left.set_title("Community return against investor return", fontsize=10)
+    left.set_xlabel("outside investors' return (% a year)")
+    left.set_ylabel(f"household income ({money_unit(1e-6, data.currency)})")
+    # At least one percentage point wide: differences in the fourth decimal of a
+    # return are noise, not a spread to magnify.
+    low, high = left.get_xlim()
+    if high - low < 1.0:
+        middle = (low + high) / 2
+        left.set_xlim(middle - 0.5, middle + 0.5)
+    left.set_title("Household income against investor return (whole run)", fontsize=10)
     left.legend(fontsize=7)
     left.grid(alpha=0.3)
+    left.xaxis.set_major_locator(MaxNLocator(5))
     if "investor_return" in data.timeseries:
         table = bands(data.timeseries, "investor_return")
         _shade_shock(right, data)
@@ -335,54 +409,94 @@ def returns_figure(data: ReportData) -> Figure:
             right.plot(own["step"], own["median"] * 100.0, color=palette[name], lw=1.4, label=name)
         right.set_ylim(bottom=min(-1.0, float(np.nanmin(table["median"]) * 100.0) - 0.5))
     right.set_xlabel("month")
-    right.set_ylabel("investor return to date (% a year)")
+    right.set_ylabel("outside investors' return to date (% a year)")
     right.set_title("Investor return over time (median)", fontsize=10)
     right.legend(fontsize=7)
     right.grid(alpha=0.3)
-    return fig
+    return plain_axes(fig)
 
 
-def differences_figure(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> Figure:
+def differences_figure(
+    comparison: pd.DataFrame,
+    reference: str,
+    metrics_: list[str],
+    currency: str = "",
+    capital: float = np.nan,
+) -> Figure:
     """Paired differences from the reference with their confidence intervals.
 
-    One panel per metric; a dot per scenario at its mean difference, whiskers
-    its confidence interval, the line at zero is "no difference".
+    One panel per metric, in the metric's unit (shares in percentage points,
+    money in thousands or millions); a dot per scenario at its mean difference,
+    whiskers its 95% confidence interval; the line at zero is "no difference"
+    and the grey band the changes too small to matter (the metric's
+    materiality threshold, :mod:`solsim.report.catalog`).
     """
     metrics_ = [m for m in metrics_ if m in set(comparison["metric"])]
     others = [n for n in dict.fromkeys(comparison["scenario"]) if n != reference]
     palette = colors([reference, *others], reference)
     cols = min(len(metrics_), 3) or 1
     rows = -(-len(metrics_) // cols) or 1
-    fig = Figure(figsize=(3.7 * cols, 0.45 * len(others) * rows + 1.3 * rows), layout="constrained")
+    fig = Figure(figsize=(3.9 * cols, (0.42 * len(others) + 1.35) * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax in axes[len(metrics_) :]:
         ax.set_visible(False)
     for ax, metric in zip(axes, metrics_, strict=False):
+        info = C.info(metric)
         table = comparison[(comparison["metric"] == metric) & (comparison["scenario"] != reference)]
         table = table.set_index("scenario").reindex(others)
+        values = table[["difference", "ci_low", "ci_high"]].astype(float).to_numpy()
+        scale, unit = _change_scale(info, values, currency)
         y = np.arange(len(others))[::-1]
+        reference_mean = float(table["reference_mean"].dropna().iloc[0]) if table[
+            "reference_mean"].notna().any() else np.nan  # fmt: skip
+        threshold = info.threshold(reference_mean, capital) * scale
+        if np.isfinite(threshold) and threshold > 0:
+            ax.axvspan(-threshold, threshold, color="#e8e8ec", lw=0, zorder=0)
         for yi, name in zip(y, others, strict=True):
-            d, lo, hi = table.loc[name, ["difference", "ci_low", "ci_high"]].astype(float)
+            d, lo, hi = table.loc[name, ["difference", "ci_low", "ci_high"]].astype(float) * scale
             err = [[d - lo], [hi - d]] if np.isfinite(lo) and np.isfinite(hi) else None
             ax.errorbar(d, yi, xerr=err, fmt="o", color=palette[name], capsize=3, ms=5)
         ax.axvline(0.0, color="#999999", lw=0.8)
         ax.set_yticks(y, others, fontsize=8)
-        ax.set_title(label(metric), fontsize=9)
+        ax.set_title(_wrap(info.label, 34), fontsize=9)
+        ax.set_xlabel(f"change ({unit})" if unit else "change", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.xaxis.set_major_formatter(FuncFormatter(_ticks))
+        ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
         ax.set_ylim(-0.7, len(others) - 0.3)
-    fig.suptitle(f"Difference from {reference} (mean, 95% confidence interval)", fontsize=11)
-    return fig
+    fig.suptitle(
+        f"Difference from {reference} (mean, 95% confidence interval; grey: too small to matter)",
+        fontsize=11,
+    )
+    return plain_axes(fig)
+
+
+def _change_scale(info: C.Metric, values: np.ndarray, currency: str) -> tuple[float, str]:
+    """Scale and unit of a metric's changes on an axis: pp for shares, money in
+    thousands or millions."""
+    if info.unit in ("share", "rate"):
+        return 100.0, "pp a year" if info.unit == "rate" else "pp"
+    if info.unit == "money":
+        finite = np.abs(values[np.isfinite(values)])
+        biggest = float(finite.max()) if finite.size else 0.0
+        scale = 1e-6 if biggest >= 1e6 else (1e-3 if biggest >= 1e3 else 1.0)
+        return scale, money_unit(scale, currency)
+    return 1.0, C.unit_name(info, currency, change=True)
 
 
 # Metrics of the paired-difference figure (the table shows all of them).
 FOREST_METRICS: tuple[str, ...] = (
+    "coop_hazard",
     "drawdown",
     "area_lost",
     "coop_failures",
     "mean_distress_share",
     "final_gini",
     "mean_velocity",
+    "investor_irr",
     "investor_return",
+    "return_parity",
     "community_return",
     "guarantee_paid",
 )
@@ -427,11 +541,11 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     graph = nx.Graph()
     with_households = e.n_households <= max_households
     coop_state = np.where(
-        e.coop_active,
-        np.where(e.coop_first_failed_at >= 0, "coop:refounded", "coop:active"),
+        e.firm_active,
+        np.where(e.firm_first_failed_at >= 0, "coop:refounded", "coop:active"),
         "coop:failed",
     )
-    for j in range(e.n_coops):
+    for j in range(e.n_firms):
         graph.add_node(f"c{j}", state=str(coop_state[j]), distressed=False)
     sup = e.network.supply.tocoo()
     graph.add_edges_from(
@@ -495,9 +609,9 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
     ax.set_axis_off()
     scope = (
-        f"{e.n_households} households, {e.n_coops} co-ops, {e.n_funds} funds"
+        f"{e.n_households} households, {e.n_firms} co-ops, {e.n_funds} funds"
         if with_households
-        else f"{e.n_coops} co-ops and {e.n_funds} funds "
+        else f"{e.n_firms} co-ops and {e.n_funds} funds "
         f"({e.n_households} households not drawn: more than {max_households})"
     )
     ax.set_title(f"{model.params.name}, month {e.month}: {scope}", fontsize=10)
@@ -540,8 +654,14 @@ def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dic
     if comparison is None:
         comparison = comparison_table(data)
     if len(data.scenario_names) > 1:
+        from solsim.report.answer import setup_of
+
         wanted = [m for m in FOREST_METRICS if m in set(comparison["metric"])]
-        out["differences"] = differences_figure(comparison, data.reference, wanted)
+        setup = setup_of(data.scenarios.get(data.reference))
+        capital = setup.total_capital if setup is not None else np.nan
+        out["differences"] = differences_figure(
+            comparison, data.reference, wanted, data.currency, capital
+        )
     model = data.models.get(data.reference) or next(iter(data.models.values()), None)
     if model is not None:
         out["network"] = network_figure(model)

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solsim.report import catalog as C
 from solsim.report import figures as F
+from solsim.report.answer import FirstScreen, first_screen
 from solsim.report.data import (
     ReportData,
     comparison_table,
@@ -29,38 +31,20 @@ from solsim.storage import atomic_write
 
 # (anchor, heading) of every section, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("summary", "At a glance"),
+    ("answer", "What each scenario did"),
+    ("summary", "Every key metric"),
     ("output", "Local output"),
     ("survival", "Co-op survival"),
     ("distress", "Household distress"),
     ("inequality", "Inequality over time"),
     ("lorenz", "Lorenz curves at the end"),
     ("losses", "Losses per tranche and guarantee payouts"),
-    ("returns", "Community return and investor return"),
+    ("returns", "Household income and investor return"),
     ("differences", "Paired differences from the reference"),
     ("network", "The trade graph"),
     ("settings", "Scenario settings"),
     ("about", "About these results"),
 )
-
-# +1: higher is better for the community; -1: lower is better; 0: neither.
-DIRECTION: dict[str, int] = {
-    "drawdown": -1,
-    "recovery_time": -1,
-    "area_lost": -1,
-    "coop_failures": -1,
-    "active_coops_final": 1,
-    "mean_distress_share": -1,
-    "peak_unemployment": -1,
-    "final_gini": -1,
-    "final_palma": -1,
-    "final_top10_share": -1,
-    "final_theil": -1,
-    "mean_velocity": 1,
-    "mean_output": 1,
-    "community_return": 1,
-    "investor_return": 1,
-}
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --bg: #fafafa;
@@ -100,6 +84,34 @@ code { font-size: .85em; }
 .settings { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
             gap: 0 1rem; }
 .settings pre { margin-top: 0; }
+td.same, td.nd { color: var(--muted); }
+td.small { color: var(--muted); font-style: italic; }
+p.facts { margin: .2rem 0 .5rem; max-width: 95ch; }
+p.reference { margin: .3rem 0 .8rem; max-width: 95ch; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr));
+         gap: .8rem; margin: .6rem 0 1rem; }
+.card { border: 1px solid var(--line); border-left: 4px solid #17324d; border-radius: 4px;
+        padding: .6rem .9rem .7rem; background: #fff; }
+.card h3 { margin: 0 0 .3rem; font-size: 1rem; }
+.card h3 small { color: var(--muted); font-weight: normal; }
+.card p.headline { margin: .2rem 0 .4rem; font-size: 1.02rem; }
+.card p.headline span.good { color: var(--good); font-weight: 600; }
+.card p.headline span.bad { color: var(--bad); font-weight: 600; }
+.card p.setting { margin: .3rem 0 0; color: var(--muted); font-size: .82rem; }
+.card ul.flags { margin: .3rem 0 0; padding-left: 0; list-style: none; font-size: .9rem; }
+.card ul.flags li { margin: .15rem 0; padding-left: 1.3rem; text-indent: -1.3rem; }
+.card ul.flags li.warning::before { content: "⚠ "; color: var(--bad); }
+.card ul.flags li.warning { color: #7a1d16; }
+.card ul.flags li.note::before { content: "Note: "; font-weight: 600; }
+.card ul.flags li.note { color: var(--muted); }
+table.key { width: 100%; }
+@media (max-width: 900px) {
+  main { padding: 0 .9rem 2rem; }
+  header { padding: 1rem .9rem .8rem; }
+  nav { padding: .4rem .9rem; }
+  .cards { grid-template-columns: 1fr; }
+  .scroll { overflow-x: auto; }
+}
 """
 
 
@@ -107,8 +119,8 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(value: Any, metric: str = "") -> str:
-    """A number as a reader wants it: shares as %, money with separators."""
+def fmt(value: Any, metric: str = "", currency: str = "", bare: bool = True) -> str:
+    """A number as a reader wants it, in the metric's unit (:mod:`solsim.report.catalog`)."""
     if value is None:
         return "—"
     if isinstance(value, (bool, np.bool_)):
@@ -118,29 +130,7 @@ def fmt(value: Any, metric: str = "") -> str:
     value = float(value)
     if math.isnan(value):
         return "—"
-    if _is_share(metric):
-        return f"{value * 100:.2f}%"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-SHARES = ("drawdown", "peak_unemployment", "investor_return")
-
-
-def _is_share(metric: str) -> bool:
-    """Metrics that are fractions, shown as % (differences in percentage points)."""
-    return metric.endswith("_share") or metric in SHARES
-
-
-def _fmt_diff(value: float, metric: str) -> str:
-    if value == 0:
-        return "0"
-    if _is_share(metric):
-        return f"{value * 100:+.2f} pp"
-    if abs(value) >= 100:
-        return f"{value:+,.0f}"
-    return f"{value:+.3g}"
+    return C.format_value(metric, value, currency, bare=bare)
 
 
 def _img(png: bytes, alt: str, caption: str) -> str:
@@ -151,11 +141,159 @@ def _img(png: bytes, alt: str, caption: str) -> str:
     )
 
 
+# ------------------------------------------------------------------ the answer
+def _change_cell(row, currency: str) -> str:
+    """A paired change and its interval, coloured only when it is material and the
+    metric has a direction for the community."""
+    metric = C.info(row.key)
+    status = row.verdict.status
+    if status == "same":
+        return '<td class="same">no change<small>the same in every run</small></td>'
+    d, ci = C.format_interval(metric, row.difference, row.ci_low, row.ci_high, currency)
+    if status == "undetectable":
+        return f'<td class="nd">{_e(d)}<small>{_e(ci)}<br>no detectable change</small></td>'
+    if status == "small":
+        return f'<td class="small">{_e(d)}<small>{_e(ci)}<br>too small to matter</small></td>'
+    word = {1: "better", -1: "worse"}.get(row.verdict.better, "")
+    word = f"<br>{word}" if word else ""
+    return f'<td class="{row.verdict.css}">{_e(d)}<small>{_e(ci)}{word}</small></td>'
+
+
+def key_table(data: ReportData, screen: FirstScreen) -> str:
+    """The first-screen metrics: the reference's mean, then each scenario's change."""
+    names = data.scenario_names
+    others = [n for n in names if n != data.reference]
+    currency = data.currency
+    head = "".join(f"<th>{_e(n)}</th>" for n in others)
+    rows = []
+    for key in screen.metrics:
+        metric = C.info(key)
+        ref = screen.rows.get(data.reference, {}).get(key)
+        reference_mean = ref.mean if ref is not None else math.nan
+        threshold = metric.threshold_text(reference_mean, screen.capital, currency)
+        cells = []
+        for name in others:
+            row = screen.rows.get(name, {}).get(key)
+            if row is None or not math.isfinite(row.difference):
+                cells.append("<td>—</td>")
+                continue
+            cells.append(_change_cell(row, currency))
+        note = f' title="{_e(metric.note)}"' if metric.note else ""
+        rows.append(
+            f'<tr><td class="key"{note}>{_e(C.label(key, currency))}'
+            f"<small>counts from {_e(threshold)}</small></td>"
+            f"<td>{fmt(reference_mean, key, currency)}</td>{''.join(cells)}</tr>"
+        )
+    return (
+        '<div class="scroll"><table class="key"><thead><tr><th class="key">metric</th>'
+        f"<th>{_e(data.reference)}</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></div>"
+    )
+
+
+def _shock_words(data: ReportData) -> str:
+    """The reference's scheduled shocks in words (``export demand −30% from month 24
+    for 12 months``)."""
+    settings = data.scenarios.get(data.reference) or {}
+    shocks = ((settings.get("shocks") or {}).get("scheduled")) or []
+    words = []
+    for shock in shocks:
+        size, kind = float(shock.get("size", 0)), shock.get("kind")
+        pct = f"{size * 100:g}%"
+        what = {
+            "export_drop": f"export demand −{pct}",
+            "job_loss": f"{pct} of outside jobs lost",
+            "expense": f"a one-off expense of {C.money(size, data.currency)} for "
+            f"{float(shock.get('share', 1.0)) * 100:g}% of households",
+            "rate_rise": f"lending rates +{size * 100:g} pp",
+            "investor_withdrawal": f"{pct} of outside capital withdrawn",
+            "supplier_failure": f"{pct} of co-ops failing",
+            "housing_cost": f"housing costs +{pct}",
+            "credit_crunch": f"bank credit limits −{pct}",
+        }.get(kind, str(kind))
+        start, duration = int(shock.get("start", 1)), int(shock.get("duration", 1))
+        lasting = kind in ("export_drop", "rate_rise", "housing_cost", "credit_crunch")
+        when = (
+            f"from month {start} for {duration} months"
+            if lasting and duration > 1
+            else f"in month {start}"
+        )
+        words.append(f"{what} {when}")
+    return "; ".join(words)
+
+
+def _headline(answer) -> str:
+    """The headline sentence: its setting (what was done) in bold, the changes that
+    are better or worse for the community in green or red."""
+    text = answer.headline
+    lead = answer.setting if answer.setting and text.startswith(answer.setting) else ""
+    rest = _e(text[len(lead) :])
+    for phrase, css in answer.highlights:
+        rest = rest.replace(_e(phrase), f'<span class="{css}">{_e(phrase)}</span>', 1)
+    return (f"<b>{_e(lead)}</b>" if lead else "") + rest
+
+
+def answer_html(data: ReportData, screen: FirstScreen) -> str:
+    """The first screen: the facts, the reference in a sentence, one card per scenario
+    (headline, surprises, settings), then the key numbers."""
+    months = int(data.timeseries["step"].max()) if len(data.timeseries) else None
+    shock = _shock_words(data)
+    facts = [
+        f"{len(data.scenario_names)} scenarios × {data.replicates} replicates"
+        + (f", {months} months each" if months else "")
+        + (f", under a recession: {shock}" if shock else "")
+        + ".",
+        f"Reference: <b>{_e(data.reference)}</b>.",
+    ]
+    if screen.funds:
+        facts.append(
+            f"Fund capital: {screen.funds} fund{'s' if screen.funds > 1 else ''} × "
+            f"{_e(C.money(screen.fund_capital, data.currency))} = "
+            f"<b>{_e(C.money(screen.capital, data.currency))}</b>."
+        )
+    unit = f"in {_e(data.currency)}" if data.currency else "in the model's currency units"
+    facts.append(
+        f"Money {unit}; shares in %, their changes in percentage points (pp). Each change is "
+        "the mean paired difference from the reference over the replicates, with its 95% "
+        "confidence interval."
+    )
+    cards = []
+    for answer in screen.answers:
+        flags = "".join(f'<li class="{f.kind}">{_e(f.text)}</li>' for f in answer.flags)
+        details = "; ".join(answer.details)
+        description = f" <small>· {_e(answer.description)}</small>" if answer.description else ""
+        cards.append(
+            f'<article class="card" id="answer-{_e(answer.scenario)}">'
+            f"<h3>{_e(answer.scenario)}{description}</h3>"
+            f'<p class="headline">{_headline(answer)}</p>'
+            + (f'<ul class="flags">{flags}</ul>' if flags else "")
+            + (f'<p class="setting">Settings: {_e(details)}.</p>' if details else "")
+            + "</article>"
+        )
+    legend = (
+        '<p class="note">Green or red: better or worse for the community, with a 95% '
+        "interval that excludes zero and a change at least as large as the threshold under "
+        "the metric's name; bold: such a change in a metric that is neither better nor worse "
+        "for the community (an investor's return, who among philanthropy, investors and the "
+        "guarantor carries a loss); grey: no detectable change, or one too small to matter. "
+        "The detail follows below.</p>"
+    )
+    return (
+        f'<p class="facts">{" ".join(facts)}</p>'
+        + (f'<p class="reference">{_e(screen.reference_line)}</p>' if screen.reference_line else "")
+        + (f'<div class="cards">{"".join(cards)}</div>' if cards else "")
+        + "<h3>Key numbers</h3>"
+        + key_table(data, screen)
+        + legend
+    )
+
+
 # ------------------------------------------------------------------ tables
 def summary_table(data: ReportData) -> str:
     """Mean and 5–95% range of each key metric (rows) per scenario (columns)."""
     s = data.summaries
     names = data.scenario_names
+    currency = data.currency
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
     rows = []
     for metric in metric_columns(s):
@@ -166,32 +304,33 @@ def summary_table(data: ReportData) -> str:
                 cells.append("<td>—</td>")
                 continue
             low, high = np.quantile(values.to_numpy(dtype=float), [F.LOW, F.HIGH])
-            spread = f"<small>{fmt(low, metric)} – {fmt(high, metric)}</small>"
+            spread = f"<small>{fmt(low, metric, currency)} – {fmt(high, metric, currency)}</small>"
             if len(values) < 2:
                 spread = ""
-            cells.append(f"<td>{fmt(values.mean(), metric)}{spread}</td>")
-        rows.append(f'<tr><td class="key">{_e(F.label(metric))}</td>{"".join(cells)}</tr>')
+            cells.append(f"<td>{fmt(values.mean(), metric, currency)}{spread}</td>")
+        rows.append(
+            f'<tr><td class="key">{_e(C.label(metric, currency))}</td>{"".join(cells)}</tr>'
+        )
     return (
-        f'<table><thead><tr><th class="key">metric</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="scroll"><table><thead><tr><th class="key">metric</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
-def _significant(row: Mapping[str, Any]) -> bool:
-    low, high = row["ci_low"], row["ci_high"]
-    return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
+def _judge(row: Mapping[str, Any], capital: float) -> C.Verdict:
+    return C.verdict(
+        row["metric"], row["difference"], row["ci_low"], row["ci_high"],
+        row["reference_mean"], capital,
+    )  # fmt: skip
 
 
-def _cell_class(metric: str, row: Mapping[str, Any]) -> str:
-    if not _significant(row):
-        return ""
-    direction = DIRECTION.get(metric, 0)
-    if direction == 0:
-        return "sig"
-    return "good" if np.sign(row["difference"]) == direction else "bad"
-
-
-def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> str:
+def differences_table(
+    comparison: pd.DataFrame,
+    reference: str,
+    metrics_: list[str],
+    currency: str = "",
+    capital: float = math.nan,
+) -> str:
     """Paired difference from the reference and its 95% CI, metrics × scenarios."""
     others = [n for n in dict.fromkeys(comparison["scenario"]) if n != reference]
     head = "".join(f"<th>{_e(n)}</th>" for n in others)
@@ -213,29 +352,35 @@ def differences_table(comparison: pd.DataFrame, reference: str, metrics_: list[s
             if not np.isfinite(row["difference"]):
                 cells.append("<td>—</td>")
                 continue
-            if (row["difference"], row["ci_low"], row["ci_high"]) == (0, 0, 0):
-                cells.append('<td class="note">same in every run</td>')
+            judged = _judge({**row.to_dict(), "metric": metric}, capital)
+            if judged.status == "same":
+                cells.append('<td class="same">same in every run</td>')
                 continue
-            ci = (
-                f"<small>[{_fmt_diff(row['ci_low'], metric)}, {_fmt_diff(row['ci_high'], metric)}]"
-                "</small>"
-                if np.isfinite(row["ci_low"])
-                else "<small>(one pair: no interval)</small>"
+            d, ci = C.format_interval(
+                metric, row["difference"], row["ci_low"], row["ci_high"], currency
             )
-            text = _fmt_diff(row["difference"], metric)
-            cells.append(f'<td class="{_cell_class(metric, row)}">{text}{ci}</td>')
+            css = {"undetectable": "nd", "small": "small"}.get(judged.status, judged.css)
+            cells.append(f'<td class="{css}">{_e(d)}<small>{_e(ci)}</small></td>')
         rows.append(
-            f'<tr><td class="key">{_e(F.label(metric))}</td><td>{fmt(ref_mean, metric)}</td>'
-            f"{''.join(cells)}</tr>"
+            f'<tr><td class="key">{_e(C.label(metric, currency))}</td>'
+            f"<td>{fmt(ref_mean, metric, currency)}</td>{''.join(cells)}</tr>"
         )
     return (
-        f'<table><thead><tr><th class="key">metric</th><th>{_e(reference)} (mean)</th>{head}'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="scroll"><table><thead><tr><th class="key">metric</th>'
+        f"<th>{_e(reference)} (mean)</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></div>"
     )
 
 
-def findings(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> str:
-    """Plain-language list: per scenario, the differences whose interval excludes zero."""
+def findings(
+    comparison: pd.DataFrame,
+    reference: str,
+    metrics_: list[str],
+    currency: str = "",
+    capital: float = math.nan,
+) -> str:
+    """Plain-language list: per scenario, the differences whose interval excludes zero,
+    called better or worse only when they are material and the metric has a direction."""
     items = []
     for name in dict.fromkeys(comparison["scenario"]):
         if name == reference:
@@ -243,18 +388,18 @@ def findings(comparison: pd.DataFrame, reference: str, metrics_: list[str]) -> s
         rows = comparison[(comparison["scenario"] == name) & comparison["metric"].isin(metrics_)]
         parts = []
         for _, row in rows.iterrows():
-            if not _significant(row):
+            judged = _judge(row, capital)
+            if not judged.detectable:
                 continue
-            direction = DIRECTION.get(row["metric"], 0)
-            verdict = {1: "better", -1: "worse"}.get(
-                int(np.sign(row["difference"]) * direction) if direction else 0, ""
+            metric = row["metric"]
+            d, ci = C.format_interval(
+                metric, row["difference"], row["ci_low"], row["ci_high"], currency
             )
-            text = (
-                f"{_e(F.label(row['metric']))} {_fmt_diff(row['difference'], row['metric'])} "
-                f"(95% CI {_fmt_diff(row['ci_low'], row['metric'])} to "
-                f"{_fmt_diff(row['ci_high'], row['metric'])})"
-            )
-            parts.append(f"{text}{f', {verdict}' if verdict else ''}")
+            if judged.status == "small":
+                verdict = ", too small to matter"
+            else:
+                verdict = {1: ", better", -1: ", worse"}.get(judged.better, "")
+            parts.append(f"{_e(C.info(metric).label)} {_e(d)} ({_e(ci)}){verdict}")
         body = "; ".join(parts) if parts else "no difference from the reference that the "
         if not parts:
             body += "replicates can tell apart"
@@ -359,15 +504,18 @@ TEXT: dict[str, str] = {
     "lorenz": "Who holds the community's wealth at the end of the run: the share of total "
     "net worth held by the poorest x% of households. The right panel magnifies the "
     "differences from the reference.",
-    "losses": "Cumulative loan losses absorbed by each tranche of the funds' capital stacks "
-    "(junior tranches lose first), and what guarantors paid out on defaulted loans.",
+    "losses": "What each tranche of the funds' capital stacks lost by the end of the run "
+    "(junior tranches lose first), drawn against the tranche's size, and what the guarantor "
+    "paid out on defaulted loans against its reserve.",
     "returns": "Who gains: each dot is one run. Investor return is the annualised return of "
-    "outside capital to date; community return is the wages, patronage and deposit interest "
-    "paid to local households over the whole run.",
+    "outside capital to date; household income is the wages, patronage and deposit interest "
+    "paid to local households over the whole run (income, not a return on capital).",
     "differences": "Each scenario minus the reference, replicate by replicate (they share "
-    "seeds, so the comparison is paired), with 95% confidence intervals. Green: better for "
-    "the community, with an interval that excludes zero; red: worse; bold: a difference "
-    "that is neither better nor worse (who carries the losses).",
+    "seeds, so the comparison is paired), with 95% confidence intervals. Green or red: "
+    "better or worse for the community, with an interval that excludes zero and a change at "
+    "least as large as the metric's threshold; bold: such a change in a metric that is "
+    "neither better nor worse for the community (who carries the losses, an investor's "
+    "return); grey: no detectable change, italic: a change too small to matter.",
     "network": "Who trades with whom at the end of the first replicate: households buy from "
     "co-ops (grey), work in them (green), co-ops buy from each other (blue) and borrow from "
     "funds (purple).",
@@ -418,20 +566,25 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
             return '<p class="note">Not available for these results.</p>'
         return _img(pngs[name], alt, f"figures/{name}.png · figures/{name}.svg")
 
-    window = data.shock_window()
-    shock = f" under a shock from month {window[0]} to {window[1]}" if window else ""
+    screen = first_screen(data)
+    currency = data.currency
+    several = len(data.scenario_names) > 1
     bodies = {
+        "answer": (
+            answer_html(data, screen)
+            if several
+            else '<p class="note">Only one scenario: nothing to compare. Its key metrics '
+            "follow.</p>"
+        ),
         "summary": (
-            f'<p class="lead">{len(data.scenario_names)} scenarios × {data.replicates} '
-            f"replicates{_e(shock)}; reference: <b>{_e(data.reference)}</b>. Mean per "
-            "scenario, with the 5–95% range across runs below it.</p>"
+            '<p class="lead">Mean per scenario, with the 5–95% range across runs below it.</p>'
+            + summary_table(data)
             + (
-                "<h3>What changed, compared with the reference</h3>"
-                + findings(comparison, data.reference, metrics_)
-                if len(data.scenario_names) > 1
+                "<h3>Every change the replicates can tell apart</h3>"
+                + findings(comparison, data.reference, metrics_, currency, screen.capital)
+                if several
                 else ""
             )
-            + summary_table(data)
         ),
         "output": figure("output", "co-op output over time"),
         "survival": figure("coop_survival", "active co-ops over time"),
@@ -441,9 +594,9 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
         "losses": figure("losses", "losses per tranche and guarantee payouts"),
         "returns": figure("returns", "community return against investor return"),
         "differences": (
-            differences_table(comparison, data.reference, metrics_)
+            differences_table(comparison, data.reference, metrics_, currency, screen.capital)
             + figure("differences", "paired differences with confidence intervals")
-            if len(data.scenario_names) > 1
+            if several
             else '<p class="note">Only one scenario: nothing to compare.</p>'
         ),
         "network": figure("network", "trade graph coloured by agent type and state"),
