@@ -828,5 +828,10 @@ def _reference_line(ctx: _Context) -> str:
     investor = C.pick(ctx.metrics, "investor")
     row = ctx.row(name, investor) if investor else None
     if row is not None and math.isfinite(row.mean):
-        parts.append(f"outside investors earned {ctx.value(investor, row.mean)}")
+        value = ctx.value(investor, row.mean)
+        parts.append(
+            f"outside investors earned {value}"
+            if row.mean >= 0
+            else f"outside investors' return was {value}"
+        )
     return f"In {name}, {_join(parts)}." if parts else ""
