@@ -145,20 +145,31 @@ HOUSEHOLD_KEYS = (
     "mean_coop_local_spend_share",
     "mean_lm3",
     "active_coops_final",
+    "mean_distress_firm",
+    "coop_hazard",
+    "firm_hazard",
+    "coop_survival_5y",
+    "firm_survival_5y",
+    "mean_firm_local_spend_share",
+    "active_firms_final",
 )
 
 #: Calibration rows: summary key → (short anchor text, band as text).
 ANCHOR_TEXT = {
-    "coop_failure_hazard": "≈ 9% (Québec, 2008)",
+    "coop_hazard": "≈ 9% (Québec, 2008)",
     "coop_survival_5y": "≈ 62% (Québec, 2008)",
     "chargeoff_rate": "≈ 1% (CDFI loan funds)",
     "mean_coop_local_spend_share": "≈ 76% (NEF 2005, local suppliers)",
+    "firm_survival_5y": "≈ 35% (Québec, 2008)",
+    "mean_firm_local_spend_share": "≈ 36% (NEF 2005, non-local suppliers)",
 }
 CALIBRATION_ORDER = (
-    "coop_failure_hazard",
+    "coop_hazard",
     "coop_survival_5y",
+    "firm_survival_5y",
     "chargeoff_rate",
     "mean_coop_local_spend_share",
+    "mean_firm_local_spend_share",
 )
 
 BLOCKS = ("instruments", "findings", "stationarity", "households", "firms", "calibration")
@@ -211,6 +222,7 @@ def _scenario_facts(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "households": scenario.economy.households,
         "coops": scenario.economy.n_coops,
+        "firms": scenario.economy.n_conventional,
         "funds": scenario.economy.n_funds,
         "steps": scenario.steps,
         "burn_in": scenario.burn_in,
@@ -437,6 +449,13 @@ def collect_settings() -> dict[str, Any]:
                 "metric": "coops.demand_volatility",
                 "statistic": "scenario setting",
                 "mean": scenario.coops.demand_volatility,
+            },
+            {
+                "id": "setting/firms.required_margin",
+                "command": command,
+                "metric": "firms.required_margin",
+                "statistic": "scenario setting",
+                "mean": scenario.firms.required_margin,
             },
         ]
     }
@@ -869,7 +888,7 @@ def render_households(data: dict[str, Any]) -> str:
 
 
 def render_firms(data: dict[str, Any]) -> str:
-    """Working capital, the bank, pay and local re-spending, with no shock."""
+    """Working capital, the bank, pay, survival and local re-spending, with no shock."""
     part = data["households"]
     figures = {f["metric"]: f for f in part["figures"]}
     facts = part["source"]["scenario"]
@@ -880,20 +899,35 @@ def render_firms(data: dict[str, Any]) -> str:
         figures["mean_coop_local_spend_share"],
         figures["mean_lm3"],
     )
-    active = figures["active_coops_final"]
+    coop_hazard, firm_hazard = figures["coop_hazard"], figures["firm_hazard"]
+    coop_survival, firm_survival = figures["coop_survival_5y"], figures["firm_survival_5y"]
+    firm_local = figures["mean_firm_local_spend_share"]
+    active, firms = figures["active_coops_final"], figures["active_firms_final"]
+    safer = coop_hazard["mean"] < firm_hazard["mean"]
     return (
-        f"In the same no-shock runs ({n} replicates, mean ± SE): co-ops pay wages and inputs "
+        f"In the same no-shock runs ({n} replicates, mean ± SE): firms pay wages and inputs "
         "before their exports are paid, so they lean on the bank's credit lines; at its "
         f"highest within a month, credit drawn is {_pm(use)} of the lines (`bank_use`). "
-        f"{_pm(illiquid)} of co-op failures were *illiquid* (a positive expected margin, out "
-        "of cash and credit), the rest insolvent (`illiquid_share`). Co-ops pay "
+        f"{_pm(illiquid)} of failures were *illiquid* (a positive expected margin, out "
+        "of cash and credit), the rest insolvent (`illiquid_share`).\n\n"
+        "The two kinds of firm adjust differently. Co-ops pay "
         f"{_pm(pay)} of the full wage on average: they cut pay (hours) before anything else "
-        f"(`mean_coop_pay_ratio`). They spend {_pm(local)} of what they pay out in the "
-        "community (wages, patronage, supplier co-ops, the funds; NEF found ≈ 76% for local "
-        f"suppliers, a figure nothing here was tuned to), and LM3 is {lm3['mean']:.2f} ± "
-        f"{lm3['se']:.2f}. {active['mean']:.1f} ± {active['se']:.1f} of the "
-        f"{facts['coops']} co-op slots are active at the end: failures and "
-        "fund-financed refounding balance."
+        "(`mean_coop_pay_ratio`). Conventional firms pay full wages, lay staff off when "
+        "they lose money, and are closed by their owners when they earn less than the "
+        f"return required of them. Co-ops fail at {_pm(coop_hazard)} a year and "
+        f"conventional firms at {_pm(firm_hazard)} (`coop_hazard`, `firm_hazard`)"
+        + (", so co-ops last longer" if safer else "")
+        + f"; of new firms, {_pm(coop_survival, 0)} of co-ops and {_pm(firm_survival, 0)} "
+        "of conventional firms are still open five years after they were founded "
+        "(`coop_survival_5y`, `firm_survival_5y`).\n\n"
+        f"Co-ops spend {_pm(local)} of what they pay out in the community (wages, "
+        "patronage, local suppliers, the funds; NEF found ≈ 76% for local suppliers), "
+        f"outside-owned firms {_pm(firm_local)} (their dividends leave, and most of their "
+        "stock is bought outside; NEF: ≈ 36% for non-local suppliers); nothing was tuned "
+        f"to reach either. LM3 is {lm3['mean']:.2f} ± {lm3['se']:.2f}. "
+        f"{active['mean']:.1f} ± {active['se']:.1f} of the {facts['coops']} co-op slots "
+        f"and {firms['mean']:.1f} ± {firms['se']:.1f} of the {facts['firms']} "
+        "conventional-firm slots are active at the end: failures and entry balance."
     )
 
 
@@ -929,14 +963,19 @@ def render_calibration(data: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     labels = {
-        "coop_failure_hazard": ("co-op annual failure hazard", ""),
+        "coop_hazard": ("co-op annual failure hazard", ""),
         "coop_survival_5y": ("co-op 5-year survival", ""),
         "chargeoff_rate": ("fund net charge-offs, calm years", " a year"),
         "mean_coop_local_spend_share": ("co-ops' spending that stays local (predicted)", ""),
+        "firm_survival_5y": ("conventional-firm 5-year survival", ""),
+        "mean_firm_local_spend_share": (
+            "outside-owned firms' spending that stays local (predicted)",
+            "",
+        ),
     }
     for r in rows:
         label, suffix = labels.get(r["metric"], (r["check"], ""))
-        digits = 0 if r["metric"] == "coop_survival_5y" else 1
+        digits = 0 if r["metric"].endswith("survival_5y") else 1
         low, high = r["band"]
         band = f"{low * 100:g}–{high * 100:g}%"
         value = f"{_pm(r, digits)}{suffix}"
@@ -945,13 +984,17 @@ def render_calibration(data: dict[str, Any]) -> str:
         lines.append(f"| {label} | {value} | {band} | {ANCHOR_TEXT.get(r['metric'], '')} |")
     recovery = settings.get("setting/funds.recovery_rate")
     volatility = settings.get("setting/coops.demand_volatility")
-    if recovery and volatility:
+    required = settings.get("setting/firms.required_margin")
+    if recovery and volatility and required:
         lines += [
             "",
-            "The calibrated setting is the recovery rate on defaulted loans "
-            f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`); co-op demand "
-            f"volatility is {volatility['mean']:g} a month (`coops.demand_volatility`). "
-            "The local-spending row is a prediction: no setting was chosen to reach it.",
+            "The calibrated settings are the recovery rate on defaulted loans "
+            f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`) and the "
+            "return conventional firms' owners require before they close a firm "
+            f"({required['mean']:.0%} of revenue; `firms.required_margin`, set to reach "
+            "their survival); co-op demand volatility is "
+            f"{volatility['mean']:g} a month (`coops.demand_volatility`). The local-spending "
+            "rows are predictions: no setting was chosen to reach them.",
         ]
     return "\n".join(lines)
 

@@ -477,7 +477,7 @@ def _ratio(households: int) -> dict:
             steps.append(time.perf_counter() - start)
     finally:
         phases.record = original_record
-    vector = np.random.default_rng(0).random(economy.n_coops)
+    vector = np.random.default_rng(0).random(economy.n_firms)
     products = []
     for _ in range(500):
         start = time.perf_counter()

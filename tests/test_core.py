@@ -162,7 +162,7 @@ def test_mesa_face(baseline_path, small_overrides):
     # Writing a behavioural attribute reaches the engine.
     coop = model.coops[0]
     coop.wage = 1234.0
-    assert e.coop_wage[0] == 1234.0
+    assert e.firm_wage[0] == 1234.0
     with pytest.raises(AttributeError):
         households[0].cash = 5.0
 
@@ -170,7 +170,7 @@ def test_mesa_face(baseline_path, small_overrides):
 def test_datacollector_works_on_facades(baseline_path, small_overrides):
     model = solsim.SolidarityEconomy(baseline_path, seed=4, overrides=small_overrides)
     collector = mesa.DataCollector(
-        model_reporters={"output": lambda m: m.economy.coop_revenue.sum()},
+        model_reporters={"output": lambda m: m.economy.firm_revenue.sum()},
         agent_reporters={"cash": "cash", "net_worth": "net_worth"},
     )
     for _ in range(3):
@@ -243,7 +243,7 @@ def test_every_fund_serves_someone_when_funds_outnumber_communities(baseline_pat
     model = solsim.SolidarityEconomy(baseline_path, seed=1, overrides=overrides, agents=False)
     e = model.economy
     assert set(np.unique(e.hh_fund)) == set(range(8))
-    assert set(np.unique(e.coop_fund)) == set(range(8))
+    assert set(np.unique(e.firm_fund)) == set(range(8))
     # Members keep to their own community's funds.
     assert np.all(e.hh_fund % 4 == e.hh_community)
     # With no more funds than communities, community c is served by fund c % F.

@@ -127,7 +127,8 @@ def test_figures_render_to_png(base):
     assert dashboard._png(dashboard.graph_figure(model)).startswith(PNG)
     layout = dashboard.trade_layout(model)
     assert layout["households"].shape == (60, 2)
-    assert layout["coops"].shape == (4, 2)
+    # Firms of both kinds are drawn: 4 co-ops and the conventional firms.
+    assert layout["coops"].shape == (model.economy.n_firms, 2)
 
 
 def test_the_base_scenario_comes_from_a_file(monkeypatch):

@@ -17,6 +17,7 @@ CRUNCH = [{"kind": "credit_crunch", "start": 24, "duration": 12, "size": 0.6}]
 TINY = {
     "economy.households": 120,
     "economy.coops": 4,
+    "economy.firms": 0,
     "economy.funds": 1,
     "economy.investors": 1,
     "economy.communities": 1,
@@ -36,25 +37,25 @@ def test_expected_margin_is_the_smoothed_margin_at_full_pay(baseline_path):
     # inputs 3,000, no interest: margin 0.1. Smoothed with weight 1/6 from 0,
     # after n months it is 0.1 × (1 − (5/6)^n).
     e = tiny(baseline_path)
-    members = e.coop_members()
-    e.coop_wage[:] = np.where(members > 0, 6000.0 / np.maximum(members, 1), 0.0)
+    members = e.firm_workers()
+    e.firm_wage[:] = np.where(members > 0, 6000.0 / np.maximum(members, 1), 0.0)
     for month in range(1, 7):
         e.month_flows = {
-            "coop_wages": members * e.coop_wage,
-            "inputs": np.full(e.n_coops, 3000.0),
-            "interest": np.zeros(e.n_coops),
+            "wages": members * e.firm_wage,
+            "inputs": np.full(e.n_firms, 3000.0),
+            "interest": np.zeros(e.n_firms),
         }
-        e.coop_revenue = np.full(e.n_coops, 10_000.0)
+        e.firm_revenue = np.full(e.n_firms, 10_000.0)
         phases.surplus_split(e)
         expected = 0.1 * (1 - (5 / 6) ** month)
-        staffed = e.coop_active & (members > 0)
+        staffed = e.firm_active & (members > 0)
         np.testing.assert_allclose(phases.expected_margin(e)[staffed], expected)
 
 
 def test_failures_are_classified_by_expected_margin(baseline_path):
     e = tiny(baseline_path)
     e.month_flows = {"failures": 0, "net_loss": 0.0}
-    e.coop_margin[:] = [0.05, -0.02, 0.0, 0.3]
+    e.firm_margin[:] = [0.05, -0.02, 0.0, 0.3]
     phases._liquidate(e, np.array([0, 1, 2]), recovery_rate=0.8)
     # Positive expected margin: illiquid; zero or negative: insolvent.
     assert (e.failures_illiquid_month, e.failures_insolvent_month) == (1, 2)
@@ -62,28 +63,28 @@ def test_failures_are_classified_by_expected_margin(baseline_path):
 
 def test_coops_cut_pay_to_the_floor_before_failing(baseline_path):
     e = tiny(baseline_path, **{"coops.pay_floor": 0.7})
-    members = e.coop_members()
-    e.coop_revenue_window[:] = 10_000.0
-    full = members * e.coop_wage
+    members = e.firm_workers()
+    e.firm_revenue_window[:] = 10_000.0
+    full = members * e.firm_wage
     # Break-even pay: 1 + margin × revenue ÷ full bill, between the floor and 1.
-    e.coop_margin[:] = [0.1, -0.1, -2.0, 0.0]
+    e.firm_margin[:] = [0.1, -0.1, -2.0, 0.0]
     planned = phases.planned_pay_ratio(e, members)
-    breakeven = 1 + e.coop_margin * 10_000.0 / full
+    breakeven = 1 + e.firm_margin * 10_000.0 / full
     np.testing.assert_allclose(planned, np.clip(breakeven, 0.7, 1.0))
     assert planned[0] == 1.0 and planned[2] == 0.7
 
 
 def test_a_coop_short_of_cash_draws_on_its_line_and_repays(baseline_path):
     e = tiny(baseline_path)
-    e.coop_revenue_window[:] = 40_000.0
+    e.firm_revenue_window[:] = 40_000.0
     bank.set_limits(e)
     limit = e.bank_limit.copy()
-    np.testing.assert_array_equal(limit, np.round(0.75 * 40_000.0 * CENTS) * e.coop_active)
-    need = e.coop_cash + 10_000 * CENTS
+    np.testing.assert_array_equal(limit, np.round(0.75 * 40_000.0 * CENTS) * e.firm_active)
+    need = e.firm_cash + 10_000 * CENTS
     drawn = bank.draw(e, need)
     np.testing.assert_array_equal(drawn, np.minimum(10_000 * CENTS, limit))
     before = int(e.ledger.cash.sum())
-    e.coop_unable[:] = False
+    e.firm_unable[:] = False
     bank.service(e)
     assert int(e.ledger.cash.sum()) == before  # double entry, the bank included
     # Cash above the reserve target repays the line; the interest leaves.
@@ -93,18 +94,18 @@ def test_a_coop_short_of_cash_draws_on_its_line_and_repays(baseline_path):
 
 def test_a_crunch_cuts_limits_and_forces_repayment(baseline_path):
     e = tiny(baseline_path)
-    e.coop_revenue_window[:] = 40_000.0
+    e.firm_revenue_window[:] = 40_000.0
     bank.set_limits(e)
-    bank.draw(e, e.coop_cash + e.bank_limit)  # fully drawn
+    bank.draw(e, e.firm_cash + e.bank_limit)  # fully drawn
     e.credit_crunch = 0.5
     bank.set_limits(e)
     over = e.bank_drawn - e.bank_limit
     assert (over > 0).all()
-    cash = e.coop_cash.copy()
+    cash = e.firm_cash.copy()
     bank.service(e)
     # Whoever could not repay the excess (and the interest) is unable this month.
     short = cash < over
-    assert (e.coop_unable[short & e.coop_active]).all()
+    assert (e.firm_unable[short & e.firm_active]).all()
 
 
 @pytest.mark.slow
@@ -139,7 +140,8 @@ def test_the_bank_binds_in_the_baseline(baseline_path):
     # Co-ops draw to bridge wages and inputs until sales come in.
     assert (ts["bank_credit_peak"] > 0).all()
     assert 0 < summary["bank_use"] < 1
-    assert (ts["failures_illiquid"] + ts["failures_insolvent"] == ts["coop_failures"]).all()
+    failures = ts["coop_failures"] + ts["firm_failures"]
+    assert (ts["failures_illiquid"] + ts["failures_insolvent"] == failures).all()
     assert ts["coop_pay_ratio"].between(0.0, 1.0).all()
     assert_conserved(ts)
 
@@ -162,17 +164,126 @@ def test_bad_bank_and_firm_settings_are_refused(tmp_path, capsys, text, key, rea
 
 
 def test_local_spending_shares_and_lm3_on_a_hand_case(baseline_path):
-    e = tiny(baseline_path)
+    e = tiny(baseline_path, **{"economy.coops": 2, "economy.firms": 2})
     e.ledger.start_month()
     flows = e.ledger.flows
-    # Co-ops paid 60 to members, 15 to suppliers, 5 to the funds and 20 outside.
-    flows.update(coop_wages=50, patronage=10, trade_credit=15, loan_service=5)
-    flows.update(coop_imports=15, bank_service=3, investment=2)
+    coop = e.firm_is_coop
+    # Each co-op paid 25 to members (wages 20, patronage 5), 10 to suppliers and
+    # the funds, and 15 outside: 35 of 50 local. Each conventional firm paid 18
+    # locally and 32 outside (dividends, stock): 36%.
+    e.month_flows = {
+        "wages": np.where(coop, 20.0, 10.0),
+        "patronage": np.where(coop, 5.0, 0.0),
+    }
+    e.firm_paid_local = np.where(coop, 35.0, 18.0)
+    e.firm_paid_out = np.where(coop, 15.0, 32.0)
     # Households spent 40 locally and deposited 5; 55 left.
     flows.update(local_purchases=40, deposit=5, imports=30, rent=20, mortgage=5)
-    e.coop_revenue = np.full(e.n_coops, 25.0)  # R1 = 100
+    e.firm_revenue = np.full(e.n_firms, 50.0)  # R1 = 100 (the co-ops')
     row = phases.circulation(e)
-    assert row["coop_local_spend_share"] == pytest.approx(0.8)
+    assert row["coop_local_spend_share"] == pytest.approx(0.7)
+    assert row["firm_local_spend_share"] == pytest.approx(0.36)
     assert row["household_local_spend_share"] == pytest.approx(0.45)
-    # R2 = 80; R3 = 80 × (60/80 × 0.45 + 20/80 × 0.8) = 43; LM3 = 2.23.
-    assert row["lm3"] == pytest.approx(2.23)
+    # R2 = 70; R3 = 70 × (50/70 × 0.45 + 20/70 × 0.7) = 36.5; LM3 = 2.065.
+    assert row["lm3"] == pytest.approx(2.065)
+
+
+FIRMS = {"economy.coops": 2, "economy.firms": 2, "households.firm_employment": 0.3}
+
+
+def test_firm_kinds_are_spread_over_the_index():
+    from solsim.engine.economy import conventional_spread
+
+    kinds = conventional_spread(9, 3)
+    assert kinds.tolist() == [0, 0, 1, 0, 0, 1, 0, 0, 1]
+    assert conventional_spread(4, 0).sum() == 0 and conventional_spread(4, 4).sum() == 4
+
+
+def test_conventional_firms_lay_off_where_coops_cut_pay(baseline_path):
+    e = tiny(baseline_path, **FIRMS, **{"firms.layoff_limit": 0.25})
+    staff = e.firm_workers()
+    e.firm_revenue_window[:] = 20_000.0
+    # Every firm loses 10% of its revenue at full pay: break-even is at full
+    # pay minus 2,000 a month of wages.
+    e.firm_margin[:] = -0.1
+    phases.firm_staffing(e)
+    after = e.firm_workers()
+    coop = e.firm_is_coop
+    # Co-ops keep their members (they cut pay instead).
+    assert (after[coop] == staff[coop]).all()
+    assert (phases.planned_pay_ratio(e, after)[coop] < 1).all()
+    # Conventional firms lay off down to break-even, at most a quarter a month.
+    breakeven = np.floor((1 - 2000.0 / (staff * e.firm_wage)) * staff)
+    expected = np.maximum(breakeven, staff - np.maximum(np.floor(0.25 * staff), 1))
+    np.testing.assert_array_equal(after[~coop], expected[~coop])
+    assert (phases.planned_pay_ratio(e, after)[~coop] == 1).all()
+    assert (e.hh_employer == phases.UNEMPLOYED).sum() > 0
+
+
+def test_owners_close_firms_that_earn_less_than_required(baseline_path):
+    e = tiny(baseline_path, **FIRMS, **{"firms.required_margin": 0.05, "firms.exit_months": 2})
+    e.month_flows = {"failures": 0, "coop_failures": 0, "net_loss": 0.0}
+    e.hh_shortfall = np.zeros(e.n_households)
+    e.hh_housing_gap = np.zeros(e.n_households)
+    # Margin 3%: above zero (the co-ops carry on) but below the owners' 5%.
+    e.firm_margin[:] = 0.03
+    phases.exit_and_distress(e)
+    assert e.firm_active.all()
+    phases.exit_and_distress(e)
+    assert (e.firm_active == e.firm_is_coop).all()
+    # Below the required return is a loss to the owner: insolvent, not illiquid.
+    assert (e.failures_illiquid_month, e.failures_insolvent_month) == (0, 2)
+
+
+@pytest.mark.parametrize("owner", ["outside", "local"])
+def test_dividends_go_to_the_owner(baseline_path, owner):
+    e = tiny(baseline_path, **FIRMS, **{"firms.owner": owner})
+    conventional = np.flatnonzero(~e.firm_is_coop)
+    before_world = e.ledger.external_out
+    amount = np.where(e.firm_is_coop, 0.0, 100.0)
+    paid = phases._pay_dividends(e, amount)
+    np.testing.assert_allclose(paid[conventional], 100.0)
+    if owner == "outside":
+        assert e.ledger.external_out - before_world == 200 * CENTS
+        assert e.dividends_out == 200.0
+    else:
+        owners = e.firm_owner[conventional]
+        assert (owners >= 0).all()
+        assert e.hh_deposit_interest[owners].sum() == pytest.approx(200.0)
+        assert e.dividends_local == 200.0
+
+
+def test_survival_follows_entry_cohorts(baseline_path):
+    from solsim.engine.summary import entry_survival
+
+    e = tiny(baseline_path, **FIRMS, burn_in=0)
+    e.clock = 200
+    # Founded at 10 and failed at 30 (20 months), founded at 20 and failed at
+    # 100 (80 months), founded at 150 (too recent to count); the opening firms
+    # (founded at 0) are left out.
+    e.firm_exits = [
+        (np.array([False]), np.array([10]), 30),
+        (np.array([False]), np.array([20]), 100),
+    ]
+    e.firm_founded_at[:] = 0
+    e.firm_founded_at[~e.firm_is_coop] = [150, 5]
+    # Cohort founded in [1, 140]: (10 → 20 months), (20 → 80), (5 → still open).
+    assert entry_survival(e, coop=False) == pytest.approx(2 / 3)
+    assert entry_survival(e, coop=True) is None
+
+
+def test_firm_facades_and_columns(baseline_path):
+    model = SolidarityEconomy(baseline_path, seed=0, overrides={**TINY, **FIRMS, "steps": 3})
+    assert len(model.firms) == 2 and len(model.coops) == 2
+    assert len(model.agents_by_type[solsim.Firm]) == 2
+    for _ in range(3):
+        model.step()
+    firm = model.firms[0]
+    assert firm.members == int((model.economy.hh_employer == firm.index).sum())
+    assert firm.owner is None
+    ts = model.timeseries
+    for column in ("active_firms", "firm_failures", "firm_local_spend_share", "firm_jobs"):
+        assert column in ts
+    summary = model.summary
+    for key in ("coop_hazard", "firm_hazard", "coop_survival_5y", "firm_survival_5y"):
+        assert key in summary

@@ -250,7 +250,7 @@ def test_random_trade_keeps_credit_at_zero_limits_and_money(
         # not force repayment, so an older, deeper balance may stay).
         assert (balance >= np.minimum(-net.limit, before)).all()
         # Failed co-ops leave the network with a zero balance.
-        gone = net.account[mc(e).coop_m][~e.coop_active]
+        gone = net.account[mc(e).coop_m][~e.firm_active]
         assert not e.ledger.credit[gone].any()
         # Hours, too, sum to zero in every community's timebank.
         assert not hours.network_sums().any()
@@ -376,8 +376,8 @@ def chain_economy(n: int = 4) -> Economy:
 def set_cash(e: Economy, coop_cash: list[float]) -> None:
     """Move co-ops' opening cash back to the world, then give each the amount asked for."""
     ledger = e.ledger
-    ledger.transfer(e.coop_account, ledger.world, e.coop_cash, "test", cents=True)
-    ledger.transfer(ledger.world, e.coop_account, np.asarray(coop_cash) * CENTS, "test", cents=True)
+    ledger.transfer(e.firm_account, ledger.world, e.firm_cash, "test", cents=True)
+    ledger.transfer(ledger.world, e.firm_account, np.asarray(coop_cash) * CENTS, "test", cents=True)
 
 
 def test_a_failure_cascades_along_a_supply_chain():
@@ -388,10 +388,10 @@ def test_a_failure_cascades_along_a_supply_chain():
     set_cash(e, [100.0, 300.0, 400.0, 0.0])
     defaulted = settle_failures(e, np.array([0]))
     # Eisenberg–Noe: 0 pays 100, 1 pays 100 + 300 = 400, 2 pays 400 + 400 = 800.
-    np.testing.assert_array_equal(e.coop_cash, np.array([0, 0, 0, 800]) * CENTS)
+    np.testing.assert_array_equal(e.firm_cash, np.array([0, 0, 0, 800]) * CENTS)
     assert set(defaulted) == {1, 2}  # the cascade: two suppliers miss payments
-    assert e.coop_unable[[1, 2]].all() and not e.coop_unable[3]
-    assert (e.coop_unable_months[[1, 2]] == 1).all()
+    assert e.firm_unable[[1, 2]].all() and not e.firm_unable[3]
+    assert (e.firm_unable_months[[1, 2]] == 1).all()
     # What the failing co-op owed is written off; what survivors still owe stays.
     np.testing.assert_array_equal(e.payable, np.array([0, 600, 200]) * CENTS)
     assert e.trade_credit_written_off == pytest.approx(900.0)
@@ -405,7 +405,7 @@ def test_a_solvent_chain_absorbs_a_failure():
     # Co-op 1 pays in full from its own cash, so 2 can pay 3 in full: no cascade.
     assert defaulted.size == 0
     np.testing.assert_array_equal(e.payable, [0, 0, 0])
-    np.testing.assert_array_equal(e.coop_cash, np.array([0, 4000, 0, 1000]) * CENTS)
+    np.testing.assert_array_equal(e.firm_cash, np.array([0, 4000, 0, 1000]) * CENTS)
 
 
 def test_a_failing_coops_receivables_are_collected_for_its_creditors():
@@ -418,7 +418,7 @@ def test_a_failing_coops_receivables_are_collected_for_its_creditors():
     set_cash(e, [0.0, 0.0, 0.0, 1000.0])
     settle_failures(e, np.array([0]))
     # 3 pays 0 its 200, which 0 passes on to 1; 1 pays 2 its 200 (all it has).
-    np.testing.assert_array_equal(e.coop_cash, np.array([0, 0, 200, 800]) * CENTS)
+    np.testing.assert_array_equal(e.firm_cash, np.array([0, 0, 200, 800]) * CENTS)
     np.testing.assert_array_equal(e.payable, np.array([0, 100, 0]) * CENTS)
 
 
@@ -442,7 +442,7 @@ BAD = {
     "acceptance_wrong_length": (
         "[instruments.mutual_credit]\nacceptance = [0.5, 0.5]\n",
         "instruments.mutual_credit.acceptance",
-        "has 2 entries; give one share for all co-ops or one per co-op (60)",
+        "has 2 entries; give one share for all firms or one per firm (90)",
     ),
     "unknown_members": (
         '[instruments.mutual_credit]\nmembers = "everyone"\n',

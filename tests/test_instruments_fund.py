@@ -46,9 +46,9 @@ def tiny_economy(instruments: dict, **sections):
 def new_month(e) -> None:
     """The per-month scratch state ``run_month`` sets up, for calling one phase alone."""
     e.month_flows = {
-        "coop_wages": np.zeros(e.n_coops),
-        "inputs": np.zeros(e.n_coops),
-        "interest": np.zeros(e.n_coops),
+        "wages": np.zeros(e.n_firms),
+        "inputs": np.zeros(e.n_firms),
+        "interest": np.zeros(e.n_firms),
         "failures": 0,
         "net_loss": 0.0,
     }
@@ -111,7 +111,7 @@ def test_worked_example_in_the_engine(guaranteed):
     e.loan_principal[coops] = e.loan_original[coops] = 20 * CENTS
     # The loans are paid out of the fund, so its own net assets stay at zero
     # and the whole loss reaches the waterfall, as in DESIGN's worked check.
-    e.ledger.transfer(e.fund_account[0], e.coop_account[coops], 20 * CENTS, "loans", cents=True)
+    e.ledger.transfer(e.fund_account[0], e.firm_account[coops], 20 * CENTS, "loans", cents=True)
     e.hook("new_loans", {"coop": coops, "fund": e.loan_fund[coops]})
     fund_cash = int(e.fund_cash[0])
     new_month(e)
@@ -160,16 +160,16 @@ def _one_loan(e, revenue: float) -> None:
     e.loan_tenor_left[0] = e.fund_tenor[0]
     e.loan_grace_left[0] = e.fund_grace[0]
     e.loan_revenue_share[0] = e.fund_revenue_share[0]
-    e.ledger.transfer(e.ledger.world, e.coop_account[0], 1e6, "test")
-    e.coop_revenue[:] = revenue
+    e.ledger.transfer(e.ledger.world, e.firm_account[0], 1e6, "test")
+    e.firm_revenue[:] = revenue
 
 
 def _service(e) -> float:
     """One month of debt service; returns what co-op 0 paid."""
     new_month(e)
-    before = int(e.coop_cash[0])
+    before = int(e.firm_cash[0])
     phases.debt_service(e)
-    return (before - int(e.coop_cash[0])) / CENTS
+    return (before - int(e.firm_cash[0])) / CENTS
 
 
 def test_grace_months_are_interest_only_and_extend_the_loan():
@@ -192,9 +192,9 @@ def test_revenue_based_payments_fall_with_revenue():
     e = tiny_economy({"patient_capital": terms})
     _one_loan(e, revenue=50000.0)
     assert _service(e) == pytest.approx(1000.0)
-    e.coop_revenue[0] = 20000.0
+    e.firm_revenue[0] = 20000.0
     assert _service(e) == pytest.approx(400.0)
-    e.coop_revenue[0] = 0.0  # no sales: interest only, no arrears
+    e.firm_revenue[0] = 0.0  # no sales: interest only, no arrears
     interest = e.loan_principal[0] / CENTS * 0.005
     assert _service(e) == pytest.approx(interest, abs=0.01)
     assert e.loan_arrears[0] == 0

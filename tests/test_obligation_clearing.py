@@ -141,7 +141,7 @@ def test_the_measurement_agrees_with_the_netting_it_describes() -> None:
                 np.where(live, economy.payable, 0),
                 economy.supply_row,
                 economy.supply.indices,
-                economy.n_coops,
+                economy.n_firms,
             )
         )
         original(economy, open_edge)

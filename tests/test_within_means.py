@@ -106,6 +106,7 @@ def scenarios(draw):
         "economy": {
             "households": draw(st.integers(60, 200)),
             "coops": draw(st.integers(2, 12)),
+            "firms": draw(st.integers(0, 8)),
             "funds": funds,
             "investors": investors,
             "guarantors": draw(st.integers(1, 2)),
@@ -122,6 +123,15 @@ def scenarios(draw):
             "reserve_target_months": draw(st.floats(0.0, 6.0)),
             "failure_months": draw(st.integers(1, 4)),
             "entry_rate": draw(st.floats(0.0, 0.5)),
+        },
+        "firms": {
+            "initial_cash": draw(st.floats(0.0, 60000.0)),
+            "input_share": draw(st.floats(0.0, 1.0)),
+            "layoff_limit": draw(st.floats(0.0, 1.0)),
+            "required_margin": draw(st.floats(0.0, 0.3)),
+            "exit_months": draw(st.integers(1, 6)),
+            "entry_rate": draw(st.floats(0.0, 0.5)),
+            "owner": draw(st.sampled_from(["outside", "local"])),
         },
         "funds": {
             "capital": draw(st.floats(0.0, 400000.0)),

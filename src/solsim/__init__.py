@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from solsim import clearing, metrics
-from solsim.agents import Coop, Fund, Guarantor, Household, Investor
+from solsim.agents import Coop, Firm, Fund, Guarantor, Household, Investor
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 from solsim.model import SolidarityEconomy
@@ -28,6 +28,7 @@ except PackageNotFoundError:  # running from a source tree
 
 __all__ = [
     "Coop",
+    "Firm",
     "Fund",
     "Guarantor",
     "Household",

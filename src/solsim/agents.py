@@ -126,15 +126,14 @@ class Household(_Facade):
         self.economy.hh_housing[self.index] = max(float(value), 0.0)
 
 
-class Coop(_Facade):
-    """A worker co-operative: cash, members, sales, reserves and its loan."""
+class _Firm(_Facade):
+    """What both kinds of firm share; ``index`` is the firm's row in the firm arrays."""
 
-    kind = "coop"
-    _block = "coops"
+    _block = "firms"
 
     @property
     def active(self) -> bool:
-        return bool(self.economy.coop_active[self.index])
+        return bool(self.economy.firm_active[self.index])
 
     @property
     def members(self) -> int:
@@ -142,19 +141,19 @@ class Coop(_Facade):
 
     @property
     def wage(self) -> float:
-        return float(self.economy.coop_wage[self.index])
+        return float(self.economy.firm_wage[self.index])
 
     @wage.setter
     def wage(self, value: float) -> None:
-        self.economy.coop_wage[self.index] = max(float(value), 0.0)
+        self.economy.firm_wage[self.index] = max(float(value), 0.0)
 
     @property
     def revenue(self) -> float:
-        return float(self.economy.coop_revenue[self.index])
+        return float(self.economy.firm_revenue[self.index])
 
     @property
     def reserves(self) -> float:
-        return float(self.economy.coop_reserves[self.index])
+        return float(self.economy.firm_reserves[self.index])
 
     @property
     def loan(self) -> float:
@@ -164,16 +163,39 @@ class Coop(_Facade):
 
     @property
     def community(self) -> int:
-        return int(self.economy.coop_community[self.index])
+        return int(self.economy.firm_community[self.index])
 
     @property
     def age(self) -> int:
         """Months since this co-op (or the one refounded in its place) started."""
-        return int(self.economy.coop_age[self.index])
+        return int(self.economy.firm_age[self.index])
 
     @property
     def net_worth(self) -> float:
-        return float(self.economy.coop_net_worth()[self.index])
+        return float(self.economy.firm_net_worth()[self.index])
+
+
+class Coop(_Firm):
+    """A worker co-operative: cash, members, sales, reserves and its loan."""
+
+    kind = "coop"
+
+
+class Firm(_Firm):
+    """A conventional local firm: cash, staff, sales and its owner.
+
+    Its staff are its ``members`` (employees: they own none of it); its
+    dividends go to its owner, outside the community unless ``firms.owner``
+    is ``"local"``.
+    """
+
+    kind = "firm"
+
+    @property
+    def owner(self) -> int | None:
+        """The household that owns it, or None when it is owned outside the community."""
+        owner = int(self.economy.firm_owner[self.index])
+        return owner if owner >= 0 else None
 
 
 class Fund(_Facade):

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from solsim.agents import Coop, Fund, Guarantor, Household, Investor
+from solsim.agents import Coop, Firm, Fund, Guarantor, Household, Investor
 from solsim.engine.economy import Economy
 from solsim.engine.network import TradeNetwork, generate_network
 from solsim.engine.params import Scenario
@@ -30,10 +30,10 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> TradeNetwork:
             return load_network(g.path, n_communities=size.n_communities)
         except GraphFileError as exc:
             raise ScenarioError(scenario.source, "graph.path", str(exc)) from None
-    return generate_network(
+    network = generate_network(
         g.kind,
         n_households=size.households,
-        n_coops=size.n_coops,
+        n_coops=size.n_firms,
         n_communities=size.n_communities,
         purchase_edges=g.purchase_edges,
         supply_edges=g.supply_edges,
@@ -42,6 +42,9 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> TradeNetwork:
         rng=rng,
         supply_feedback=g.supply_feedback,
     )
+    # The last firm columns are conventional firms; the network is the same for both.
+    network.n_conventional = size.n_conventional
+    return network
 
 
 class SolidarityEconomy(mesa.Model):
@@ -111,6 +114,7 @@ class SolidarityEconomy(mesa.Model):
         self.economy = Economy(scenario, network, self.rng)
         self.households: list[Household] = []
         self.coops: list[Coop] = []
+        self.firms: list[Firm] = []
         if agents:
             self._create_agents()
 
@@ -119,7 +123,10 @@ class SolidarityEconomy(mesa.Model):
         self.households = list(
             Household.create_agents(self, e.n_households, list(range(e.n_households)))
         )
-        self.coops = list(Coop.create_agents(self, e.n_coops, list(range(e.n_coops))))
+        coops = np.flatnonzero(e.firm_is_coop).tolist()
+        self.coops = list(Coop.create_agents(self, len(coops), coops))
+        firms = np.flatnonzero(~e.firm_is_coop).tolist()
+        self.firms = list(Firm.create_agents(self, len(firms), firms))
         self.funds = list(Fund.create_agents(self, e.n_funds, list(range(e.n_funds))))
         n_investors = e.n_outside_investors + e.n_funds
         self.investors = list(Investor.create_agents(self, n_investors, list(range(n_investors))))

@@ -34,7 +34,7 @@ def estimate_bytes(scenario: Scenario) -> int:
     """Peak memory of one run of ``scenario``, in bytes (an overestimate)."""
     e = scenario.economy
     households = e.households
-    coops = e.n_coops
+    coops = e.n_firms
     edges = households * scenario.graph.purchase_edges + coops * scenario.graph.supply_edges
     agents = households + coops + e.n_funds + e.n_investors + e.n_guarantors + e.n_communities
     months = scenario.steps + scenario.burn_in
@@ -91,7 +91,7 @@ def check_memory(scenario: Scenario, copies: int = 1, what: str | None = None) -
         raise ScenarioError(
             what or scenario.source,
             "economy.households",
-            f"{e.households:,} households, {e.n_coops:,} co-ops and "
+            f"{e.households:,} households, {e.n_firms:,} co-ops and "
             f"{e.households * scenario.graph.purchase_edges:,} purchase edges{runs} would need "
             f"about {_gb(need)} GB; this machine has {_gb(limit)}",
         )

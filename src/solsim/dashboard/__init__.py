@@ -438,7 +438,7 @@ def trade_layout(model: SolidarityEconomy) -> dict[str, np.ndarray]:
     import networkx as nx
 
     e = model.economy
-    n_h, n_c = e.n_households, e.n_coops
+    n_h, n_c = e.n_households, e.n_firms
     graph = nx.Graph()
     graph.add_nodes_from(range(n_h + n_c))
     purchase = e.network.purchase.tocoo()
@@ -545,7 +545,7 @@ def metrics_figure(model: SolidarityEconomy):
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
         if column == "active_coops":
-            ax.set_ylim(0, model.economy.n_coops * 1.08)
+            ax.set_ylim(0, model.economy.n_firms * 1.08)
         if column == "distress_share":
             top = max([0.05, *(v for v in values if v == v)])
             ax.set_ylim(0, top * 1.1)
@@ -597,14 +597,14 @@ def graph_figure(model: SolidarityEconomy):
         default=palette[2],
     )
     ax.scatter(hh[:, 0], hh[:, 1], s=14, c=colour, edgecolors="none", zorder=2)
-    active = e.coop_active.astype(bool)
+    active = e.firm_active.astype(bool)
     ax.scatter(
         co[active, 0], co[active, 1], s=90, marker="s", c="#264653", edgecolors="white", zorder=3
     )
     ax.scatter(co[~active, 0], co[~active, 1], s=90, marker="X", c="#999999", zorder=3)
     ax.set_axis_off()
     ax.set_title(
-        f"Trade graph: {int(active.sum())} of {e.n_coops} co-ops active",
+        f"Trade graph: {int(active.sum())} of {e.n_firms} co-ops active",
         fontsize=10,
     )
 
@@ -707,7 +707,7 @@ def _components():
         small = e.n_households <= GRAPH_MAX_HOUSEHOLDS
         # Redraw only when a colour changed, not every month.
         state = (
-            hash((e.hh_employer.tobytes(), e.hh_distressed.tobytes(), e.coop_active.tobytes()))
+            hash((e.hh_employer.tobytes(), e.hh_distressed.tobytes(), e.firm_active.tobytes()))
             if small
             else None
         )

@@ -51,8 +51,8 @@ def set_limits(e: Economy) -> None:
     e.bank_stance += (1.0 - e.bank_stance) / 12.0
     cycle = 1.0 - bp.procyclicality * (1.0 - e.export_multiplier)
     factor = max(e.bank_stance * cycle * e.credit_crunch, 0.0)
-    recent = e.coop_revenue_window.mean(axis=0)
-    e.bank_limit = np.where(e.coop_active, to_cents(bp.limit_months * recent * factor), 0)
+    recent = e.firm_revenue_window.mean(axis=0)
+    e.bank_limit = np.where(e.firm_active, to_cents(bp.limit_months * recent * factor), 0)
     e.bank_peak_month = int(e.bank_drawn.sum())
 
 
@@ -62,11 +62,11 @@ def draw(e: Economy, need_cents: np.ndarray) -> np.ndarray:
     Returns the cents drawn per co-op.
     """
     room = np.maximum(e.bank_limit - e.bank_drawn, 0)
-    want = np.maximum(need_cents - e.coop_cash, 0)
-    take = np.where(e.coop_active, np.minimum(room, want), 0)
+    want = np.maximum(need_cents - e.firm_cash, 0)
+    take = np.where(e.firm_active, np.minimum(room, want), 0)
     if not take.any():
         return take
-    paid = e.ledger.transfer(e.bank_account, e.coop_account, take, "bank_draws", cents=True)
+    paid = e.ledger.transfer(e.bank_account, e.firm_account, take, "bank_draws", cents=True)
     e.bank_drawn += paid
     e.bank_peak_month = max(e.bank_peak_month, int(e.bank_drawn.sum()))
     return paid
@@ -76,25 +76,27 @@ def service(e: Economy) -> None:
     """Interest, forced repayment above the limit, voluntary repayment out of spare cash."""
     bp = e.scenario.bank
     ledger = e.ledger
-    cash = e.coop_cash.clip(0)
+    cash = e.firm_cash.clip(0)
     interest = np.ceil(e.bank_drawn * (bp.rate + e.rate_shock) / 12.0).astype(np.int64)
     forced = np.maximum(e.bank_drawn - e.bank_limit, 0)
     due = interest + forced
     pay = np.minimum(due, cash)
-    paid = ledger.transfer(e.coop_account, e.bank_account, pay, "bank_service", cents=True)
+    paid = ledger.transfer(e.firm_account, e.bank_account, pay, "bank_service", cents=True)
+    e.firm_paid_out += paid / 100.0
     # Interest first; what is left of the payment repays principal.
     interest_paid = np.minimum(paid, interest)
     e.bank_interest_month = int(interest_paid.sum())
     e.bank_drawn -= paid - interest_paid
     # Unpaid interest is added to what is owed.
     e.bank_drawn += interest - interest_paid
-    e.coop_unable |= (paid < due) & e.coop_active
+    e.firm_unable |= (paid < due) & e.firm_active
     # Voluntary repayment out of cash above the co-op's reserve target.
-    members = e.coop_members()
-    buffer = to_cents(e.scenario.coops.reserve_target_months * members * e.coop_wage)
-    spare = np.maximum(e.coop_cash - buffer, 0)
+    members = e.firm_workers()
+    buffer = to_cents(e.scenario.coops.reserve_target_months * members * e.firm_wage)
+    spare = np.maximum(e.firm_cash - buffer, 0)
     repay = np.minimum(spare, e.bank_drawn)
-    repaid = ledger.transfer(e.coop_account, e.bank_account, repay, "bank_service", cents=True)
+    repaid = ledger.transfer(e.firm_account, e.bank_account, repay, "bank_service", cents=True)
+    e.firm_paid_out += repaid / 100.0
     e.bank_drawn -= repaid
 
 
@@ -104,9 +106,9 @@ def charge_off(e: Economy, failing: np.ndarray) -> None:
     if not owed.any():
         return
     ledger = e.ledger
-    recovered = np.minimum(owed, e.coop_cash[failing].clip(0))
+    recovered = np.minimum(owed, e.firm_cash[failing].clip(0))
     paid = ledger.transfer(
-        e.coop_account[failing], e.bank_account, recovered, "bank_recoveries", cents=True
+        e.firm_account[failing], e.bank_account, recovered, "bank_recoveries", cents=True
     )
     lost = int((owed - paid).sum())
     e.bank_chargeoffs_month += lost

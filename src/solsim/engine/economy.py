@@ -1,7 +1,7 @@
 """The state of one economy, as arrays, and the month that moves it.
 
 :class:`Economy` holds every agent's state in numpy arrays indexed by agent
-(households ``0..H-1``, co-ops ``0..C-1``, ...), the double-entry
+(households ``0..H-1``, firms ``0..C-1``, ...), the double-entry
 :class:`~solsim.engine.ledger.Ledger`, the trade network as sparse matrices and
 the switched-on instruments. :meth:`Economy.step` runs one month as the sequence
 of whole-array phases in :mod:`solsim.engine.phases`.
@@ -71,6 +71,20 @@ class Tranches:
         return np.maximum(self.size - self.loss - self.redeemed, 0.0)
 
 
+def conventional_spread(n_firms: int, n_conventional: int) -> np.ndarray:
+    """1 for the firms that are conventional, 0 for co-ops: spread evenly over the index.
+
+    Firm ``j`` is conventional when ``⌊(j + 1)·K / C⌋ > ⌊j·K / C⌋`` (K conventional
+    of C firms): every stretch of the index holds its share of both kinds, so
+    communities, which the network deals in index order, have both.
+    """
+    j = np.arange(n_firms, dtype=np.int64)
+    k = min(max(int(n_conventional), 0), n_firms)
+    if n_firms == 0:
+        return np.zeros(0, dtype=np.int8)
+    return (((j + 1) * k) // n_firms - (j * k) // n_firms).astype(np.int8)
+
+
 def serving_fund(community: np.ndarray, n_funds: int, n_communities: int) -> np.ndarray:
     """The fund that serves each household or co-op of a community.
 
@@ -123,15 +137,23 @@ class Economy:
         }
         self.network = network
         self.month = 0
+        # Months since the economy was built, burn-in included: firms' founding
+        # and failure dates for survival by entry cohort are on this clock.
+        self.clock = 0
         self.n_households = network.n_households
-        self.n_coops = network.n_coops
+        # Firms of both kinds share the firm arrays (``firm_*``, ledger block
+        # ``firms``); ``firm_is_coop`` says which are worker co-ops.
+        self.n_firms = network.n_coops
+        self.firm_is_coop = conventional_spread(self.n_firms, network.n_conventional) == 0
+        self.n_coops = int(self.firm_is_coop.sum())
+        self.n_conventional = self.n_firms - self.n_coops
         self.n_funds = scenario.economy.n_funds
         self.n_outside_investors = scenario.economy.n_investors
         self.n_guarantors = scenario.economy.n_guarantors
         self.ledger = Ledger(
             [
                 ("households", self.n_households, False),
-                ("coops", self.n_coops, False),
+                ("firms", self.n_firms, False),
                 ("funds", self.n_funds, False),
                 ("community_investors", self.n_funds, False),
                 ("outside_investors", self.n_outside_investors, True),
@@ -151,7 +173,7 @@ class Economy:
         # per tranche of the final capital stacks.
         self.redemption_request = np.zeros(len(self.tranches.name))
         self.burning_in = False
-        self.coop_active_at_start = self.coop_active.copy()
+        self.firm_active_at_start = self.firm_active.copy()
         if scenario.burn_in:
             self._burn_in(scenario.burn_in)
         self.initial_money_stock = self.ledger.money_stock()
@@ -160,18 +182,19 @@ class Economy:
     def _build(self) -> None:
         p = self.scenario
         rng = self.rng
-        H, C, F = self.n_households, self.n_coops, self.n_funds
-        hp, cp, fp = p.households, p.coops, p.funds
+        H, C, F = self.n_households, self.n_firms, self.n_funds
+        hp, cp, fp, kp = p.households, p.coops, p.funds, p.firms
+        coop = self.firm_is_coop
         ledger = self.ledger
         world = ledger.world
 
         self.hh_account = np.arange(H) + ledger.block("households").start
-        self.coop_account = np.arange(C) + ledger.block("coops").start
+        self.firm_account = np.arange(C) + ledger.block("firms").start
         # Account arrays handed to the ledger month after month are read-only: it
         # then works out once, not at every transfer, that they are runs of
         # accounts and what their largest account is (``Ledger._fact``).
         self.hh_account.setflags(write=False)
-        self.coop_account.setflags(write=False)
+        self.firm_account.setflags(write=False)
         self.fund_account = np.arange(F) + ledger.block("funds").start
         self.bank_account = ledger.block("bank").start
 
@@ -195,10 +218,17 @@ class Economy:
             employer[outside] = OUTSIDE
         else:
             in_coop = draw < hp.coop_employment
-            employer[in_coop] = self._assign_members(np.flatnonzero(in_coop))
-            employer[
-                (draw >= hp.coop_employment) & (draw < hp.coop_employment + hp.outside_employment)
-            ] = OUTSIDE
+            employer[in_coop] = self._assign_members(np.flatnonzero(in_coop), coop)
+            at_firm = (draw >= hp.coop_employment) & (
+                draw < hp.coop_employment + hp.firm_employment
+            )
+            if self.n_conventional:
+                employer[at_firm] = self._assign_members(np.flatnonzero(at_firm), ~coop)
+            else:
+                # No conventional firm to work at: they work outside.
+                employer[at_firm] = OUTSIDE
+            beyond = hp.coop_employment + hp.firm_employment
+            employer[(draw >= beyond) & (draw < beyond + hp.outside_employment)] = OUTSIDE
         self.hh_employer = employer
         # Co-op member counts and the employer array they were counted from
         # (see ``coop_members``).
@@ -232,31 +262,44 @@ class Economy:
         self.hh_interest_owed = np.zeros(H, dtype=np.int64)
 
         # Co-ops -----------------------------------------------------------
-        self.coop_community = self.network.coop_community.astype(np.int32)
-        self.coop_fund = serving_fund(self.coop_community, F, self.network.n_communities)
-        self.coop_active = np.ones(C, dtype=bool)
-        self.coop_age = np.zeros(C, dtype=np.int64)
-        self.coop_wage = np.full(C, cp.wage)
-        household_rules.draw_households(self, np.arange(H), rng)
-        self.coop_export_base = cp.export_demand * np.exp(
-            rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, C)
+        self.firm_community = self.network.coop_community.astype(np.int32)
+        self.firm_fund = serving_fund(self.firm_community, F, self.network.n_communities)
+        self.firm_active = np.ones(C, dtype=bool)
+        self.firm_age = np.zeros(C, dtype=np.int64)
+        self.firm_founded_at = np.zeros(C, dtype=np.int64)
+        # Every failure as (co-op?, founded, failed) on ``clock``, for survival.
+        self.firm_exits: list[tuple[np.ndarray, np.ndarray, int]] = []
+        # Each firm's terms, from its kind's parameters.
+        self.firm_wage = np.where(coop, cp.wage, kp.wage)
+        self.firm_input_share = np.where(coop, cp.input_share, kp.input_share)
+        self.firm_local_input_share = np.where(coop, cp.local_input_share, kp.local_input_share)
+        self.firm_reserve_share = np.where(coop, cp.reserve_share, kp.reserve_share)
+        self.firm_reserve_target = np.where(
+            coop, cp.reserve_target_months, kp.reserve_target_months
         )
-        # Demand opens at its stationary spread, so the burn-in has only the
-        # survivors' selection left to reach (the log AR(1) alone would take
-        # several times 1 / (1 − persistence) months to spread out).
-        # (Capped: a random walk, persistence 1, has no stationary spread.)
-        spread = min(cp.demand_volatility / np.sqrt(max(1.0 - cp.demand_persistence**2, 1e-6)), 3.0)
-        self.coop_demand = np.exp(rng.normal(0.0, spread, C))
-        self.coop_revenue = np.zeros(C)
-        self.coop_margin = np.zeros(C)
+        # A firm's founding size: how many it hires when founded, and how far a
+        # conventional firm hires back after layoffs.
+        founders = np.bincount(np.maximum(employer, -1) + 1, minlength=C + 1)[1:]
+        self.firm_size = np.maximum(founders, 1)
+        self.firm_owner = np.full(C, -1, dtype=np.intp)
+        if kp.owner == "local" and self.n_conventional:
+            # Each locally owned firm's owner: a household of its community when
+            # it has one (its dividends stay in the community).
+            self.firm_owner[~coop] = self._draw_owners(np.flatnonzero(~coop), rng)
+        household_rules.draw_households(self, np.arange(H), rng)
+        self.firm_export_base = self._draw_export_base(np.arange(C), rng)
+        self.firm_demand = self.draw_demand(C, rng)
+        self.firm_revenue = np.zeros(C)
+        # Expected margins open at break-even (an owner's required return).
+        self.firm_margin = np.where(coop, 0.0, kp.required_margin)
         # Equipment bought with loans (currency, at cost less depreciation).
-        self.coop_equipment = np.zeros(C)
+        self.firm_equipment = np.zeros(C)
         # Working capital: exports sold but not yet paid (cents), one row per
         # month of ``payment_delay``; revenue over the last months (the bank's
         # limits look at it); the share of the full wage paid this month.
         self.export_due = np.zeros((cp.payment_delay, C), dtype=np.int64)
-        self.coop_revenue_window = np.zeros((bank_lines.WINDOW, C))
-        self.coop_pay_ratio = np.ones(C)
+        self.firm_revenue_window = np.zeros((bank_lines.WINDOW, C))
+        self.firm_pay_ratio = np.ones(C)
         # The outside bank's credit lines (see engine.bank).
         self.bank_drawn = np.zeros(C, dtype=np.int64)
         self.bank_limit = np.zeros(C, dtype=np.int64)
@@ -267,15 +310,21 @@ class Economy:
         self.bank_peak_month = 0
         self.failures_illiquid_month = 0
         self.failures_insolvent_month = 0
-        self.coop_sales_local = np.zeros(C)
-        self.coop_sales_export = np.zeros(C)
-        self.coop_sales_supply = np.zeros(C)
-        self.coop_unable = np.zeros(C, dtype=bool)
-        self.coop_unable_months = np.zeros(C, dtype=np.int64)
-        self.coop_reserves = np.zeros(C)
-        self.coop_forced_failure = np.zeros(C, dtype=bool)
-        self.coop_failed_at = np.full(C, -1, dtype=np.int64)
-        self.coop_first_failed_at = np.full(C, -1, dtype=np.int64)
+        self.firm_sales_local = np.zeros(C)
+        self.firm_sales_export = np.zeros(C)
+        self.firm_sales_supply = np.zeros(C)
+        self.firm_unable = np.zeros(C, dtype=bool)
+        self.firm_unable_months = np.zeros(C, dtype=np.int64)
+        # What each firm paid this month inside and outside the community (set
+        # afresh each month by ``phases.run_month``).
+        self.firm_paid_local = np.zeros(C)
+        self.firm_paid_out = np.zeros(C)
+        # Months in a row a conventional firm's owner has earned less than required.
+        self.firm_poor_months = np.zeros(C, dtype=np.int64)
+        self.firm_reserves = np.zeros(C)
+        self.firm_forced_failure = np.zeros(C, dtype=bool)
+        self.firm_failed_at = np.full(C, -1, dtype=np.int64)
+        self.firm_first_failed_at = np.full(C, -1, dtype=np.int64)
 
         # Trade network as matrices, with per-edge arrays aligned to .data.
         self.purchase = sp.csr_matrix(self.network.purchase, dtype=np.float64)
@@ -286,7 +335,7 @@ class Economy:
         # edge each month. Whoever replaces ``purchase`` must renew these too.
         self.purchase_col = self.purchase.indices.astype(np.intp)
         self.purchase_payer = self.hh_account[self.purchase_row]
-        self.purchase_payee = self.coop_account[self.purchase_col]
+        self.purchase_payee = self.firm_account[self.purchase_col]
         self.purchase_payer.setflags(write=False)
         self.purchase_payee.setflags(write=False)
         self.supply = sp.csr_matrix(self.network.supply, dtype=np.float64)
@@ -330,7 +379,9 @@ class Economy:
         # Opening balances come from the outside world, then deposits move
         # households' cash into their fund: both legs are double entry.
         ledger.transfer(world, self.hh_account, household_rules.opening_cash(self), "opening")
-        ledger.transfer(world, self.coop_account, cp.initial_cash, "opening")
+        ledger.transfer(
+            world, self.firm_account, np.where(coop, cp.initial_cash, kp.initial_cash), "opening"
+        )
         self.hh_deposit = ledger.transfer(
             self.hh_account,
             self.fund_account[self.hh_fund],
@@ -343,6 +394,9 @@ class Economy:
         self.community_patronage = 0.0
         self.community_deposit_interest = 0.0
         self.community_dividends = 0.0
+        # Conventional firms' dividends, to owners outside and inside the community.
+        self.dividends_out = 0.0
+        self.dividends_local = 0.0
         self.guarantee_paid = 0.0
         self.aid_paid = 0.0
         self.mc_turnover_month = 0.0
@@ -356,14 +410,51 @@ class Economy:
         # Shocks drawn at random so far, as (start month, shock).
         self.random_shocks: list = []
 
-    def _assign_members(self, households: np.ndarray) -> np.ndarray:
-        """Co-op of each co-op worker: dealt round-robin among their community's co-ops.
+    def draw_demand(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Demand for ``n`` firms drawn from the stationary spread of the log AR(1).
 
-        Dealing rather than drawing keeps co-ops of one community the same size
-        at the start, so early failures come from demand, not from a lottery of
-        wage bills. Households of a community without co-ops join any co-op.
+        Firms open at this spread, so the burn-in has only the survivors'
+        selection left to reach (the log AR(1) alone would take several times
+        1 / (1 − persistence) months to spread out); a new firm is as popular
+        as a firm drawn at random from it, not fixed at the median, which the
+        survivors' selected demand would leave far behind. (Capped: a random
+        walk, persistence 1, has no stationary spread.)
         """
-        coop_comm = self.network.coop_community
+        cp = self.scenario.coops
+        spread = min(cp.demand_volatility / np.sqrt(max(1.0 - cp.demand_persistence**2, 1e-6)), 3.0)
+        return np.exp(rng.normal(0.0, spread, n))
+
+    def _draw_export_base(self, firms: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each firm's export capacity: its kind's ``export_demand`` × a mean-one lognormal."""
+        cp, kp = self.scenario.coops, self.scenario.firms
+        coop = self.firm_is_coop[firms]
+        level = np.where(coop, cp.export_demand, kp.export_demand)
+        spread = np.where(coop, cp.export_dispersion, kp.export_dispersion)
+        return level * np.exp(rng.normal(-0.5 * spread**2, spread, firms.size))
+
+    def _draw_owners(self, firms: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A local owner household for each of ``firms``: one of its community's, if any."""
+        comm = self.network.household_community
+        firm_comm = self.network.coop_community[firms]
+        order = np.argsort(comm, kind="stable")
+        counts = np.bincount(comm, minlength=int(firm_comm.max(initial=0)) + 1)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        size = counts[firm_comm] if firm_comm.size else counts[:0]
+        pick = np.floor(rng.random(firms.size) * np.maximum(size, 1)).astype(np.intp)
+        within = order[np.minimum(first[firm_comm] + pick, self.n_households - 1)]
+        anyone = rng.integers(0, self.n_households, firms.size)
+        return np.where(size > 0, within, anyone)
+
+    def _assign_members(self, households: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """Firm of each worker: dealt round-robin among their community's firms of ``kind``.
+
+        ``kind`` masks the firms they may join (the co-ops, say). Dealing rather
+        than drawing keeps firms of one community the same size at the start, so
+        early failures come from demand, not from a lottery of wage bills.
+        Households of a community without such a firm join any of them.
+        """
+        allowed = np.flatnonzero(kind)
+        coop_comm = self.network.coop_community[allowed]
         comm = self.network.household_community[households]
         n_comm = int(max(coop_comm.max(initial=0), comm.max(initial=0))) + 1
         counts = np.bincount(coop_comm, minlength=n_comm)
@@ -376,9 +467,9 @@ class Economy:
         rank[order] = np.arange(len(households)) - group_start
         have = counts[comm] > 0
         slot = first_coop[comm] + rank % np.maximum(counts[comm], 1)
-        dealt = coops_by_comm[np.minimum(slot, self.n_coops - 1)]
-        anywhere = rank % self.n_coops
-        return np.where(have, dealt, anywhere).astype(np.int32)
+        dealt = coops_by_comm[np.minimum(slot, allowed.size - 1)]
+        anywhere = rank % allowed.size
+        return allowed[np.where(have, dealt, anywhere)].astype(np.int32)
 
     def _default_tranches(self) -> Tranches:
         """Each fund: a community tranche and, if it has outside investors, an outside one.
@@ -523,6 +614,7 @@ class Economy:
         self.burning_in = True
         for _ in range(months):
             self.month += 1
+            self.clock += 1
             self.ledger.start_month()
             phases.run_month(self)
         self.burning_in = False
@@ -533,6 +625,8 @@ class Economy:
         self.community_patronage = 0.0
         self.community_deposit_interest = 0.0
         self.community_dividends = 0.0
+        self.dividends_out = 0.0
+        self.dividends_local = 0.0
         self.guarantee_paid = 0.0
         self.aid_paid = 0.0
         self.trade_credit_written_off = 0.0
@@ -541,9 +635,9 @@ class Economy:
         self.arrears_written_off = 0
         self.fund_cum_loss[:] = 0.0
         self.fund_gross_loss[:] = 0.0
-        self.coop_failed_at[:] = -1
-        self.coop_first_failed_at[:] = -1
-        self.coop_active_at_start = self.coop_active.copy()
+        self.firm_failed_at[:] = -1
+        self.firm_first_failed_at[:] = -1
+        self.firm_active_at_start = self.firm_active.copy()
         self.hook("start_run")
 
     def _recapitalise(self) -> None:
@@ -579,14 +673,14 @@ class Economy:
         return self.ledger.cash[self.ledger.block("households").slice].copy()
 
     @property
-    def coop_cash(self) -> np.ndarray:
-        return self.ledger.cash[self.coop_account]
+    def firm_cash(self) -> np.ndarray:
+        return self.ledger.cash[self.firm_account]
 
     @property
     def fund_cash(self) -> np.ndarray:
         return self.ledger.cash[self.fund_account]
 
-    def coop_members(self) -> np.ndarray:
+    def firm_workers(self) -> np.ndarray:
         """Number of member-workers of each co-op."""
         # Read about six times a month, while membership changes only when co-ops
         # are founded or fail: the counts are kept with a copy of the employer
@@ -597,27 +691,27 @@ class Economy:
         if counted is None or not np.array_equal(counted, employer):
             # Shifted by two so OUTSIDE (-1) and UNEMPLOYED (-2) count in bins 0 and
             # 1, which are dropped: one pass, no mask or gather.
-            shifted = np.bincount(employer + 2, minlength=self.n_coops + 2)
+            shifted = np.bincount(employer + 2, minlength=self.n_firms + 2)
             self._members = shifted[2:]
             self._members_of = employer.copy()
         # A copy: callers may change what they are given.
         return self._members.copy()
 
-    def coop_payables(self) -> np.ndarray:
+    def firm_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""
-        return sum_cents(self.supply_row, self.payable, self.n_coops)
+        return sum_cents(self.supply_row, self.payable, self.n_firms)
 
-    def coop_receivables(self) -> np.ndarray:
-        return sum_cents(self.supply.indices, self.payable, self.n_coops)
+    def firm_receivables(self) -> np.ndarray:
+        return sum_cents(self.supply.indices, self.payable, self.n_firms)
 
-    def coop_net_worth(self) -> np.ndarray:
+    def firm_net_worth(self) -> np.ndarray:
         """Cash + mutual credit + receivables − loan − payables, in currency."""
-        c = self.ledger.block("coops").slice
+        c = self.ledger.block("firms").slice
         cents = (
             self.ledger.cash[c]
             + self.ledger.credit[c]
-            + self.coop_receivables()
-            - self.coop_payables()
+            + self.firm_receivables()
+            - self.firm_payables()
             - self.loan_principal
         )
         return from_cents(cents)
@@ -633,11 +727,17 @@ class Economy:
         own = from_cents(
             self.ledger.cash[h] + self.hh_deposit + self.hh_interest_owed + self.ledger.credit[h]
         )
-        members = np.maximum(self.coop_members(), 1)
-        per_member = np.where(self.coop_active, self.coop_net_worth(), 0.0) / members
+        members = np.maximum(self.firm_workers(), 1)
+        worth = np.where(self.firm_active, self.firm_net_worth(), 0.0)
+        # Members own their co-op; a conventional firm's staff own none of it.
+        per_member = np.where(self.firm_is_coop, worth, 0.0) / members
         # Non-members (OUTSIDE -1, UNEMPLOYED -2) read one of two zeros put in front
         # of the table: one gather per household, no mask.
         share = np.concatenate([[0.0, 0.0], per_member])[self.hh_employer + 2]
+        owned = np.flatnonzero(self.firm_owner >= 0)
+        if owned.size:
+            # A local owner owns its firm.
+            np.add.at(share, self.firm_owner[owned], worth[owned])
         return own + share
 
     def fund_deposits(self) -> np.ndarray:
@@ -660,6 +760,7 @@ class Economy:
     def step(self) -> dict[str, float]:
         """Run one month and return its row of metrics."""
         self.month += 1
+        self.clock += 1
         self.ledger.start_month()
         phases.run_month(self)
         row = phases.record(self)

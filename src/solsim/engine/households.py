@@ -69,7 +69,7 @@ def normal_income(e: Economy, households: np.ndarray | slice = slice(None)) -> n
     wage drawn for it (earned in an outside job, or expected when hired).
     """
     employer = e.hh_employer[households]
-    coop_wage = e.coop_wage[np.maximum(employer, 0)]
+    coop_wage = e.firm_wage[np.maximum(employer, 0)]
     return np.where(employer >= 0, coop_wage, e.hh_outside_wage[households])
 
 
@@ -199,9 +199,9 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     desired = hp.propensity_income * disposable + hp.propensity_wealth * gap
     budget = np.minimum(cash, np.maximum(desired, e.hh_essential))
     shortfall = np.maximum(e.hh_essential - budget, 0.0)
-    paid, e.coop_sales_local = spend(e, budget)
+    paid, e.firm_sales_local = spend(e, budget)
     e.hh_consumption = budget.copy()
-    return {"shortfall": shortfall, "coop_sales": e.coop_sales_local, "purchases": paid}
+    return {"shortfall": shortfall, "coop_sales": e.firm_sales_local, "purchases": paid}
 
 
 def settle_arrears(e: Economy) -> np.ndarray:

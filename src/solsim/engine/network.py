@@ -87,6 +87,10 @@ class TradeNetwork:
     household_ids, coop_ids : list of str or None
         The original node ids, position ``i`` naming household (co-op) ``i``, when the
         network was loaded from a file.
+    n_conventional : int
+        How many of the ``C`` firm columns, the last ones, are conventional local
+        firms; the others are worker co-ops. The network itself treats both
+        kinds alike (a loaded file has co-ops only).
     """
 
     purchase: sp.csr_matrix
@@ -96,6 +100,7 @@ class TradeNetwork:
     employer: np.ndarray | None = None
     household_ids: list[str] | None = None
     coop_ids: list[str] | None = None
+    n_conventional: int = 0
 
     def __post_init__(self) -> None:
         # Cheap shape checks here save a confusing broadcasting error deep in a phase.

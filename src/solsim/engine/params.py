@@ -89,7 +89,7 @@ class _Strict(BaseModel):
 class EconomySize(_Strict):
     """How many agents of each kind.
 
-    Sizes scale together: co-ops, funds, investors, guarantors and communities
+    Sizes scale together: co-ops, conventional firms, funds, investors, guarantors and communities
     are set as densities per household, so ``economy.households = 5000`` is a
     bigger version of the same economy, not another one. A count is
     ``max(least, round(density × households))`` (``least`` is 1 for co-ops,
@@ -101,11 +101,13 @@ class EconomySize(_Strict):
 
     households: Annotated[int, Field(ge=1, le=HOUSEHOLDS_MAX)] = 2000
     coops: Annotated[int, Field(ge=1, le=COOPS_MAX)] | None = None
+    firms: Annotated[int, Field(ge=0, le=COOPS_MAX)] | None = None
     funds: Annotated[int, Field(ge=1, le=FUNDS_MAX)] | None = None
     investors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] | None = None
     guarantors: Annotated[int, Field(ge=0, le=FUNDS_MAX)] | None = None
     communities: Annotated[int, Field(ge=1, le=COOPS_MAX)] | None = None
     coops_per_household: Density = 0.03
+    firms_per_household: Density = 0.015
     funds_per_household: Density = 0.001
     investors_per_household: Density = 0.002
     guarantors_per_household: Density = 0.0005
@@ -124,6 +126,7 @@ class EconomySize(_Strict):
     def _counts_within_bounds(self) -> EconomySize:
         for kind, most in (
             ("coops", COOPS_MAX),
+            ("firms", COOPS_MAX),
             ("communities", COOPS_MAX),
             ("funds", FUNDS_MAX),
             ("investors", FUNDS_MAX),
@@ -139,6 +142,16 @@ class EconomySize(_Strict):
     @property
     def n_coops(self) -> int:
         return self.count("coops")
+
+    @property
+    def n_conventional(self) -> int:
+        """Conventional local firms (``firms``, ``firms_per_household``)."""
+        return self.count("firms")
+
+    @property
+    def n_firms(self) -> int:
+        """Firms of both kinds: co-ops, then conventional firms."""
+        return self.n_coops + self.n_conventional
 
     @property
     def n_funds(self) -> int:
@@ -232,7 +245,8 @@ class HouseholdParams(_Strict):
 
     initial_cash: HouseholdMoney = 6000.0
     coop_employment: Probability = 0.30
-    outside_employment: Probability = 0.55
+    firm_employment: Probability = 0.15
+    outside_employment: Probability = 0.40
     outside_wage: Monthly = 2300.0
     wage_dispersion: Spread = 0.35
     unemployment_benefit: Monthly = 1000.0
@@ -251,17 +265,18 @@ class HouseholdParams(_Strict):
     move_rate: Probability = 0.015
     emergency_rate: Probability = 0.03
     emergency_size: Annotated[float, Field(ge=0.0, le=12.0)] = 0.5
-    local_share: Probability = 0.55
+    local_share: Probability = 0.65
     deposit_share: Probability = 0.15
     job_finding: Probability = 0.08
     job_loss: Probability = 0.006
 
     @model_validator(mode="after")
     def _shares_fit(self) -> HouseholdParams:
-        if self.coop_employment + self.outside_employment > 1.0:
+        employed = self.coop_employment + self.firm_employment + self.outside_employment
+        if employed > 1.0:
             raise ValueError(
-                "coop_employment + outside_employment must not exceed 1 "
-                f"(got {self.coop_employment + self.outside_employment:g})"
+                "coop_employment + firm_employment + outside_employment must not exceed 1 "
+                f"(got {employed:g})"
             )
         if self.renter_share + self.mortgage_share > 1.0:
             raise ValueError(
@@ -315,7 +330,54 @@ class CoopParams(_Strict):
     investment_yield: Annotated[float, Field(ge=0.0, le=1.0)] = 0.035
     depreciation: Probability = 1.0 / 60.0
     payment_delay: Annotated[int, Field(ge=0, le=24)] = 2
-    pay_floor: Probability = 0.7
+    pay_floor: Probability = 0.6
+
+
+class FirmParams(_Strict):
+    """Conventional local firms: wages, trade, ownership, layoffs and entry.
+
+    They sell on the same markets as co-ops (purchase edges, exports, supply
+    edges) with the same demand process (``coops.demand_volatility``,
+    ``coops.demand_persistence``, ``coops.order_noise``), need the same working
+    capital (``coops.payment_delay``, the bank's lines) and fail by the same
+    rule (``coops.failure_months`` months in a row unable to pay). They differ
+    in how they adjust and where their money goes:
+
+    * **Pay, not jobs, is fixed.** Staff are paid ``wage`` in full. A firm whose
+      expected margin is negative lays off staff down to where it would break
+      even, at most ``layoff_limit`` of them a month and never its last; one
+      whose expected margin is above ``hire_margin`` hires one unemployed
+      household a month, up to its founding size.
+    * **Profit leaves.** Of positive profit it keeps ``reserve_share``; the rest,
+      and cash above ``reserve_target_months`` of wages and its debts, is paid
+      as dividends: to owners outside the community (``owner = "outside"``) or
+      to a local owner household (``owner = "local"``).
+    * **It buys less locally.** It spends ``input_share`` of sales on inputs,
+      ``local_input_share`` of them from local suppliers on trade credit; the
+      rest is imported (stock bought from outside wholesalers).
+    * **Exit.** Besides failing for want of cash, a firm is closed by its owner
+      once its expected margin (:func:`solsim.engine.phases.expected_margin`)
+      has stayed below ``required_margin`` of revenue, the owner's required
+      return, for ``exit_months`` months in a row.
+    * **Entry.** A failed firm's slot reopens with probability ``entry_rate`` a
+      month, its owner paying in ``initial_cash`` from outside, and hires
+      unemployed households. Funds do not lend to conventional firms.
+    """
+
+    initial_cash: Annotated[float, Field(ge=0.0, le=COOP_CASH_MAX)] = 30000.0
+    wage: Monthly = 2300.0
+    export_demand: Monthly = 12000.0
+    export_dispersion: Spread = 0.3
+    input_share: Probability = 0.45
+    local_input_share: Probability = 0.25
+    reserve_share: Probability = 0.2
+    reserve_target_months: NonNegative = 0.25
+    layoff_limit: Probability = 0.25
+    hire_margin: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.05
+    entry_rate: Probability = 0.03
+    required_margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    exit_months: Annotated[int, Field(ge=1, le=120)] = 6
+    owner: Literal["outside", "local"] = "outside"
 
 
 class BankParams(_Strict):
@@ -457,6 +519,7 @@ class Scenario(_Strict):
     graph: GraphParams = Field(default_factory=GraphParams)
     households: HouseholdParams = Field(default_factory=HouseholdParams)
     coops: CoopParams = Field(default_factory=CoopParams)
+    firms: FirmParams = Field(default_factory=FirmParams)
     funds: FundParams = Field(default_factory=FundParams)
     bank: BankParams = Field(default_factory=BankParams)
     shocks: ShockParams = Field(default_factory=ShockParams)

@@ -33,18 +33,24 @@ OUTSIDE = -1
 def run_month(e: Economy) -> None:
     """Advance the economy by one month."""
     e.month_flows = {
-        "coop_wages": np.zeros(e.n_coops),
-        "inputs": np.zeros(e.n_coops),
-        "interest": np.zeros(e.n_coops),
+        "wages": np.zeros(e.n_firms),
+        "inputs": np.zeros(e.n_firms),
+        "interest": np.zeros(e.n_firms),
         "failures": 0,
+        "coop_failures": 0,
         "net_loss": 0.0,
     }
-    e.coop_unable[:] = False
+    # What each firm paid this month inside the community and outside it
+    # (currency): the local spending shares by kind (``circulation``).
+    e.firm_paid_local = np.zeros(e.n_firms)
+    e.firm_paid_out = np.zeros(e.n_firms)
+    e.firm_unable[:] = False
     e.bank_chargeoffs_month = 0
     e.failures_illiquid_month = 0
     e.failures_insolvent_month = 0
     apply_shocks(e)
     labour_market(e)
+    firm_staffing(e)
     e.hook("start_month")
     bank.set_limits(e)
     pay_wages(e)
@@ -53,6 +59,7 @@ def run_month(e: Economy) -> None:
     debt_service(e)
     bank.service(e)
     fund_operations(e)
+    enter_firms(e)
     fund_distributions(e)
     surplus_split(e)
     e.hook("clearing")
@@ -107,8 +114,8 @@ def apply_shocks(e: Economy) -> None:
             outside = e.tranches.held_by("outside")
             e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
         elif shock.kind == "supplier_failure":
-            struck = e.coop_active & (e.streams["shocks"].random(e.n_coops) < shock.size)
-            e.coop_forced_failure |= struck
+            struck = e.firm_active & (e.streams["shocks"].random(e.n_firms) < shock.size)
+            e.firm_forced_failure |= struck
     e.export_multiplier = multiplier
     e.rate_shock = rate
     e.housing_multiplier = housing
@@ -127,20 +134,77 @@ def labour_market(e: Economy) -> None:
     e.hh_employer[fired] = UNEMPLOYED
 
 
+def _tally(e: Economy, firms: np.ndarray, amount: np.ndarray, local: bool) -> None:
+    """Add what ``firms`` paid (currency, one entry per payment) to this month's tallies."""
+    target = e.firm_paid_local if local else e.firm_paid_out
+    target += np.bincount(firms, amount, minlength=e.n_firms)
+
+
+def breakeven_ratio(e: Economy, staff: np.ndarray) -> np.ndarray:
+    """The share of its full wage bill each firm could pay and break even.
+
+    ``1 + margin × revenue ÷ full wage bill``, with the expected margin
+    (:func:`expected_margin`) and mean revenue over the bank's window: 1 at a
+    zero margin, below 1 when the firm is losing money at full pay.
+    """
+    full = staff * e.firm_wage
+    revenue = e.firm_revenue_window.mean(axis=0)
+    return 1.0 + np.divide(e.firm_margin * revenue, full, out=np.zeros(e.n_firms), where=full > 0)
+
+
+def firm_staffing(e: Economy) -> None:
+    """Conventional firms adjust jobs: layoffs when losing money, hiring when not.
+
+    A conventional firm whose expected margin is negative lays off staff down
+    to its break-even size (:func:`breakeven_ratio` × staff, rounded down),
+    at most ``firms.layoff_limit`` of its staff a month (at least one) and
+    never its last worker; laid-off workers become unemployed. One whose
+    expected margin is above ``firms.hire_margin`` and that is below its
+    founding size hires one unemployed household. Co-ops keep their members
+    (they cut pay instead: :func:`planned_pay_ratio`).
+    """
+    if not e.n_conventional:
+        return
+    kp = e.scenario.firms
+    staff = e.firm_workers()
+    conventional = e.firm_active & ~e.firm_is_coop & (staff > 0)
+    target = np.floor(breakeven_ratio(e, staff) * staff)
+    most = np.maximum(np.floor(kp.layoff_limit * staff), 1)
+    cut = np.where(
+        conventional & (e.firm_margin < 0),
+        np.clip(staff - target, 0, np.minimum(most, staff - 1)),
+        0,
+    ).astype(np.int64)
+    # How many are laid off or hired depends on the state: the allocation stream.
+    rng = e.streams["allocation"]
+    if cut.any():
+        # Who goes: a random order of each firm's staff, the first ``cut`` of it.
+        employed = np.flatnonzero(e.hh_employer >= 0)
+        firm = e.hh_employer[employed]
+        order = np.lexsort((rng.random(employed.size), firm))
+        start = np.searchsorted(firm[order], firm[order])
+        rank = np.empty(employed.size, dtype=np.int64)
+        rank[order] = np.arange(employed.size) - start
+        e.hh_employer[employed[rank < cut[firm]]] = UNEMPLOYED
+    hiring = np.flatnonzero(conventional & (e.firm_margin > kp.hire_margin) & (staff < e.firm_size))
+    if hiring.size:
+        unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
+        hires = rng.permutation(unemployed)[: hiring.size]
+        e.hh_employer[hires] = hiring[: hires.size].astype(e.hh_employer.dtype)
+
+
 # ---------------------------------------------------------------------- wages
 def planned_pay_ratio(e: Economy, members: np.ndarray) -> np.ndarray:
-    """The share of the full wage each co-op plans to pay this month.
+    """The share of the full wage each firm plans to pay this month.
 
     A co-op whose expected margin is negative cuts pay (hours) to where it
-    would break even, ``1 + margin × revenue ÷ full wage bill``, but not below
+    would break even (:func:`breakeven_ratio`), but not below
     ``coops.pay_floor``: co-ops adjust pay before jobs (Burdín & Dean 2009).
+    A conventional firm plans full pay (it lays off instead:
+    :func:`firm_staffing`).
     """
-    full = members * e.coop_wage
-    revenue = e.coop_revenue_window.mean(axis=0)
-    breakeven = 1.0 + np.divide(
-        e.coop_margin * revenue, full, out=np.zeros(e.n_coops), where=full > 0
-    )
-    return np.clip(breakeven, e.scenario.coops.pay_floor, 1.0)
+    cut = np.clip(breakeven_ratio(e, members), e.scenario.coops.pay_floor, 1.0)
+    return np.where(e.firm_is_coop, cut, 1.0)
 
 
 def pay_wages(e: Economy) -> None:
@@ -148,24 +212,25 @@ def pay_wages(e: Economy) -> None:
     outside employers and benefits pay the rest."""
     ledger = e.ledger
     hp = e.scenario.households
-    members = e.coop_members()
-    bill = members * e.coop_wage * CENTS
+    members = e.firm_workers()
+    bill = members * e.firm_wage * CENTS
     planned = planned_pay_ratio(e, members)
     bank.draw(e, np.ceil(planned * bill).astype(np.int64))
-    cash = e.coop_cash.astype(np.float64)
-    affordable = np.divide(cash, bill, out=np.ones(e.n_coops), where=bill > 0).clip(0.0, 1.0)
+    cash = e.firm_cash.astype(np.float64)
+    affordable = np.divide(cash, bill, out=np.ones(e.n_firms), where=bill > 0).clip(0.0, 1.0)
     ratio = np.minimum(planned, affordable)
-    e.coop_pay_ratio = np.where(bill > 0, ratio, 1.0)
+    e.firm_pay_ratio = np.where(bill > 0, ratio, 1.0)
     # Paying less than the floor (planned pay never is) is a month unable to meet wages.
-    e.coop_unable |= (ratio < e.scenario.coops.pay_floor - 1e-9) & e.coop_active
+    e.firm_unable |= (ratio < e.scenario.coops.pay_floor - 1e-9) & e.firm_active
     in_coop = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[in_coop]
-    wage = e.coop_wage[employer] * ratio[employer]
-    paid = ledger.transfer(e.coop_account[employer], e.hh_account[in_coop], wage, "coop_wages")
+    wage = e.firm_wage[employer] * ratio[employer]
+    paid = ledger.transfer(e.firm_account[employer], e.hh_account[in_coop], wage, "wages")
     income = np.zeros(e.n_households)
     wages = paid / CENTS
     income[in_coop] = wages
-    e.month_flows["coop_wages"] = np.bincount(employer, wages, minlength=e.n_coops)
+    e.month_flows["wages"] = np.bincount(employer, wages, minlength=e.n_firms)
+    e.firm_paid_local += e.month_flows["wages"]
     e.community_wages += paid.sum() / CENTS
 
     outside = np.flatnonzero(e.hh_employer == OUTSIDE)
@@ -199,7 +264,7 @@ def spend_locally(e: Economy, budget: np.ndarray) -> tuple[np.ndarray, np.ndarra
     # (faster than indexing), and the share and amount computed in place in the
     # weights' array instead of two more edge-length temporaries.
     row = e.purchase_row
-    weights = e.purchase.data * (e.coop_active * e.coop_demand).take(e.purchase_col)
+    weights = e.purchase.data * (e.firm_active * e.firm_demand).take(e.purchase_col)
     row_total = np.bincount(row, weights, minlength=e.n_households)
     has_local = row_total > 0
     local = np.where(has_local, budget * e.scenario.households.local_share, 0.0)
@@ -207,7 +272,7 @@ def spend_locally(e: Economy, budget: np.ndarray) -> tuple[np.ndarray, np.ndarra
     # gives the same zero shares with one gather per edge instead of two and a mask.
     share = np.divide(weights, np.where(has_local, row_total, 1.0).take(row), out=weights)
     amount = np.multiply(local.take(row), share, out=share)
-    households, coops = ledger.block("households").slice, ledger.block("coops").slice
+    households, coops = ledger.block("households").slice, ledger.block("firms").slice
     hh_before, coop_before = ledger.cash[households].copy(), ledger.cash[coops].copy()
     paid = ledger.transfer(e.purchase_payer, e.purchase_payee, amount, "local_purchases")
     # Cents are whole numbers, so each balance moved by exactly the sum of its
@@ -240,32 +305,32 @@ def trade(e: Economy) -> None:
     # is relative to the others, so exports use it relative to the active mean:
     # a lognormal's mean grows with its variance, and aggregate export demand
     # must not drift up with it (the world sets that level).
-    shock = e.streams["demand"].normal(0.0, cp.demand_volatility, e.n_coops)
-    e.coop_demand = np.exp(cp.demand_persistence * np.log(e.coop_demand) + shock)
+    shock = e.streams["demand"].normal(0.0, cp.demand_volatility, e.n_firms)
+    e.firm_demand = np.exp(cp.demand_persistence * np.log(e.firm_demand) + shock)
     # On top, this month's orders: a transitory, mean-one lognormal factor
     # (lumpy orders, late customers) that a co-op must bridge with cash or credit.
-    noise = e.streams["demand"].normal(-0.5 * cp.order_noise**2, cp.order_noise, e.n_coops)
-    orders = e.coop_demand * np.exp(noise)
-    active_mean = e.coop_demand[e.coop_active].mean() if e.coop_active.any() else 1.0
+    noise = e.streams["demand"].normal(-0.5 * cp.order_noise**2, cp.order_noise, e.n_firms)
+    orders = e.firm_demand * np.exp(noise)
+    active_mean = e.firm_demand[e.firm_active].mean() if e.firm_active.any() else 1.0
     relative = orders / active_mean
 
     # Equipment bought with loans wears out, and the sales it brings with it.
-    e.coop_equipment *= 1.0 - cp.depreciation
-    capacity = e.coop_export_base + cp.investment_yield * e.coop_equipment
-    exports = to_cents(capacity * relative * e.export_multiplier * e.coop_active)
-    e.coop_sales_export = exports / CENTS
+    e.firm_equipment *= 1.0 - cp.depreciation
+    capacity = e.firm_export_base + cp.investment_yield * e.firm_equipment
+    exports = to_cents(capacity * relative * e.export_multiplier * e.firm_active)
+    e.firm_sales_export = exports / CENTS
     if cp.payment_delay:
         # Exports are paid ``payment_delay`` months after the sale.
         slot = e.month % cp.payment_delay
-        ledger.transfer(ledger.world, e.coop_account, e.export_due[slot], "exports", cents=True)
+        ledger.transfer(ledger.world, e.firm_account, e.export_due[slot], "exports", cents=True)
         e.export_due[slot] = exports
     else:
-        ledger.transfer(ledger.world, e.coop_account, exports, "exports", cents=True)
+        ledger.transfer(ledger.world, e.firm_account, exports, "exports", cents=True)
 
-    inputs = cp.input_share * e.coop_revenue * e.coop_active
-    weights = e.supply.data * e.coop_active[e.supply.indices]
-    row_total = np.bincount(e.supply_row, weights, minlength=e.n_coops)
-    local = np.where(row_total > 0, inputs * cp.local_input_share, 0.0)
+    inputs = e.firm_input_share * e.firm_revenue * e.firm_active
+    weights = e.supply.data * e.firm_active[e.supply.indices]
+    row_total = np.bincount(e.supply_row, weights, minlength=e.n_firms)
+    local = np.where(row_total > 0, inputs * e.firm_local_input_share, 0.0)
     share = np.divide(
         weights,
         row_total[e.supply_row],
@@ -274,15 +339,16 @@ def trade(e: Economy) -> None:
     )
     invoiced = to_cents(local[e.supply_row] * share)
     e.payable += invoiced
-    e.coop_sales_supply = np.bincount(e.supply.indices, invoiced, minlength=e.n_coops) / CENTS
-    local_booked = np.bincount(e.supply_row, invoiced, minlength=e.n_coops) / CENTS
+    e.firm_sales_supply = np.bincount(e.supply.indices, invoiced, minlength=e.n_firms) / CENTS
+    local_booked = np.bincount(e.supply_row, invoiced, minlength=e.n_firms) / CENTS
     wanted = to_cents(np.maximum(inputs - local_booked, 0.0))
     bank.draw(e, wanted)
-    imports = np.minimum(wanted, e.coop_cash.clip(0))
-    imported = ledger.transfer(e.coop_account, ledger.world, imports, "coop_imports", cents=True)
+    imports = np.minimum(wanted, e.firm_cash.clip(0))
+    imported = ledger.transfer(e.firm_account, ledger.world, imports, "firm_imports", cents=True)
+    e.firm_paid_out += imported / CENTS
     e.month_flows["inputs"] = local_booked + imported / CENTS
-    e.coop_revenue = e.coop_sales_local + e.coop_sales_export + e.coop_sales_supply
-    e.coop_revenue_window[e.month % e.coop_revenue_window.shape[0]] = e.coop_revenue
+    e.firm_revenue = e.firm_sales_local + e.firm_sales_export + e.firm_sales_supply
+    e.firm_revenue_window[e.month % e.firm_revenue_window.shape[0]] = e.firm_revenue
 
 
 def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -300,20 +366,21 @@ def debt_service(e: Economy) -> None:
     # Instruments may net obligations or pay part of them in mutual credit first.
     e.hook("settle")
     # Trade credit: each buyer pays all suppliers the same share of what it owes.
-    due = np.bincount(e.supply_row, e.payable, minlength=e.n_coops)
+    due = np.bincount(e.supply_row, e.payable, minlength=e.n_firms)
     bank.draw(e, due.astype(np.int64))
-    cash = e.coop_cash.clip(0).astype(np.float64)
-    ratio = np.divide(cash, due, out=np.ones(e.n_coops), where=due > 0).clip(0.0, 1.0)
+    cash = e.firm_cash.clip(0).astype(np.float64)
+    ratio = np.divide(cash, due, out=np.ones(e.n_firms), where=due > 0).clip(0.0, 1.0)
     pay = np.floor(e.payable * ratio[e.supply_row]).astype(np.int64)
     paid = ledger.transfer(
-        e.coop_account[e.supply_row],
-        e.coop_account[e.supply.indices],
+        e.firm_account[e.supply_row],
+        e.firm_account[e.supply.indices],
         pay,
         "trade_credit",
         cents=True,
     )
     e.payable -= paid
-    e.coop_unable |= (ratio < 0.999) & e.coop_active
+    _tally(e, e.supply_row, paid / CENTS, local=True)
+    e.firm_unable |= (ratio < 0.999) & e.firm_active
 
     # Loans: interest-only in grace, revenue-based where a share is set, else annuity.
     loans = np.flatnonzero(e.loan_active)
@@ -327,7 +394,7 @@ def debt_service(e: Economy) -> None:
     scheduled = _annuity(principal, rate, e.loan_tenor_left[loans])
     by_revenue = np.minimum(
         principal + interest,
-        np.maximum(e.loan_revenue_share[loans] * e.coop_revenue[loans], interest),
+        np.maximum(e.loan_revenue_share[loans] * e.firm_revenue[loans], interest),
     )
     due_now = np.where(grace, interest, np.where(revenue_based, by_revenue, scheduled))
     last = e.loan_tenor_left[loans] <= 1
@@ -337,20 +404,21 @@ def debt_service(e: Economy) -> None:
         np.ceil(due_now * CENTS - 1e-6).astype(np.int64),
         e.loan_principal[loans] + np.ceil(interest * CENTS).astype(np.int64),
     )
-    need = np.zeros(e.n_coops, dtype=np.int64)
+    need = np.zeros(e.n_firms, dtype=np.int64)
     need[loans] = due_cents
     bank.draw(e, need)
-    pay = np.minimum(e.coop_cash[loans].clip(0), due_cents)
+    pay = np.minimum(e.firm_cash[loans].clip(0), due_cents)
     paid_cents = ledger.transfer(
-        e.coop_account[loans], e.fund_account[e.loan_fund[loans]], pay, "loan_service", cents=True
+        e.firm_account[loans], e.fund_account[e.loan_fund[loans]], pay, "loan_service", cents=True
     )
+    e.firm_paid_local[loans] += paid_cents / CENTS
     interest_cents = np.minimum(paid_cents, np.ceil(interest * CENTS - 1e-6).astype(np.int64))
     e.loan_principal[loans] = (e.loan_principal[loans] - (paid_cents - interest_cents)).clip(0)
     paid = paid_cents / CENTS
     interest_paid = interest_cents / CENTS
     short = paid_cents < due_cents
     e.loan_arrears[loans] = np.where(short, e.loan_arrears[loans] + 1, 0)
-    e.coop_unable[loans] |= short
+    e.firm_unable[loans] |= short
     e.loan_tenor_left[loans] = np.maximum(e.loan_tenor_left[loans] - (~grace), 1)
     e.loan_grace_left[loans] = np.maximum(e.loan_grace_left[loans] - 1, 0)
     e.month_flows["interest"][loans] = interest_paid
@@ -358,7 +426,7 @@ def debt_service(e: Economy) -> None:
     repaid = loans[e.loan_principal[loans] <= 0]
     e.loan_active[repaid] = False
     defaulting = loans[e.loan_arrears[loans] >= e.scenario.funds.arrears_default_months]
-    e.coop_forced_failure[defaulting] = True
+    e.firm_forced_failure[defaulting] = True
 
 
 # ---------------------------------------------------------------------- funds
@@ -535,23 +603,26 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     # Fixed-size draws (one per co-op) here; draws whose number depends on the
     # state come from the allocation stream.
     rng = e.streams["lending"]
-    members = e.coop_members()
-    bill = members * e.coop_wage
+    members = e.firm_workers()
+    bill = members * e.firm_wage
     buffer_months = e.fund_buffer_months
-    fund_of = e.coop_fund
+    fund_of = e.firm_fund
     eligible = (
-        e.coop_active
+        e.firm_active
+        & e.firm_is_coop
         & ~e.loan_active
-        & ~e.coop_forced_failure
-        & (from_cents(e.coop_cash) >= buffer_months[fund_of] * bill)
-        & (e.coop_margin >= fp.min_margin)
+        & ~e.firm_forced_failure
+        & (from_cents(e.firm_cash) >= buffer_months[fund_of] * bill)
+        & (e.firm_margin >= fp.min_margin)
     )
-    applies = eligible & (rng.random(e.n_coops) < fp.lending_rate)
+    applies = eligible & (rng.random(e.n_firms) < fp.lending_rate)
 
     # Refounding: a failed co-op's slot comes back if unemployed members and a loan exist.
-    size = max(3, round(e.n_households * e.scenario.households.coop_employment / e.n_coops))
+    size = max(3, round(e.n_households * e.scenario.households.coop_employment / max(e.n_coops, 1)))
     unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
-    founding = ~e.coop_active & ~e.loan_active & (rng.random(e.n_coops) < cp.entry_rate)
+    founding = (
+        ~e.firm_active & e.firm_is_coop & ~e.loan_active & (rng.random(e.n_firms) < cp.entry_rate)
+    )
     founding_idx = np.flatnonzero(founding)[: len(unemployed) // size]
     founding[:] = False
     founding[founding_idx] = True
@@ -572,7 +643,7 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
         return
 
     g_fund = fund_of[granted]
-    lent = e.ledger.transfer(e.fund_account[g_fund], e.coop_account[granted], fp.loan_size, "loans")
+    lent = e.ledger.transfer(e.fund_account[g_fund], e.firm_account[granted], fp.loan_size, "loans")
     e.loan_active[granted] = True
     e.loan_fund[granted] = g_fund
     e.loan_principal[granted] = lent
@@ -588,84 +659,173 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     existing = granted[~founding[granted]]
     # Existing co-ops invest: equipment bought outside raises their export sales.
     invest = cp.investment_share * lent[~founding[granted]] / CENTS
-    e.ledger.transfer(e.coop_account[existing], e.ledger.world, invest, "investment")
-    e.coop_equipment[existing] += invest
+    bought = e.ledger.transfer(e.firm_account[existing], e.ledger.world, invest, "investment")
+    e.firm_paid_out[existing] += bought / CENTS
+    e.firm_equipment[existing] += invest
     if new.size:
         _found(e, new, unemployed, size)
 
 
+def enter_firms(e: Economy) -> None:
+    """Conventional firms enter: a failed firm's slot reopens with ``firms.entry_rate``.
+
+    Its owner pays in ``firms.initial_cash`` from outside the community, and it
+    hires unemployed households up to its founding size (it opens only if
+    there are enough). One draw per firm a month (stream ``lending``), so the
+    draws do not depend on the state.
+    """
+    if not e.n_conventional:
+        return
+    kp = e.scenario.firms
+    draw = e.streams["lending"].random(e.n_firms)
+    opening = np.flatnonzero(~e.firm_active & ~e.firm_is_coop & (draw < kp.entry_rate))
+    if opening.size == 0:
+        return
+    unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
+    # Only as many as the unemployed can staff, in index order.
+    staffed = np.cumsum(e.firm_size[opening]) <= unemployed.size
+    opening = opening[staffed]
+    if opening.size == 0:
+        return
+    e.ledger.transfer(e.ledger.world, e.firm_account[opening], kp.initial_cash, "firm_capital")
+    rng = e.streams["allocation"]
+    hires = rng.permutation(unemployed)[: int(e.firm_size[opening].sum())]
+    e.hh_employer[hires] = np.repeat(opening, e.firm_size[opening]).astype(e.hh_employer.dtype)
+    _reset_firms(e, opening, rng)
+
+
 def _found(e: Economy, new: np.ndarray, unemployed: np.ndarray, size: int) -> None:
-    cp = e.scenario.coops
     rng = e.streams["allocation"]
     hires = rng.permutation(unemployed)[: new.size * size]
     e.hh_employer[hires] = np.repeat(new, size)[: hires.size].astype(np.int32)
-    e.coop_active[new] = True
-    e.coop_age[new] = 0
-    e.coop_unable_months[new] = 0
-    e.coop_forced_failure[new] = False
-    e.coop_reserves[new] = 0.0
-    e.coop_demand[new] = 1.0
-    e.coop_equipment[new] = 0.0
-    e.coop_revenue_window[:, new] = 0.0
-    e.coop_export_base[new] = cp.export_demand * np.exp(
-        rng.normal(-0.5 * cp.export_dispersion**2, cp.export_dispersion, new.size)
-    )
-    e.coop_revenue[new] = 0.0
+    _reset_firms(e, new, rng)
+
+
+def _reset_firms(e: Economy, new: np.ndarray, rng: np.random.Generator) -> None:
+    """A new firm in each of ``new``'s slots: active, young, with fresh demand."""
+    e.firm_active[new] = True
+    e.firm_age[new] = 0
+    e.firm_founded_at[new] = e.clock
+    e.firm_unable_months[new] = 0
+    e.firm_poor_months[new] = 0
+    e.firm_forced_failure[new] = False
+    e.firm_reserves[new] = 0.0
+    # A new firm opens as popular as the typical (median) active firm: demand
+    # is relative, and the survivors' selected demand has left 1 far behind.
+    active = e.firm_active.copy()
+    active[new] = False
+    e.firm_demand[new] = np.median(e.firm_demand[active]) if active.any() else 1.0
+    e.firm_equipment[new] = 0.0
+    e.firm_revenue_window[:, new] = 0.0
+    e.firm_export_base[new] = e._draw_export_base(new, rng)
+    e.firm_revenue[new] = 0.0
+    # A new firm expects to break even: its owner's required return, nothing for a co-op.
+    e.firm_margin[new] = np.where(e.firm_is_coop[new], 0.0, e.scenario.firms.required_margin)
 
 
 # ---------------------------------------------------------------------- surplus
 def surplus_split(e: Economy) -> None:
-    """Split surplus: keep ``reserve_share``, pay the rest to members as patronage.
+    """Split surplus: keep the kind's ``reserve_share``, pay out the rest.
 
-    A co-op also pays out cash above the reserve target
-    (``reserve_target_months`` of wages) plus what it owes, so co-ops do not
-    hoard the community's money nor pay borrowed money out.
+    Co-ops pay it to their members as patronage; conventional firms pay it to
+    their owners as dividends (outside the community, or to a local owner
+    household: ``firms.owner``). A firm also pays out cash above its reserve
+    target (``reserve_target_months`` of wages) plus what it owes, so firms do
+    not hoard the community's money nor pay borrowed money out.
     """
-    cp = e.scenario.coops
     flows = e.month_flows
-    profit = e.coop_revenue - flows["coop_wages"] - flows["inputs"] - flows["interest"]
-    members = e.coop_members()
+    profit = e.firm_revenue - flows["wages"] - flows["inputs"] - flows["interest"]
+    members = e.firm_workers()
     # The operating margin at full pay, smoothed over about six months: what a
     # lender screens on (see ``_lend``).
-    full_cost = members * e.coop_wage + flows["inputs"] + flows["interest"]
+    full_cost = members * e.firm_wage + flows["inputs"] + flows["interest"]
     margin = np.divide(
-        e.coop_revenue - full_cost,
-        e.coop_revenue,
-        out=np.full(e.n_coops, -1.0),
-        where=e.coop_revenue > 0,
+        e.firm_revenue - full_cost,
+        e.firm_revenue,
+        out=np.full(e.n_firms, -1.0),
+        where=e.firm_revenue > 0,
     )
-    e.coop_margin = np.where(e.coop_active, e.coop_margin + (margin - e.coop_margin) / 6.0, 0.0)
-    target = cp.reserve_target_months * members * e.coop_wage
-    cash = from_cents(e.coop_cash).clip(0)
-    # Cash above the target and above what the co-op owes (its fund loan, its
+    smoothed = e.firm_margin + (margin - e.firm_margin) / 6.0
+    # A firm founded this month has sold nothing yet: its margin waits for sales.
+    founded = (e.firm_age == 0) & (e.firm_revenue <= 0)
+    e.firm_margin = np.where(e.firm_active, np.where(founded, e.firm_margin, smoothed), 0.0)
+    target = e.firm_reserve_target * members * e.firm_wage
+    cash = from_cents(e.firm_cash).clip(0)
+    # Cash above the target and above what the firm owes (its fund loan, its
     # credit line) is paid out too: borrowed money is not surplus.
     debt = from_cents(np.where(e.loan_active, e.loan_principal, 0) + e.bank_drawn)
     excess = cash - target - debt
-    patronage = np.maximum((1.0 - cp.reserve_share) * profit.clip(0), excess)
-    patronage = np.where(e.coop_active & (members > 0), np.minimum(patronage, cash), 0.0)
+    payout = np.maximum((1.0 - e.firm_reserve_share) * profit.clip(0), excess)
+    payout = np.where(e.firm_active & (members > 0), np.minimum(payout, cash), 0.0)
+    dividends = _pay_dividends(e, np.where(e.firm_is_coop, 0.0, payout))
+    patronage = np.where(e.firm_is_coop, payout, 0.0)
     workers = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[workers]
-    per_member = np.divide(patronage, members, out=np.zeros(e.n_coops), where=members > 0)
+    per_member = np.divide(patronage, members, out=np.zeros(e.n_firms), where=members > 0)
     paid = e.ledger.transfer(
-        e.coop_account[employer], e.hh_account[workers], per_member[employer], "patronage"
+        e.firm_account[employer], e.hh_account[workers], per_member[employer], "patronage"
     )
     patronage = paid / CENTS
     e.hh_patronage[workers] += patronage
-    paid_by_coop = np.bincount(employer, patronage, minlength=e.n_coops)
+    paid_by_coop = np.bincount(employer, patronage, minlength=e.n_firms)
+    e.firm_paid_local += paid_by_coop
+    flows["patronage"] = paid_by_coop
     e.community_patronage += paid_by_coop.sum()
-    e.coop_reserves = np.where(e.coop_active, cash - paid_by_coop, 0.0)
+    e.firm_reserves = np.where(e.firm_active, cash - paid_by_coop - dividends, 0.0)
+
+
+def _pay_dividends(e: Economy, amount: np.ndarray) -> np.ndarray:
+    """Conventional firms pay ``amount`` (currency per firm) to their owners.
+
+    Outside owners are the outside world; a local owner is a household
+    (``economy.firm_owner``), which receives it as income next month.
+    Returns what each firm paid.
+    """
+    firms = np.flatnonzero(amount > 0)
+    paid_by_firm = np.zeros(e.n_firms)
+    if firms.size == 0:
+        return paid_by_firm
+    owner = e.firm_owner[firms]
+    local = owner >= 0
+    ledger = e.ledger
+    out = firms[~local]
+    paid = ledger.transfer(e.firm_account[out], ledger.world, amount[out], "dividends_out")
+    paid_by_firm[out] = paid / CENTS
+    e.firm_paid_out[out] += paid / CENTS
+    e.dividends_out += paid.sum() / CENTS
+    mine = firms[local]
+    paid = ledger.transfer(
+        e.firm_account[mine], e.hh_account[owner[local]], amount[mine], "dividends_local"
+    )
+    paid_by_firm[mine] = paid / CENTS
+    e.firm_paid_local[mine] += paid / CENTS
+    # Income next month, like deposit interest (not patronage: owners need not work there).
+    np.add.at(e.hh_deposit_interest, owner[local], paid / CENTS)
+    e.dividends_local += paid.sum() / CENTS
+    return paid_by_firm
 
 
 # ---------------------------------------------------------------------- exit
 def exit_and_distress(e: Economy) -> None:
     """Failures and liquidation; then household distress and its instruments."""
     fp, cp = e.scenario.funds, e.scenario.coops
-    e.coop_unable_months = np.where(e.coop_unable & e.coop_active, e.coop_unable_months + 1, 0)
+    e.firm_unable_months = np.where(e.firm_unable & e.firm_active, e.firm_unable_months + 1, 0)
+    # Owners close a conventional firm that has not earned their required
+    # return for ``firms.exit_months`` months in a row; co-op members keep
+    # theirs going while it pays them (see ``expected_margin``).
+    kp = e.scenario.firms
+    poor = e.firm_active & ~e.firm_is_coop & (expected_margin(e) < 0)
+    e.firm_poor_months = np.where(poor, e.firm_poor_months + 1, 0)
     failing = np.flatnonzero(
-        e.coop_active & ((e.coop_unable_months >= cp.failure_months) | e.coop_forced_failure)
+        e.firm_active
+        & (
+            (e.firm_unable_months >= cp.failure_months)
+            | e.firm_forced_failure
+            | (e.firm_poor_months >= kp.exit_months)
+        )
     )
-    e.coop_forced_failure[:] = False
-    e.coop_age[e.coop_active] += 1
+    e.firm_forced_failure[:] = False
+    e.firm_age[e.firm_active] += 1
     if failing.size:
         _liquidate(e, failing, fp.recovery_rate)
 
@@ -676,15 +836,20 @@ def exit_and_distress(e: Economy) -> None:
 
 
 def expected_margin(e: Economy) -> np.ndarray:
-    """Each co-op's expected operating margin (a share of revenue).
+    """Each firm's expected economic margin (a share of revenue).
 
     The exponentially smoothed (weight 1/6 a month, about six months) margin at
     full pay: (revenue − full wage bill − inputs − loan interest) ÷ revenue,
-    with −1 for a month without revenue. A failing co-op whose expected margin
-    is positive was *illiquid* (it would have covered its costs, but ran out
-    of cash and credit); otherwise it was *insolvent*.
+    with −1 for a month without revenue. For a conventional firm it is net of
+    its owner's required return, ``firms.required_margin`` of revenue: capital
+    that earns less than it could elsewhere is a loss to its owner, who closes
+    the firm after ``firms.exit_months`` such months (co-op members instead
+    keep a co-op going while it pays them). A failing firm whose expected
+    margin is positive was *illiquid* (it would have covered its costs, but ran
+    out of cash and credit); otherwise it was *insolvent*.
     """
-    return e.coop_margin
+    required = np.where(e.firm_is_coop, 0.0, e.scenario.firms.required_margin)
+    return e.firm_margin - required
 
 
 def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
@@ -696,16 +861,16 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
     # Exports already sold are collected before anything is shared out.
     if e.export_due.size:
         due = e.export_due[:, failing].sum(axis=0)
-        ledger.transfer(ledger.world, e.coop_account[failing], due, "exports", cents=True)
+        ledger.transfer(ledger.world, e.firm_account[failing], due, "exports", cents=True)
         e.export_due[:, failing] = 0
     with_loan = failing[e.loan_active[failing]]
     if with_loan.size:
         principal = e.loan_principal[with_loan]
         recovery = np.floor(principal * recovery_rate).astype(np.int64)
-        from_cash = np.minimum(recovery, e.ledger.cash[e.coop_account[with_loan]].clip(0))
+        from_cash = np.minimum(recovery, e.ledger.cash[e.firm_account[with_loan]].clip(0))
         funds = e.loan_fund[with_loan]
         ledger.transfer(
-            e.coop_account[with_loan], e.fund_account[funds], from_cash, "recoveries", cents=True
+            e.firm_account[with_loan], e.fund_account[funds], from_cash, "recoveries", cents=True
         )
         # The rest of the recovery is equipment sold to buyers outside the economy.
         ledger.transfer(
@@ -743,53 +908,62 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
     # What is left goes to the members, who then lose their jobs.
     # A lookup over co-ops (two leading slots for OUTSIDE and UNEMPLOYED) finds
     # the members in one gather, where isin would sort every household.
-    is_failing = np.zeros(e.n_coops + 2, dtype=bool)
+    is_failing = np.zeros(e.n_firms + 2, dtype=bool)
     is_failing[np.asarray(failing) + 2] = True
     workers = np.flatnonzero(is_failing[e.hh_employer + 2])
     if workers.size:
         employer = e.hh_employer[workers]
-        members = np.bincount(employer, minlength=e.n_coops)
-        left = e.coop_cash.clip(0)
+        members = np.bincount(employer, minlength=e.n_firms)
+        left = e.firm_cash.clip(0)
         per_member = np.floor(left / np.maximum(members, 1)).astype(np.int64)
         ledger.transfer(
-            e.coop_account[employer],
+            e.firm_account[employer],
             e.hh_account[workers],
             per_member[employer],
             "liquidation",
             cents=True,
         )
         e.hh_employer[workers] = UNEMPLOYED
-    e.coop_active[failing] = False
-    e.coop_failed_at[failing] = e.month
-    first = e.coop_first_failed_at[failing]
-    e.coop_first_failed_at[failing] = np.where(first < 0, e.month, first)
-    e.coop_unable_months[failing] = 0
+    e.firm_active[failing] = False
+    e.firm_failed_at[failing] = e.month
+    first = e.firm_first_failed_at[failing]
+    e.firm_first_failed_at[failing] = np.where(first < 0, e.month, first)
+    e.firm_exits.append((e.firm_is_coop[failing], e.firm_founded_at[failing], e.clock))
+    e.firm_unable_months[failing] = 0
+    e.firm_poor_months[failing] = 0
     e.month_flows["failures"] = int(failing.size)
+    e.month_flows["coop_failures"] = int(e.firm_is_coop[failing].sum())
 
 
 # ---------------------------------------------------------------------- metrics
 def circulation(e: Economy) -> dict[str, float]:
-    """How far the month's money travels locally: the co-ops' local spending
-    share and LM3.
+    """How far the month's money travels locally: each kind's local spending
+    share, the households', and LM3.
 
     ``coop_local_spend_share`` is the share of what co-ops paid out this month
     that stayed in the community: wages and patronage to members, trade credit
-    to supplier co-ops and loan service to the community funds, against
+    to local suppliers and loan service to the community funds, against
     imports, bank service and equipment bought outside.
-    ``household_local_spend_share`` is the same for households: purchases at
-    co-ops and deposits at the community funds, against imports, rent,
-    mortgages, expenses and arrears paid to outside creditors.
+    ``firm_local_spend_share`` is the same for conventional firms, whose
+    dividends count as local only when their owner is. ``household_local_spend_share``
+    is the same for households: purchases at local firms and deposits at the
+    community funds, against imports, rent, mortgages, expenses and arrears
+    paid to outside creditors.
 
     ``lm3`` (Sacks 2002, :func:`solsim.metrics.lm3`) follows the co-ops'
     revenue R1 for three rounds: R2 = R1 × the co-ops' local spending share;
     R3 re-spends R2 locally, its part paid to members at the households' local
-    share and its part paid to co-ops and funds at the co-ops'.
+    share and its part paid to firms and funds at the co-ops'.
     """
     flows = e.ledger.flows
-    to_members = flows["coop_wages"] + flows["patronage"]
-    to_businesses = flows["trade_credit"] + flows["loan_service"]
-    coop_local = to_members + to_businesses
-    coop_out = flows["coop_imports"] + flows["bank_service"] + flows["investment"]
+    coop = e.firm_is_coop
+    local, out = e.firm_paid_local, e.firm_paid_out
+
+    def share(mask: np.ndarray) -> float:
+        inside, total = local[mask].sum(), local[mask].sum() + out[mask].sum()
+        return float(inside / total) if total > 0 else float("nan")
+
+    coop_share = share(coop)
     hh_local = flows["local_purchases"] + flows["deposit"]
     hh_out = (
         flows["imports"]
@@ -798,17 +972,19 @@ def circulation(e: Economy) -> dict[str, float]:
         + flows["expenses"]
         + flows["arrears_paid"]
     )
-    coop_share = coop_local / (coop_local + coop_out) if coop_local + coop_out else float("nan")
     hh_share = hh_local / (hh_local + hh_out) if hh_local + hh_out else float("nan")
-    first = float(e.coop_revenue.sum())
-    second = first * coop_share if coop_local + coop_out else 0.0
+    first = float(e.firm_revenue[coop].sum())
+    coop_local = float(local[coop].sum())
+    second = first * coop_share if coop_local + out[coop].sum() > 0 else 0.0
     third = 0.0
     if coop_local > 0:
-        third = second * (
-            to_members / coop_local * hh_share + to_businesses / coop_local * coop_share
-        )
+        to_members = float(e.month_flows["wages"][coop].sum())
+        to_members += float(e.month_flows.get("patronage", np.zeros(e.n_firms))[coop].sum())
+        members = min(to_members / coop_local, 1.0)
+        third = second * (members * hh_share + (1.0 - members) * coop_share)
     return {
         "coop_local_spend_share": coop_share,
+        "firm_local_spend_share": share(~coop),
         "household_local_spend_share": hh_share,
         "lm3": metrics.lm3(first, second, third),
     }
@@ -825,11 +1001,20 @@ def firm_record(e: Economy) -> dict[str, float]:
     (currency); ``bank_chargeoffs`` what the bank wrote off this
     month; ``bank_interest`` the interest paid to it (it leaves the community);
     ``coop_pay_ratio`` the mean share of the full wage that active co-ops with
-    members paid.
+    members paid. ``active_firms`` and ``firm_failures`` are the conventional
+    firms' counterparts of ``active_coops`` and ``coop_failures``,
+    ``firm_jobs`` their staff, ``dividends_out`` the dividends they paid to
+    owners outside the community to date (currency).
     """
-    staffed = e.coop_active & (e.coop_members() > 0)
+    staff = e.firm_workers()
+    staffed = e.firm_active & e.firm_is_coop & (staff > 0)
+    conventional = e.firm_active & ~e.firm_is_coop
     return {
         **circulation(e),
+        "active_firms": int(conventional.sum()),
+        "firm_failures": e.month_flows["failures"] - e.month_flows["coop_failures"],
+        "firm_jobs": int(staff[conventional].sum()),
+        "dividends_out": e.dividends_out,
         "failures_illiquid": float(e.failures_illiquid_month),
         "failures_insolvent": float(e.failures_insolvent_month),
         "bank_credit": int(e.bank_drawn.sum()) / CENTS,
@@ -837,7 +1022,7 @@ def firm_record(e: Economy) -> dict[str, float]:
         "bank_credit_limit": int(e.bank_limit.sum()) / CENTS,
         "bank_chargeoffs": e.bank_chargeoffs_month / CENTS,
         "bank_interest": e.bank_interest_month / CENTS,
-        "coop_pay_ratio": float(e.coop_pay_ratio[staffed].mean()) if staffed.any() else 1.0,
+        "coop_pay_ratio": float(e.firm_pay_ratio[staffed].mean()) if staffed.any() else 1.0,
     }
 
 
@@ -869,7 +1054,7 @@ def household_record(e: Economy) -> dict[str, float]:
     ``consumption`` their spending this month and ``consumption_gini`` its
     Gini; ``rent_burden`` the median renter's rent ÷ income this month;
     ``distress_<status>`` the share of households of that employment status
-    (outside job, unemployed, co-op member) distressed.
+    (outside job, unemployed, co-op member, conventional-firm employee) distressed.
     """
     # Renters by index: gathering with indices is several times faster than
     # selecting with a boolean mask that picks a random half of the households.
@@ -879,7 +1064,10 @@ def household_record(e: Economy) -> dict[str, float]:
     burden = np.divide(rent, income, out=np.full(income.size, np.inf), where=income > 0)
     employer = e.hh_employer
     status = {"outside": employer == OUTSIDE, "unemployed": employer == UNEMPLOYED}
-    status["coop"] = employer >= 0
+    at_firm = employer >= 0
+    is_coop = e.firm_is_coop[np.maximum(employer, 0)]
+    status["coop"] = at_firm & is_coop
+    status["firm"] = at_firm & ~is_coop
     distressed = e.hh_distressed
     row = {
         "arrears": (int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())) / CENTS,
@@ -916,7 +1104,7 @@ def record(e: Economy) -> dict[str, float]:
     row.update(metrics.inequality(net_worth))
     stock = ledger.money_stock() / CENTS
     turnover = (
-        flows["local_purchases"] + flows["trade_credit"] + flows["coop_wages"] + flows["patronage"]
+        flows["local_purchases"] + flows["trade_credit"] + flows["wages"] + flows["patronage"]
     ) / CENTS
     household_spending = (flows["local_purchases"] + flows["imports"]) / CENTS
     labour = e.n_households
@@ -942,9 +1130,9 @@ def record(e: Economy) -> dict[str, float]:
         local_share=flows["local_purchases"] / CENTS / household_spending
         if household_spending > 0
         else float("nan"),
-        output=float(e.coop_revenue.sum()),
-        active_coops=int(e.coop_active.sum()),
-        coop_failures=e.month_flows["failures"],
+        output=float(e.firm_revenue.sum()),
+        active_coops=int((e.firm_active & e.firm_is_coop).sum()),
+        coop_failures=e.month_flows["coop_failures"],
         distress_share=float(e.hh_distressed.mean()),
         unemployment=float((e.hh_employer == UNEMPLOYED).sum() / labour),
         money_stock=stock,

@@ -186,7 +186,7 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
     payment, both cumulative). Survivors that could not pay in full are marked
     unable this month.
     """
-    C = e.n_coops
+    C = e.n_firms
     failing_mask = np.zeros(C, dtype=bool)
     failing_mask[failing] = True
     debtor, creditor = e.supply_row, e.supply.indices
@@ -195,10 +195,10 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
     if live.any():
         involved = linked_to(failing, debtor[live], creditor[live], C)
         edges = live & involved[debtor]
-        cash = np.where(involved, e.coop_cash.clip(0), 0)
+        cash = np.where(involved, e.firm_cash.clip(0), 0)
         pay = clear_obligations(np.where(edges, e.payable, 0), debtor, creditor, cash)
         paid = e.ledger.transfer(
-            e.coop_account[debtor], e.coop_account[creditor], pay, "trade_credit", cents=True
+            e.firm_account[debtor], e.firm_account[creditor], pay, "trade_credit", cents=True
         )
         e.payable -= paid
         defaulted = np.bincount(debtor, np.where(edges, e.payable, 0), minlength=C) > 0
@@ -206,11 +206,11 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
     gone = failing_mask[debtor] | failing_mask[creditor]
     e.trade_credit_written_off += float(e.payable[gone].sum() / CENTS)
     e.payable[gone] = 0
-    hit = defaulted & ~failing_mask & e.coop_active
+    hit = defaulted & ~failing_mask & e.firm_active
     # A missed payment is a month unable to meet obligations (the cascade path).
-    e.coop_unable_months[hit] = np.where(
-        e.coop_unable[hit], e.coop_unable_months[hit], e.coop_unable_months[hit] + 1
+    e.firm_unable_months[hit] = np.where(
+        e.firm_unable[hit], e.firm_unable_months[hit], e.firm_unable_months[hit] + 1
     )
-    e.coop_unable[hit] = True
+    e.firm_unable[hit] = True
     e.settlement_defaults += int(hit.sum())
     return np.flatnonzero(hit)

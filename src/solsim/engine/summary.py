@@ -19,6 +19,38 @@ def shock_start(economy: Economy) -> int | None:
     return min(starts) if starts else None
 
 
+#: Months a firm must last to count as a five-year survivor.
+FIVE_YEARS = 60
+
+
+def entry_survival(economy: Economy, coop: bool, months: int = FIVE_YEARS) -> float | None:
+    """Share of new firms of one kind still open ``months`` after they were founded.
+
+    The cohort is every firm of the kind founded in the second half of the
+    burn-in or in the run, at least ``months`` before its end: the survey
+    anchors (co-ops ≈ 62%, conventional firms ≈ 35% at five years) follow
+    start-ups from their founding, not the standing stock of firms, which
+    survivors of earlier years dominate. The opening firms (founded together
+    when the economy is built) are left out. None without such firms.
+    """
+    end = economy.clock
+    first = max(economy.scenario.burn_in // 2, 1)
+    last = end - months
+    founded, failed = [], []
+    for is_coop, born, at in economy.firm_exits:
+        keep = is_coop == coop
+        founded.append(born[keep])
+        failed.append(np.full(int(keep.sum()), at))
+    open_ = economy.firm_active & (economy.firm_is_coop == coop)
+    founded.append(economy.firm_founded_at[open_])
+    failed.append(np.full(int(open_.sum()), np.iinfo(np.int64).max))
+    born, died = np.concatenate(founded), np.concatenate(failed)
+    cohort = (born >= first) & (born <= last)
+    if not cohort.any():
+        return None
+    return float((died[cohort] - born[cohort] > months).mean())
+
+
 def summarize(economy: Economy) -> dict[str, float | int | None]:
     """Summary of a finished run.
 
@@ -27,9 +59,11 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     share), ``recovery_time`` (months from the shock until output is back at
     95% of the pre-shock mean; if it never is, the months from the shock to
     the end of the run, and ``recovered`` is 0), ``area_lost`` (output lost,
-    in months of pre-shock output). Calibration figures: ``coop_failure_hazard``
-    (failures per co-op-year over the whole run), ``coop_survival_5y`` (share of the co-ops
-    active at month 1 that had not failed by month 60), ``chargeoff_rate`` (net loan losses
+    in months of pre-shock output). Calibration figures: ``coop_hazard`` and
+    ``firm_hazard`` (failures per firm-year over the whole run, for co-ops and
+    for conventional firms), ``coop_survival_5y`` and ``firm_survival_5y`` (share
+    of the firms of that kind active at month 1 that had not failed by month
+    60), ``chargeoff_rate`` (net loan losses
     per year over average loans outstanding, in the calm months before the shock).
     """
     rows = economy.history
@@ -78,7 +112,12 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     )
     summary["bank_chargeoffs"] = float(series["bank_chargeoffs"].sum())
     summary["mean_coop_pay_ratio"] = float(series["coop_pay_ratio"].mean())
-    for key in ("coop_local_spend_share", "household_local_spend_share", "lm3"):
+    for key in (
+        "coop_local_spend_share",
+        "firm_local_spend_share",
+        "household_local_spend_share",
+        "lm3",
+    ):
         # No month with spending (a tiny economy whose co-ops all failed): no mean.
         known = series[key][~np.isnan(series[key])]
         summary[f"mean_{key}"] = float(known.mean()) if known.size else None
@@ -88,25 +127,25 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["arrears_written_off"] = economy.arrears_written_off / CENTS
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
     summary["mean_consumption_gini"] = float(np.nanmean(series["consumption_gini"]))
-    for status in ("outside", "unemployed", "coop"):
+    for status in ("outside", "unemployed", "coop", "firm"):
         key = f"distress_{status}"
         summary[f"mean_{key}"] = float(series[key].mean())
 
     # Hazard over the whole run, recession included, like the survey anchors;
     # charge-offs over the calm months before the first shock.
-    exposure = series["active_coops"].sum() / 12.0
-    summary["coop_failure_hazard"] = (
-        float(series["coop_failures"].sum() / exposure) if exposure > 0 else None
-    )
-    calm = slice(0, (start - 1) if start else len(rows))
-    if len(rows) >= 60:
-        # Co-ops active at month 1 (after any burn-in) that never failed by month 60.
-        first = economy.coop_first_failed_at[economy.coop_active_at_start]
-        summary["coop_survival_5y"] = (
-            float(((first < 0) | (first > 60)).mean()) if first.size else None
+    for kind, active, failures in (
+        ("coop", "active_coops", "coop_failures"),
+        ("firm", "active_firms", "firm_failures"),
+    ):
+        exposure = series[active].sum() / 12.0
+        summary[f"{kind}_hazard"] = (
+            float(series[failures].sum() / exposure) if exposure > 0 else None
         )
-    else:
-        summary["coop_survival_5y"] = None
+        summary[f"{kind}_survival_5y"] = entry_survival(economy, coop=kind == "coop")
+    summary["firm_failures"] = int(series["firm_failures"].sum())
+    summary["active_firms_final"] = int(last["active_firms"])
+    summary["dividends_out"] = float(last["dividends_out"])
+    calm = slice(0, (start - 1) if start else len(rows))
     loans = series["loans_outstanding"][calm]
     losses = series["net_chargeoffs"][calm]
     # No calm months (a shock in month 1) or no loans: no rate to report.

@@ -82,15 +82,24 @@ def agent_tables(model: Any) -> dict[str, pd.DataFrame]:
             "distressed": e.hh_distressed.copy(),
         }
     )
-    coops = pd.DataFrame(
-        {
-            "coop": np.arange(e.n_coops, dtype=np.int64),
-            "community": e.coop_community.astype(np.int64),
-            "active": e.coop_active.copy(),
-            "net_worth": e.coop_net_worth(),
-        }
-    )
-    return {"households": households, "coops": coops}
+    net_worth = e.firm_net_worth()
+
+    def firms(kind: str, rows: np.ndarray) -> pd.DataFrame:
+        # ``kind`` numbers the firm as the employer column and the agents do.
+        return pd.DataFrame(
+            {
+                kind: rows.astype(np.int64),
+                "community": e.firm_community[rows].astype(np.int64),
+                "active": e.firm_active[rows],
+                "net_worth": net_worth[rows],
+            }
+        )
+
+    return {
+        "households": households,
+        "coops": firms("coop", np.flatnonzero(e.firm_is_coop)),
+        "firms": firms("firm", np.flatnonzero(~e.firm_is_coop)),
+    }
 
 
 def summary_columns(summary: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -541,11 +541,11 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     graph = nx.Graph()
     with_households = e.n_households <= max_households
     coop_state = np.where(
-        e.coop_active,
-        np.where(e.coop_first_failed_at >= 0, "coop:refounded", "coop:active"),
+        e.firm_active,
+        np.where(e.firm_first_failed_at >= 0, "coop:refounded", "coop:active"),
         "coop:failed",
     )
-    for j in range(e.n_coops):
+    for j in range(e.n_firms):
         graph.add_node(f"c{j}", state=str(coop_state[j]), distressed=False)
     sup = e.network.supply.tocoo()
     graph.add_edges_from(
@@ -609,9 +609,9 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
     ax.set_axis_off()
     scope = (
-        f"{e.n_households} households, {e.n_coops} co-ops, {e.n_funds} funds"
+        f"{e.n_households} households, {e.n_firms} co-ops, {e.n_funds} funds"
         if with_households
-        else f"{e.n_coops} co-ops and {e.n_funds} funds "
+        else f"{e.n_firms} co-ops and {e.n_funds} funds "
         f"({e.n_households} households not drawn: more than {max_households})"
     )
     ax.set_title(f"{model.params.name}, month {e.month}: {scope}", fontsize=10)

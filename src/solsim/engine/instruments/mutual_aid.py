@@ -131,8 +131,8 @@ class MutualAid(Instrument):
     def _spend(e: Economy, aid: np.ndarray) -> None:
         """Households spend aid on essentials: locally along purchase edges, the rest imported."""
         _, sales = spend_locally(e, aid)
-        e.coop_sales_local = e.coop_sales_local + sales
-        e.coop_revenue = e.coop_revenue + sales
+        e.firm_sales_local = e.firm_sales_local + sales
+        e.firm_revenue = e.firm_revenue + sales
 
     def record(self, economy: Economy) -> dict[str, float]:
         return {

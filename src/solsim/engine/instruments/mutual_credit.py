@@ -318,8 +318,8 @@ class MutualCreditParams(InstrumentParams):
         of the past 12 months when larger, up to ``limit_cap``. A co-op also
         takes credit only until its positive balance reaches its limit.
     acceptance
-        Largest share of a sale a co-op takes in credit: one share for all, or a
-        list with one per co-op.
+        Largest share of a sale a firm takes in credit: one share for all, or a
+        list with one per firm (co-ops and conventional firms, in firm order).
     demurrage
         Monthly charge on positive balances, credited to members in debt.
     clearing
@@ -382,13 +382,13 @@ class MutualCredit(Instrument):
     # -- setup -------------------------------------------------------------------
     def setup(self, economy: Economy) -> None:
         e, p = economy, self.params
-        H, C = e.n_households, e.n_coops
+        H, C = e.n_households, e.n_firms
         accept = np.asarray(p.acceptance, dtype=np.float64)
         if accept.ndim == 1 and accept.size != C:
             raise ScenarioError(
                 e.scenario.source,
                 "instruments.mutual_credit.acceptance",
-                f"has {accept.size} entries; give one share for all co-ops or one per co-op ({C})",
+                f"has {accept.size} entries; give one share for all firms or one per firm ({C})",
             )
         self.accept = np.broadcast_to(accept, (C,)).copy()
         k = p.communities
@@ -400,8 +400,8 @@ class MutualCredit(Instrument):
         H_m = H if self.with_households else 0
         self.hh_m = np.arange(H_m)
         self.coop_m = H_m + np.arange(C)
-        accounts = np.concatenate([e.hh_account[:H_m], e.coop_account]).astype(np.int64)
-        nets = np.concatenate([e.hh_community[:H_m] % k, e.coop_community % k])
+        accounts = np.concatenate([e.hh_account[:H_m], e.firm_account]).astype(np.int64)
+        nets = np.concatenate([e.hh_community[:H_m] % k, e.firm_community % k])
         self.net = CreditNetwork(
             ledger,
             accounts,
@@ -417,7 +417,7 @@ class MutualCredit(Instrument):
 
     def _reset_month(self, e: Economy) -> None:
         self.net.turnover = 0
-        self.credit_income = np.zeros(e.n_coops, dtype=np.int64)
+        self.credit_income = np.zeros(e.n_firms, dtype=np.int64)
         self.settled = 0
         self.repaid = 0
         self.demurrage_paid = 0
@@ -434,11 +434,11 @@ class MutualCredit(Instrument):
         self._reset_month(e)
         # Last month's sales enter the 12-month window behind growing limits.
         if e.month > 1:
-            self.sales[(e.month - 2) % 12] = e.coop_revenue
-        self.sales[:, ~e.coop_active] = 0.0
+            self.sales[(e.month - 2) % 12] = e.firm_revenue
+        self.sales[:, ~e.firm_active] = 0.0
         grown = np.minimum(p.limit_growth * self.sales.sum(axis=0), p.limit_cap)
         limit = np.maximum(p.coop_credit_limit, grown)
-        net.limit[self.coop_m] = np.where(e.coop_active, to_cents(limit), 0)
+        net.limit[self.coop_m] = np.where(e.firm_active, to_cents(limit), 0)
         if p.demurrage > 0:
             self._demurrage(p.demurrage)
         self._book_turnover(e)
@@ -468,8 +468,8 @@ class MutualCredit(Instrument):
         """
         held = np.maximum(self.net.balance(self.coop_m), 0)
         limit = self.net.limit[self.coop_m]
-        free = np.divide(limit - held, limit, out=np.zeros(e.n_coops), where=limit > 0)
-        return self.accept * np.clip(free, 0.0, 1.0) * e.coop_active
+        free = np.divide(limit - held, limit, out=np.zeros(e.n_firms), where=limit > 0)
+        return self.accept * np.clip(free, 0.0, 1.0) * e.firm_active
 
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         if not self.with_households:
@@ -500,7 +500,7 @@ class MutualCredit(Instrument):
             accept * purchases, 1.0 - accept, out=np.full(row.size, np.inf), where=accept < 1.0
         )
         cap = np.where(accept > 0, cap, 0.0)
-        weights = e.purchase.data[edges] * e.coop_demand[col] * (accept > 0)
+        weights = e.purchase.data[edges] * e.firm_demand[col] * (accept > 0)
         total = np.bincount(row, weights, minlength=H)
         share = np.divide(weights, total[row], out=np.zeros_like(weights), where=total[row] > 0)
 
@@ -525,9 +525,9 @@ class MutualCredit(Instrument):
         bought = np.floor(want * np.minimum(scale, 1.0)[row]).astype(np.int64)
         if bought.any():
             self.net.pay(self.hh_m[row], self.coop_m[col], bought, "mc_purchases")
-            self.credit_income += np.bincount(col, bought, minlength=e.n_coops).astype(np.int64)
+            self.credit_income += np.bincount(col, bought, minlength=e.n_firms).astype(np.int64)
             sales = ctx["coop_sales"]
-            sales += np.bincount(col, bought, minlength=e.n_coops) / CENTS
+            sales += np.bincount(col, bought, minlength=e.n_firms) / CENTS
         return bought
 
     def _repay(self, e: Economy, short: np.ndarray) -> None:
@@ -539,7 +539,7 @@ class MutualCredit(Instrument):
         request = np.minimum(np.floor(p.repay_share * debt).astype(np.int64), spare.clip(0))
         if not request.any():
             return
-        coop_pos = np.maximum(net.balance(self.coop_m), 0) * e.coop_active
+        coop_pos = np.maximum(net.balance(self.coop_m), 0) * e.firm_active
         hh_net, coop_net = net.net[self.hh_m], net.net[self.coop_m]
         available = np.bincount(coop_net, coop_pos, minlength=net.n_nets)
         asked = np.bincount(hh_net, request, minlength=net.n_nets)
@@ -552,7 +552,7 @@ class MutualCredit(Instrument):
         ledger, commons = e.ledger, net.commons
         # Cash: households -> commons -> co-ops; credit: the other way round.
         ledger.transfer(e.hh_account, commons[hh_net], repay, "mc_repayment", cents=True)
-        ledger.transfer(commons[coop_net], e.coop_account, to_coop, "mc_repayment", cents=True)
+        ledger.transfer(commons[coop_net], e.firm_account, to_coop, "mc_repayment", cents=True)
         ledger.credit_transfer(net.account[self.coop_m], commons[coop_net], to_coop, "mc_repayment")
         ledger.credit_transfer(commons[hh_net], net.account[self.hh_m], repay, "mc_repayment")
         net.turnover += int(repay.sum())
@@ -563,24 +563,24 @@ class MutualCredit(Instrument):
         e, p, net = economy, self.params, self.net
         buyer, supplier = e.supply_row, e.supply.indices
         b_m, s_m = self.coop_m[buyer], self.coop_m[supplier]
-        open_edge = e.coop_active[buyer] & e.coop_active[supplier] & net.allowed(b_m, s_m)
+        open_edge = e.firm_active[buyer] & e.firm_active[supplier] & net.allowed(b_m, s_m)
         if p.clearing:
             self._net_obligations(e, open_edge)
 
         # Cash a co-op needs: what it owes suppliers plus next month's wages.
-        due = np.bincount(buyer, e.payable, minlength=e.n_coops)
-        wages = to_cents(e.coop_members() * e.coop_wage)
-        shortfall = np.maximum(due + wages - e.coop_cash.clip(0), 0)
+        due = np.bincount(buyer, e.payable, minlength=e.n_firms)
+        wages = to_cents(e.firm_workers() * e.firm_wage)
+        shortfall = np.maximum(due + wages - e.firm_cash.clip(0), 0)
         balance = net.balance(self.coop_m)
         budget = np.minimum(net.room(self.coop_m), np.maximum(np.maximum(balance, 0), shortfall))
         want = np.where(open_edge, self._acceptance(e)[supplier] * e.payable, 0.0)
-        wanted = np.bincount(buyer, want, minlength=e.n_coops)
-        scale = np.divide(budget, wanted, out=np.zeros(e.n_coops), where=wanted >= 1.0)
+        wanted = np.bincount(buyer, want, minlength=e.n_firms)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_firms), where=wanted >= 1.0)
         paid = np.floor(want * np.minimum(scale, 1.0)[buyer]).astype(np.int64)
         paid = np.minimum(paid, e.payable)
         if paid.any():
             net.pay(b_m, s_m, paid, "mc_trade_credit")
-            self.credit_income += np.bincount(supplier, paid, minlength=e.n_coops).astype(np.int64)
+            self.credit_income += np.bincount(supplier, paid, minlength=e.n_firms).astype(np.int64)
             e.payable -= paid
             self.settled += int(paid.sum())
         self._book_turnover(e)
@@ -591,7 +591,7 @@ class MutualCredit(Instrument):
         gross = int(e.payable[live].sum())
         if gross == 0:
             return
-        C = e.n_coops
+        C = e.n_firms
         rows, cols = e.supply_row[live], e.supply.indices[live]
         obligations = sp.csr_array((e.payable[live], (rows, cols)), shape=(C, C))
         reduced, _ = net_cycles(obligations)
@@ -627,9 +627,9 @@ class MutualCredit(Instrument):
         if workers.size == 0:
             return
         employer = e.hh_employer[workers].astype(np.int64)
-        eligible = net.allowed(self.coop_m[employer], self.hh_m[workers]) & e.coop_active[employer]
+        eligible = net.allowed(self.coop_m[employer], self.hh_m[workers]) & e.firm_active[employer]
         patronage = np.where(eligible, to_cents(e.hh_patronage[workers]), 0)
-        paid = np.bincount(employer, patronage, minlength=e.n_coops).astype(np.int64)
+        paid = np.bincount(employer, patronage, minlength=e.n_firms).astype(np.int64)
         held = np.maximum(net.balance(self.coop_m), 0)
         convert = np.minimum(
             np.floor(p.patronage_share * paid).astype(np.int64),
@@ -637,17 +637,17 @@ class MutualCredit(Instrument):
         )
         if not convert.any():
             return
-        amount = split_cents(convert, patronage.astype(np.float64), employer, e.n_coops)
+        amount = split_cents(convert, patronage.astype(np.float64), employer, e.n_firms)
         net.pay(self.coop_m[employer], self.hh_m[workers], amount, "mc_patronage")
         e.ledger.transfer(
-            e.hh_account[workers], e.coop_account[employer], amount, "mc_patronage", cents=True
+            e.hh_account[workers], e.firm_account[employer], amount, "mc_patronage", cents=True
         )
         self._book_turnover(e)
 
     # -- failures ------------------------------------------------------------------
     def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
         e, net = economy, self.net
-        failed = np.flatnonzero(~e.coop_active & (e.coop_failed_at == e.month))
+        failed = np.flatnonzero(~e.firm_active & (e.firm_failed_at == e.month))
         if failed.size == 0:
             return
         failed_m = self.coop_m[failed]
