@@ -46,7 +46,7 @@ def runs(name: str, **columns) -> pd.DataFrame:
 def reference_runs(rng: np.random.Generator, **extra) -> dict[str, np.ndarray]:
     """A baseline's per-run summaries: noisy, plausible levels."""
     return {
-        "coop_failure_hazard": rng.normal(0.09, 0.01, N),
+        "coop_hazard": rng.normal(0.09, 0.01, N),
         "drawdown": rng.normal(0.12, 0.02, N),
         "mean_distress_share": rng.normal(0.008, 0.001, N),
         "final_gini": rng.normal(0.30, 0.01, N),
@@ -204,7 +204,7 @@ def effect_data() -> ReportData:
     )
     first = {k: v.copy() for k, v in base.items() if k not in ("loss_community", "loss_outside")}
     first.update(
-        coop_failure_hazard=base["coop_failure_hazard"] + symmetric_noise(rng, 0.004),
+        coop_hazard=base["coop_hazard"] + symmetric_noise(rng, 0.004),
         investor_return=rng.normal(0.032, 0.001, N),
         loss_first_loss=np.minimum(80_000.0, rng.normal(79_515.0, 400.0, N)),
         loss_community=np.zeros(N),
@@ -214,7 +214,7 @@ def effect_data() -> ReportData:
     )
     guarantee = {k: v.copy() for k, v in base.items()}
     guarantee.update(
-        coop_failure_hazard=base["coop_failure_hazard"] + 0.02 + rng.normal(0.0, 0.002, N),
+        coop_hazard=base["coop_hazard"] + 0.02 + rng.normal(0.0, 0.002, N),
         guarantee_paid=np.full(N, 100_000.0),
         loss_community=base["loss_community"] / 2,
         loss_outside=base["loss_outside"] / 2,
@@ -287,7 +287,7 @@ def test_a_guarantee_that_raises_the_hazard_and_runs_out(effect_data):
     s = effect_data.summaries
     own = s[s["scenario"] == "guarantee"]
     ref = s[s["scenario"] == "baseline"]
-    before, after = ref["coop_failure_hazard"].mean(), own["coop_failure_hazard"].mean()
+    before, after = ref["coop_hazard"].mean(), own["coop_hazard"].mean()
     assert text.startswith("A 50% loan guarantee: the co-op failure hazard rose from "), text
     assert f"rose from {pct(before)}% to {pct(after)}% a year" in text
     assert "the guarantor paid 100,000 of its 100,000 reserve" in text
@@ -295,7 +295,7 @@ def test_a_guarantee_that_raises_the_hazard_and_runs_out(effect_data):
     flags = [f.text for f in answer(screen, "guarantee").flags]
     assert any(f.startswith("It raises the co-op failure hazard") for f in flags), flags
     assert f"The guarantor's reserve ran out in 15 of {N} runs." in flags
-    assert answer(screen, "guarantee").rows["coop_failure_hazard"].verdict.css == "bad"
+    assert answer(screen, "guarantee").rows["coop_hazard"].verdict.css == "bad"
     # Colour: the worse hazard is red, the community's smaller loss green, the rest plain.
     page = key_table(effect_data, screen)
     assert page.count('class="bad"') == 1
@@ -331,7 +331,9 @@ def test_investor_irr_is_preferred_when_summaries_have_it(effect_data):
 # ---------------------------------------------------------------- the catalogue
 def test_catalogue_formats_units_without_scientific_notation():
     assert C.format_value("drawdown", 0.1186) == "11.9%"
-    assert C.format_value("coop_failure_hazard", 0.09097) == "9.10% a year"
+    assert C.format_value("coop_hazard", 0.09097) == "9.10% a year"
+    assert C.pick(["coop_failures", "coop_failure_hazard"], "hazard") == "coop_failure_hazard"
+    assert C.pick(["coop_failures", "coop_hazard"], "hazard") == "coop_hazard"
     assert C.format_value("community_return", 198_123_533.0) == "198.1 million"
     assert C.format_value("guarantee_paid", 44_158.2, "£") == "£44,158"
     assert C.format_value("guarantee_paid", 44_158.2, "EUR") == "44,158 EUR"
@@ -354,7 +356,7 @@ def test_verdicts_need_an_interval_excluding_zero_and_a_material_change():
 
 
 def test_failures_stand_in_for_the_hazard_and_one_pair_has_no_interval(effect_data):
-    frames = effect_data.summaries.drop(columns=["coop_failure_hazard"])
+    frames = effect_data.summaries.drop(columns=["coop_hazard"])
     frames["coop_failures"] = np.where(frames["scenario"] == "guarantee", 30.0, 20.0)
     data = report_data([frames], effect_data.scenarios)
     text = headline(first_screen(data), "guarantee")

@@ -32,6 +32,7 @@ from solsim.engine.params import Scenario
 # Summary metrics a funder reads first, in the order the tables show them (those
 # a table has). Any ``loss_<tranche>`` columns present are added after these.
 KEY_METRICS: tuple[str, ...] = (
+    "coop_hazard",
     "coop_failure_hazard",
     "coop_failures",
     "drawdown",

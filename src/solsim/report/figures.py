@@ -487,6 +487,7 @@ def _change_scale(info: C.Metric, values: np.ndarray, currency: str) -> tuple[fl
 
 # Metrics of the paired-difference figure (the table shows all of them).
 FOREST_METRICS: tuple[str, ...] = (
+    "coop_hazard",
     "coop_failure_hazard",
     "drawdown",
     "area_lost",
