@@ -53,7 +53,13 @@ FIRST_SCREEN: tuple[str, ...] = (
 )
 
 #: Key measures whose worsening for the community is flagged as a surprise.
-WATCHED: tuple[str, ...] = ("drawdown", "mean_distress_share", "final_gini", "lost_community")
+WATCHED: tuple[str, ...] = (
+    "drawdown",
+    "mean_distress_share",
+    "final_gini",
+    "lost_community",
+    "community_return",
+)
 
 WIPED_OUT = 0.99  # a tranche that lost this share of itself is wiped out
 USED_UP = 1.0  # currency: a reserve or cap with less than this left is used up

@@ -136,8 +136,8 @@ _ROWS: tuple[tuple, ...] = (
      None),
     # Added with the metric that writes it; its unit and direction are set there.
     ("return_parity", "return parity", "return parity", "number", 0, 0.05, "reference"),
-    ("community_return", "income paid to local households", "household income", "money", 1,
-     0.01, "reference"),
+    ("community_return", "local wages, patronage and interest paid to households",
+     "local household income", "money", 1, 0.01, "reference"),
     ("return_ratio", "household income per unit paid to investors", "income ÷ coupons", "ratio",
      0, 0.05, "reference"),
     ("guarantee_paid", "guarantee payouts", "guarantee paid", "money", 0, 0.001, "capital"),
@@ -165,7 +165,8 @@ NOTES: dict[str, str] = {
     "coop_failure_hazard": "co-op failures per co-op-year over the run",
     "investor_irr": "money-weighted annual return of outside capital",
     "investor_return": "annualised total return of outside capital, to the end of the run",
-    "community_return": "wages, patronage and deposit interest paid to households over the run",
+    "community_return": "wages from local co-ops and firms, patronage and deposit interest "
+    "paid to households over the run (not outside wages or benefits)",
 }
 _METRICS = tuple(Metric(*row, note=NOTES.get(row[0], "")) for row in _ROWS)
 
