@@ -281,6 +281,13 @@ def test_firm_facades_and_columns(baseline_path):
     firm = model.firms[0]
     assert firm.members == int((model.economy.hh_employer == firm.index).sum())
     assert firm.owner is None
+    # A household finds its employer, co-op or conventional firm, by the firm's row.
+    for household in model.households:
+        row = int(model.economy.hh_employer[household.index])
+        if row >= 0:
+            assert household.employer.index == row
+            kind = "coop" if model.economy.firm_is_coop[row] else "firm"
+            assert household.employment == kind == household.employer.kind
     ts = model.timeseries
     for column in ("active_firms", "firm_failures", "firm_local_spend_share", "firm_jobs"):
         assert column in ts

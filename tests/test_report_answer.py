@@ -332,6 +332,8 @@ def test_investor_irr_is_preferred_when_summaries_have_it(effect_data):
 def test_catalogue_formats_units_without_scientific_notation():
     assert C.format_value("drawdown", 0.1186) == "11.9%"
     assert C.format_value("coop_hazard", 0.09097) == "9.10% a year"
+    assert C.pick(["coop_failures", "coop_failure_hazard"], "hazard") == "coop_failure_hazard"
+    assert C.pick(["coop_failures", "coop_hazard"], "hazard") == "coop_hazard"
     assert C.format_value("community_return", 198_123_533.0) == "198.1 million"
     assert C.format_value("guarantee_paid", 44_158.2, "£") == "£44,158"
     assert C.format_value("guarantee_paid", 44_158.2, "EUR") == "44,158 EUR"
@@ -351,3 +353,21 @@ def test_verdicts_need_an_interval_excluding_zero_and_a_material_change():
     assert C.verdict("mean_velocity", 0.066, 0.03, 0.10, 6.6).status == "small"
     assert C.verdict("investor_return", 0.02, 0.01, 0.03).better == 0  # neutral
     assert C.verdict("investor_return", 0.0, 0.0, 0.0).status == "same"
+
+
+def test_failures_stand_in_for_the_hazard_and_one_pair_has_no_interval(effect_data):
+    frames = effect_data.summaries.drop(columns=["coop_hazard"])
+    frames["coop_failures"] = np.where(frames["scenario"] == "guarantee", 30.0, 20.0)
+    data = report_data([frames], effect_data.scenarios)
+    text = headline(first_screen(data), "guarantee")
+    assert "co-op failures rose from 20 to 30 (+10, 95% CI +10 to +10)" in text
+    # One replicate: levels and the change, no interval, no verdict.
+    single = report_data([frames[frames["replicate"] == 0]], effect_data.scenarios)
+    screen = first_screen(single)
+    assert "co-op failures went from 20 to 30 (one pair of runs: no interval)" in headline(
+        screen, "guarantee"
+    )
+    assert {r.verdict.status for r in answer(screen, "guarantee").rows.values()} <= {
+        "single",
+        "same",
+    }

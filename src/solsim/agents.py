@@ -84,17 +84,17 @@ class Household(_Facade):
         return float(self.economy.household_net_worth()[self.index])
 
     @property
-    def employer(self) -> Coop | None:
-        """The co-op this household works in, or None (outside job or none)."""
+    def employer(self) -> Coop | Firm | None:
+        """The co-op or conventional firm this household works in, or None (outside job or none)."""
         employer = int(self.economy.hh_employer[self.index])
-        return self.model.coops[employer] if employer >= 0 else None
+        return self.model.firm_agent(employer) if employer >= 0 else None
 
     @property
     def employment(self) -> str:
-        """``"coop"``, ``"outside"`` or ``"unemployed"``."""
+        """``"coop"``, ``"firm"`` (a conventional firm), ``"outside"`` or ``"unemployed"``."""
         employer = int(self.economy.hh_employer[self.index])
         if employer >= 0:
-            return "coop"
+            return "coop" if self.economy.firm_is_coop[employer] else "firm"
         return {OUTSIDE: "outside", UNEMPLOYED: "unemployed"}[employer]
 
     @property

@@ -134,6 +134,17 @@ class SolidarityEconomy(mesa.Model):
             Guarantor.create_agents(self, e.n_guarantors, list(range(e.n_guarantors)))
         )
 
+    def firm_agent(self, row: int) -> Coop | Firm:
+        """The agent of firm ``row`` of the firm arrays (a co-op or a conventional firm).
+
+        Co-ops and conventional firms share the firm arrays, so a firm's row is
+        not its position in ``model.coops`` or ``model.firms``.
+        """
+        agents = self.coops if self.economy.firm_is_coop[row] else self.firms
+        # Rank of ``row`` among the firms of its kind: the agents are created in row order.
+        kind = self.economy.firm_is_coop == self.economy.firm_is_coop[row]
+        return agents[int(np.count_nonzero(kind[:row]))]
+
     def step(self) -> None:
         """One month."""
         self.economy.step()

@@ -85,7 +85,7 @@ def compare_command(
         located(console, "report written to", page)
     located(
         console,
-        "every metric with its 95% CI written to",
+        "comparison written to",
         f"{out / 'comparison.md'} and {out / 'comparison.csv'}",
     )
     line = report.line()
@@ -104,5 +104,6 @@ def located(console, text: str, path) -> None:
     if len(line) <= console.width:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
         return
-    console.print(f"{text.rstrip(':')}:", markup=False, highlight=False)
+    head = text if text.endswith(("→", ":")) else f"{text}:"
+    console.print(head, markup=False, highlight=False)
     console.print(f"  {path}", overflow="fold", markup=False, highlight=False)

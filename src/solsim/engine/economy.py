@@ -389,16 +389,7 @@ class Economy:
             "deposit",
         )
 
-        # Totals for the risk-and-return metrics.
-        self.community_wages = 0.0
-        self.community_patronage = 0.0
-        self.community_deposit_interest = 0.0
-        self.community_dividends = 0.0
-        # Conventional firms' dividends, to owners outside and inside the community.
-        self.dividends_out = 0.0
-        self.dividends_local = 0.0
-        self.guarantee_paid = 0.0
-        self.aid_paid = 0.0
+        self._reset_totals()
         self.mc_turnover_month = 0.0
         # Share of the month's trade credit that netting cancelled (set by an
         # instrument that nets obligations; 0 when none does).
@@ -621,14 +612,7 @@ class Economy:
         self.month = 0
         self.ledger.start_month()
         self._recapitalise()
-        self.community_wages = 0.0
-        self.community_patronage = 0.0
-        self.community_deposit_interest = 0.0
-        self.community_dividends = 0.0
-        self.dividends_out = 0.0
-        self.dividends_local = 0.0
-        self.guarantee_paid = 0.0
-        self.aid_paid = 0.0
+        self._reset_totals()
         self.trade_credit_written_off = 0.0
         self.settlement_defaults = 0
         self.displaced_total = 0
@@ -639,6 +623,18 @@ class Economy:
         self.firm_first_failed_at[:] = -1
         self.firm_active_at_start = self.firm_active.copy()
         self.hook("start_run")
+
+    def _reset_totals(self) -> None:
+        """Zero the run's totals for the risk-and-return metrics (at build and after burn-in)."""
+        self.community_wages = 0.0
+        self.community_patronage = 0.0
+        self.community_deposit_interest = 0.0
+        self.community_dividends = 0.0
+        # Conventional firms' dividends, to owners outside and inside the community.
+        self.dividends_out = 0.0
+        self.dividends_local = 0.0
+        self.guarantee_paid = 0.0
+        self.aid_paid = 0.0
 
     def _recapitalise(self) -> None:
         """Holders pay back into each tranche what it lost or returned; tallies restart."""

@@ -9,13 +9,17 @@ or, from a results directory written by ``solsim compare`` / ``solsim sweep``::
 
     write_report("out/demo")          # writes out/demo/report.html and out/demo/figures/
 
-Figures are drawn with matplotlib's Agg renderer (no display needed); see
-:mod:`solsim.report.figures` for each picture on its own.
+The page's first screen answers the funder's question: a headline sentence per
+scenario and the surprises, from :func:`~solsim.report.answer.first_screen`;
+each metric's label, unit, direction and materiality threshold are in
+:mod:`solsim.report.catalog`. Figures are drawn with matplotlib's Agg renderer
+(no display needed); see :mod:`solsim.report.figures` for each picture on its own.
 """
 
 from __future__ import annotations
 
-from solsim.report import figures
+from solsim.report import catalog, figures
+from solsim.report.answer import answers, first_screen
 from solsim.report.data import (
     ReportData,
     comparison_table,
@@ -28,8 +32,11 @@ from solsim.report.html import SECTIONS, render, write_report
 __all__ = [
     "SECTIONS",
     "ReportData",
+    "answers",
+    "catalog",
     "comparison_table",
     "figures",
+    "first_screen",
     "from_results_dir",
     "render",
     "settings_diff",

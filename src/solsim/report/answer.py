@@ -53,7 +53,13 @@ FIRST_SCREEN: tuple[str, ...] = (
 )
 
 #: Key measures whose worsening for the community is flagged as a surprise.
-WATCHED: tuple[str, ...] = ("drawdown", "mean_distress_share", "final_gini", "lost_community")
+WATCHED: tuple[str, ...] = (
+    "drawdown",
+    "mean_distress_share",
+    "final_gini",
+    "lost_community",
+    "community_return",
+)
 
 WIPED_OUT = 0.99  # a tranche that lost this share of itself is wiped out
 USED_UP = 1.0  # currency: a reserve or cap with less than this left is used up
@@ -609,7 +615,7 @@ def _investor_clause(ctx: _Context, name: str) -> str:
         return f"{earned}, as in {ctx.reference}: no detectable change (the same in every run)"
     if status == "undetectable":
         return f"{earned}, no detectable change ({ctx.change(row)})"
-    if status == "material":
+    if status in ("material", "single"):
         return f"{earned} instead of {ctx.value(key, row.reference_mean)} ({ctx.change(row)})"
     return f"{earned}; " + ctx.effect(row, subject)
 
@@ -619,7 +625,12 @@ def _generic_clause(ctx: _Context, name: str, question: str) -> str:
     row = ctx.row(name, key) if key else None
     if row is None or not math.isfinite(row.reference_mean):
         return ""
-    return ctx.effect(row, f"the {row.metric.label}")
+    return ctx.effect(row, _subject(row.metric))
+
+
+def _subject(metric: C.Metric) -> str:
+    """A metric as the subject of a clause: "co-op failures", "the co-op failure hazard"."""
+    return metric.label if metric.unit == "count" else f"the {metric.label}"
 
 
 def _flags(ctx: _Context, name: str) -> list[Flag]:
@@ -698,12 +709,12 @@ def _flags(ctx: _Context, name: str) -> list[Flag]:
         if row is None or row.verdict.status != "material" or row.verdict.better >= 0:
             continue
         verb = "rose" if row.difference > 0 else "fell"
+        subject = _subject(row.metric)
         if key == hazard:
-            text = f"It raises the {row.metric.label}: {ctx.from_to(row)} ({ctx.change(row)})."
+            text = f"It raises {subject}: {ctx.from_to(row)} ({ctx.change(row)})."
         else:
             text = (
-                f"Worse for the community: the {row.metric.label} {verb} {ctx.from_to(row)} "
-                f"({ctx.change(row)})."
+                f"Worse for the community: {subject} {verb} {ctx.from_to(row)} ({ctx.change(row)})."
             )
         flags.append(Flag("warning", text))
     investor = C.pick(ctx.metrics, "investor")
@@ -766,7 +777,7 @@ def first_screen(data: ReportData) -> FirstScreen:
             _generic_clause(ctx, name, "parity"),
         ]
         body = "; ".join(c for c in clauses if c)
-        subject = setting or _cap(name)
+        subject = setting or name
         rows = {key: ctx.row(name, key) for key in ctx.metrics}
         answers.append(
             Answer(
@@ -823,5 +834,10 @@ def _reference_line(ctx: _Context) -> str:
     investor = C.pick(ctx.metrics, "investor")
     row = ctx.row(name, investor) if investor else None
     if row is not None and math.isfinite(row.mean):
-        parts.append(f"outside investors earned {ctx.value(investor, row.mean)}")
+        value = ctx.value(investor, row.mean)
+        parts.append(
+            f"outside investors earned {value}"
+            if row.mean >= 0
+            else f"outside investors' return was {value}"
+        )
     return f"In {name}, {_join(parts)}." if parts else ""

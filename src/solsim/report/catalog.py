@@ -94,7 +94,9 @@ class Metric:
 # year of investor return, 0.1% of the funds' capital for a loss.
 # fmt: off
 _ROWS: tuple[tuple, ...] = (
-    ("coop_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005,
+    ("coop_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005, None),
+    # The same, as summaries before conventional firms named it.
+    ("coop_failure_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005,
      None),
     ("coop_failures", "co-op failures", "co-op failures", "count", -1, 0.05, "reference"),
     ("drawdown", "output drawdown", "output drawdown, %", "share", -1, 0.01, None),
@@ -110,6 +112,17 @@ _ROWS: tuple[tuple, ...] = (
     ("final_palma", "Palma ratio at the end", "Palma at end", "index", -1, 0.02, None),
     ("final_top10_share", "top 10% wealth share", "top 10% share, %", "share", -1, 0.005, None),
     ("final_theil", "Theil index at the end", "Theil at end", "index", -1, 0.005, None),
+    # Conventional firms: reported, neither better nor worse for the community here.
+    ("firm_hazard", "conventional firms' failure hazard", "firm hazard, %/yr", "rate", 0, 0.005,
+     None),
+    ("firm_failures", "conventional firm failures", "firm failures", "count", 0, 0.05,
+     "reference"),
+    ("active_firms_final", "conventional firms open at the end", "firms open at end", "count",
+     0, 0.05, "reference"),
+    ("firm_survival_5y", "conventional firms' five-year survival", "firm 5-year survival, %",
+     "share", 0, 0.02, None),
+    ("dividends_out", "dividends paid to owners outside", "dividends out", "money", 0, 0.01,
+     "reference"),
     ("mean_velocity", "velocity of money", "velocity, a year", "per_year", 1, 0.02, "reference"),
     ("mean_local_share", "local share of spending", "local spending, %", "share", 1, 0.005, None),
     ("mean_output", "co-op output (monthly mean)", "output a month", "money", 1, 0.01,
@@ -123,8 +136,8 @@ _ROWS: tuple[tuple, ...] = (
      None),
     # Added with the metric that writes it; its unit and direction are set there.
     ("return_parity", "return parity", "return parity", "number", 0, 0.05, "reference"),
-    ("community_return", "income paid to local households", "household income", "money", 1,
-     0.01, "reference"),
+    ("community_return", "local wages, patronage and interest paid to households",
+     "local household income", "money", 1, 0.01, "reference"),
     ("return_ratio", "household income per unit paid to investors", "income ÷ coupons", "ratio",
      0, 0.05, "reference"),
     ("guarantee_paid", "guarantee payouts", "guarantee paid", "money", 0, 0.001, "capital"),
@@ -149,9 +162,11 @@ _ROWS: tuple[tuple, ...] = (
 # fmt: on
 NOTES: dict[str, str] = {
     "coop_hazard": "co-op failures per co-op-year over the run",
+    "coop_failure_hazard": "co-op failures per co-op-year over the run",
     "investor_irr": "money-weighted annual return of outside capital",
     "investor_return": "annualised total return of outside capital, to the end of the run",
-    "community_return": "wages, patronage and deposit interest paid to households over the run",
+    "community_return": "wages from local co-ops and firms, patronage and deposit interest "
+    "paid to households over the run (not outside wages or benefits)",
 }
 _METRICS = tuple(Metric(*row, note=NOTES.get(row[0], "")) for row in _ROWS)
 
@@ -159,7 +174,7 @@ CATALOG: dict[str, Metric] = {m.key: m for m in _METRICS}
 
 #: Questions answered by the first of several metrics that a table has.
 PREFERENCES: dict[str, tuple[str, ...]] = {
-    "hazard": ("coop_hazard", "coop_failures"),
+    "hazard": ("coop_hazard", "coop_failure_hazard", "coop_failures"),
     "investor": ("investor_irr", "investor_return"),
     "parity": ("return_parity",),
 }

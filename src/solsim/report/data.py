@@ -33,6 +33,7 @@ from solsim.engine.params import Scenario
 # a table has). Any ``loss_<tranche>`` columns present are added after these.
 KEY_METRICS: tuple[str, ...] = (
     "coop_hazard",
+    "coop_failure_hazard",
     "coop_failures",
     "drawdown",
     "recovery_time",

@@ -53,7 +53,7 @@ SERIES: dict[str, tuple[str, float]] = {
     "unemployment": ("unemployment (%)", 100.0),
     "velocity": ("velocity of money (a year)", 1.0),
     "investor_return": ("outside investors' return (% a year)", 100.0),
-    "community_return": ("income paid to local households ({money}, to date)", 1e-6),
+    "community_return": ("local household income ({money}, to date)", 1e-6),
 }
 
 
@@ -390,7 +390,7 @@ def returns_figure(data: ReportData) -> Figure:
             label=name, zorder=3,
         )  # fmt: skip
     left.set_xlabel("outside investors' return (% a year)")
-    left.set_ylabel(f"household income ({money_unit(1e-6, data.currency)})")
+    left.set_ylabel(f"local household income ({money_unit(1e-6, data.currency)})")
     # At least one percentage point wide: differences in the fourth decimal of a
     # return are noise, not a spread to magnify.
     low, high = left.get_xlim()
@@ -488,6 +488,7 @@ def _change_scale(info: C.Metric, values: np.ndarray, currency: str) -> tuple[fl
 # Metrics of the paired-difference figure (the table shows all of them).
 FOREST_METRICS: tuple[str, ...] = (
     "coop_hazard",
+    "coop_failure_hazard",
     "drawdown",
     "area_lost",
     "coop_failures",

@@ -508,8 +508,9 @@ TEXT: dict[str, str] = {
     "(junior tranches lose first), drawn against the tranche's size, and what the guarantor "
     "paid out on defaulted loans against its reserve.",
     "returns": "Who gains: each dot is one run. Investor return is the annualised return of "
-    "outside capital to date; household income is the wages, patronage and deposit interest "
-    "paid to local households over the whole run (income, not a return on capital).",
+    "outside capital to date; household income is the wages local co-ops and firms paid, "
+    "patronage and deposit interest paid to households over the whole run (income, not a "
+    "return on capital; outside wages and benefits are not in it).",
     "differences": "Each scenario minus the reference, replicate by replicate (they share "
     "seeds, so the comparison is paired), with 95% confidence intervals. Green or red: "
     "better or worse for the community, with an interval that excludes zero and a change at "

@@ -176,11 +176,13 @@ def run_headline(
 
     parts = []
     steps = summary.get("steps")
-    failures, hazard = get("coop_failures"), get("coop_hazard")
+    hazard_key = C.pick(summary.keys(), "hazard")
+    failures = get("coop_failures")
+    hazard = get(hazard_key) if hazard_key and hazard_key != "coop_failures" else math.nan
     if math.isfinite(failures):
         text = f"{failures:.0f} co-op failure{'s' if failures != 1 else ''}"
         if math.isfinite(hazard):
-            text += f" (a hazard of {C.format_value('coop_hazard', hazard)})"
+            text += f" (a hazard of {C.format_value(hazard_key, hazard)})"
         parts.append(text)
     drawdown, recovery = get("drawdown"), get("recovery_time")
     if math.isfinite(drawdown):
