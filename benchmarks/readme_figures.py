@@ -451,6 +451,20 @@ def collect_settings() -> dict[str, Any]:
                 "mean": scenario.coops.demand_volatility,
             },
             {
+                "id": "setting/coops.pay_floor",
+                "command": command,
+                "metric": "coops.pay_floor",
+                "statistic": "scenario setting",
+                "mean": scenario.coops.pay_floor,
+            },
+            {
+                "id": "setting/coops.failure_months",
+                "command": command,
+                "metric": "coops.failure_months",
+                "statistic": "scenario setting",
+                "mean": scenario.coops.failure_months,
+            },
+            {
                 "id": "setting/firms.required_margin",
                 "command": command,
                 "metric": "firms.required_margin",
@@ -985,14 +999,20 @@ def render_calibration(data: dict[str, Any]) -> str:
     recovery = settings.get("setting/funds.recovery_rate")
     volatility = settings.get("setting/coops.demand_volatility")
     required = settings.get("setting/firms.required_margin")
-    if recovery and volatility and required:
+    floor = settings.get("setting/coops.pay_floor")
+    months = settings.get("setting/coops.failure_months")
+    if recovery and volatility and required and floor and months:
         lines += [
             "",
             "The calibrated settings are the recovery rate on defaulted loans "
             f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`) and the "
             "return conventional firms' owners require before they close a firm "
             f"({required['mean']:.0%} of revenue; `firms.required_margin`, set to reach "
-            "their survival); co-op demand volatility is "
+            "their survival); the pay floor down to which co-ops cut hours before they fail "
+            f"({floor['mean']:.0%} of the full wage; `coops.pay_floor`) and the months in a "
+            f"row unable to pay that end a firm ({months['mean']:.0f}; `coops.failure_months`), "
+            "set together to reach co-op survival and the co-op hazard; co-op demand "
+            "volatility is "
             f"{volatility['mean']:g} a month (`coops.demand_volatility`). The local-spending "
             "rows are predictions: no setting was chosen to reach them.",
         ]

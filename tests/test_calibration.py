@@ -39,13 +39,6 @@ def mean(summaries, key):
     return float(np.mean([s[key] for s in summaries]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a known miss: the co-op hazard is 12.003% a year, just above the 6%-12% "
-    "band (within t(0.975)·SE of it, so `solsim validate` passes it): co-ops now share "
-    "local demand with conventional firms, and new co-ops whose demand drifts down "
-    "fail within two years (README, calibration)",
-)
 def test_coop_hazard_near_nine_percent(summaries):
     assert 0.06 <= mean(summaries, "coop_hazard") <= 0.12
 

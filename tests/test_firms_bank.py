@@ -74,6 +74,48 @@ def test_coops_cut_pay_to_the_floor_before_failing(baseline_path):
     assert planned[0] == 1.0 and planned[2] == 0.7
 
 
+def test_trade_credit_due_is_what_is_owed_less_recent_invoices(baseline_path):
+    # Hand case, three supply edges and a two-month delay: edge 0 owes 100 of
+    # which 30 + 20 were invoiced in the last two months (50 due); edge 1 owes
+    # 50 but 60 was invoiced (netting or early payment took the oldest first: 0
+    # due); edge 2 owes nothing.
+    e = tiny(baseline_path)
+    assert e.invoiced_recent.shape[0] == e.scenario.coops.payment_delay == 2
+    e.payable = np.zeros(e.supply.nnz, dtype=np.int64)
+    e.invoiced_recent[:] = 0
+    e.payable[:3] = [100, 50, 0]
+    e.invoiced_recent[:, :3] = [[30, 60, 0], [20, 0, 0]]
+    np.testing.assert_array_equal(e.payable_due()[:3], [50, 0, 0])
+
+
+@pytest.mark.parametrize("delay", [0, 1, 3])
+def test_suppliers_are_paid_payment_delay_months_after_they_invoice(baseline_path, delay):
+    # With cash to spare and no failure, a buyer pays each invoice exactly
+    # ``payment_delay`` months after it is sent: what is still owed after the
+    # month's debt service is the last ``delay`` months' invoices, no more.
+    model = SolidarityEconomy(
+        baseline_path,
+        seed=1,
+        agents=False,
+        overrides={
+            **TINY,
+            "coops.payment_delay": delay,
+            "coops.initial_cash": 500_000.0,
+            "coops.pay_floor": 0.0,  # no month unable for want of margin
+            "coops.reserve_target_months": 100.0,  # the cash stays in the co-ops
+        },
+    )
+    e = model.economy
+    invoices = []
+    for _ in range(8):
+        model.step()
+        invoices.append(e.invoiced_month.copy())
+        assert not e.firm_unable.any()
+        recent = sum(invoices[-delay:], np.zeros(e.supply.nnz, dtype=np.int64)) if delay else 0
+        np.testing.assert_array_equal(e.payable, recent)
+    assert sum(int(i.sum()) for i in invoices) > 0
+
+
 def test_a_coop_short_of_cash_draws_on_its_line_and_repays(baseline_path):
     e = tiny(baseline_path)
     e.firm_revenue_window[:] = 40_000.0

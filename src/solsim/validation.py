@@ -900,7 +900,10 @@ ANCHORS = (
         "cohort survival differs by about ten points between sectors and founding "
         "years of the same study, and the model's co-ops are not matched to a sector. "
         "Measured, like the anchor, on start-ups: co-ops founded from the second half "
-        "of the burn-in to five years before the end, followed from their founding.",
+        "of the burn-in to five years before the end, followed from their founding. "
+        "Tuned: the pay floor `coops.pay_floor` (50% of the full wage) and the months "
+        "in a row unable to pay before a firm fails `coops.failure_months` (4) were set "
+        "together to reach it and the co-op hazard.",
     ),
     (
         "firm_survival_5y",
@@ -919,7 +922,8 @@ ANCHORS = (
         (0.06, 0.12),
         "MDEIE Québec 2008; DESIGN §1",
         "Anchor ≈ 9% a year (the constant hazard implied by 62% five-year survival is "
-        "−ln 0.62 / 5 ≈ 9.6%); band 6%–12%, a third of the anchor either way.",
+        "−ln 0.62 / 5 ≈ 9.6%); band 6%–12%, a third of the anchor either way. Tuned "
+        "with co-op survival (the same two settings), so not an independent check.",
     ),
     (
         "chargeoff_rate",

@@ -342,6 +342,11 @@ class Economy:
         self.supply.sum_duplicates()
         self.supply_row = np.repeat(np.arange(C), np.diff(self.supply.indptr))
         self.payable = np.zeros(self.supply.nnz, dtype=np.int64)
+        # Trade credit falls due ``payment_delay`` months after it is invoiced:
+        # this month's and the last months' invoices (cents per supply edge, one
+        # row per month of the delay) are owed but not yet due.
+        self.invoiced_recent = np.zeros((cp.payment_delay, self.supply.nnz), dtype=np.int64)
+        self.invoiced_month = np.zeros(self.supply.nnz, dtype=np.int64)
 
         # Loans: at most one per co-op, so loan arrays are indexed by co-op.
         self.loan_active = np.zeros(C, dtype=bool)
@@ -692,6 +697,17 @@ class Economy:
             self._members_of = employer.copy()
         # A copy: callers may change what they are given.
         return self._members.copy()
+
+    def payable_due(self) -> np.ndarray:
+        """Trade credit due now, per supply edge (cents).
+
+        What is owed less what was invoiced in the last ``payment_delay``
+        months (at least 0): obligations cancelled or paid early count against
+        the oldest invoices first.
+        """
+        if not self.invoiced_recent.size:
+            return self.payable.copy()
+        return np.maximum(self.payable - self.invoiced_recent.sum(axis=0), 0)
 
     def firm_payables(self) -> np.ndarray:
         """Trade credit each co-op owes its suppliers (cents)."""

@@ -8,7 +8,10 @@ alone would cancel, solved exactly (conservative compression: only existing
 obligations shrink, none is created; :func:`solsim.clearing.net_cycles`).
 
 It is a measurement and changes nothing. The engine's own column ``cleared_share``
-is what netting actually cancelled in a month, set by an instrument that nets (the
+is what netting actually cancelled in a month, as a share of the trade credit
+invoiced that month (outstanding obligations include invoices not yet due,
+netted once already, so the two ratios differ when ``coops.payment_delay`` > 0),
+set by an instrument that nets (the
 ``mutual_credit`` instrument with ``clearing = true``; ``scenarios/clearing.toml``
 switches on clearing alone) and 0 when none does. This function answers the same
 question for any set of obligations without running the netting: tests and

@@ -339,6 +339,11 @@ def trade(e: Economy) -> None:
     )
     invoiced = to_cents(local[e.supply_row] * share)
     e.payable += invoiced
+    e.invoiced_month = invoiced
+    if e.invoiced_recent.size:
+        # Invoiced on trade credit, due ``payment_delay`` months from now (the
+        # row overwritten held the invoices falling due this month).
+        e.invoiced_recent[e.month % e.invoiced_recent.shape[0]] = invoiced
     e.firm_sales_supply = np.bincount(e.supply.indices, invoiced, minlength=e.n_firms) / CENTS
     local_booked = np.bincount(e.supply_row, invoiced, minlength=e.n_firms) / CENTS
     wanted = to_cents(np.maximum(inputs - local_booked, 0.0))
@@ -361,16 +366,17 @@ def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray
 
 
 def debt_service(e: Economy) -> None:
-    """Settle last month's trade credit, then pay loans; count arrears."""
+    """Settle the trade credit that has fallen due, then pay loans; count arrears."""
     ledger = e.ledger
     # Instruments may net obligations or pay part of them in mutual credit first.
     e.hook("settle")
-    # Trade credit: each buyer pays all suppliers the same share of what it owes.
-    due = np.bincount(e.supply_row, e.payable, minlength=e.n_firms)
+    # Trade credit: each buyer pays all suppliers the same share of what is due.
+    due_edge = e.payable_due()
+    due = np.bincount(e.supply_row, due_edge, minlength=e.n_firms)
     bank.draw(e, due.astype(np.int64))
     cash = e.firm_cash.clip(0).astype(np.float64)
     ratio = np.divide(cash, due, out=np.ones(e.n_firms), where=due > 0).clip(0.0, 1.0)
-    pay = np.floor(e.payable * ratio[e.supply_row]).astype(np.int64)
+    pay = np.floor(due_edge * ratio[e.supply_row]).astype(np.int64)
     paid = ledger.transfer(
         e.firm_account[e.supply_row],
         e.firm_account[e.supply.indices],

@@ -1,8 +1,9 @@
 """Settling trade credit when co-ops fail: Eisenberg–Noe clearing in whole cents.
 
-When a co-op fails, the trade credit (``economy.payable``, cents per supply edge:
-the buyer owes the supplier) of every co-op linked to it through outstanding
-obligations is settled at once with the Eisenberg–Noe clearing vector
+When a co-op fails, all the trade credit it owes or is owed (``economy.payable``,
+cents per supply edge: the buyer owes the supplier), and the trade credit due
+(:meth:`~solsim.engine.economy.Economy.payable_due`) of every co-op linked to it
+through those obligations, is settled at once with the Eisenberg–Noe clearing vector
 (:func:`solsim.clearing.eisenberg_noe`): each co-op pays its creditors in full if
 its cash plus what it receives covers what it owes, and otherwise pays all it
 has, shared pro rata among its creditors. Because a supplier that is paid less
@@ -190,22 +191,30 @@ def settle_failures(e: Economy, failing: np.ndarray) -> np.ndarray:
     failing_mask = np.zeros(C, dtype=bool)
     failing_mask[failing] = True
     debtor, creditor = e.supply_row, e.supply.indices
-    live = e.payable > 0
+    # What is settled now: everything the failing firms owe or are owed (a
+    # liquidation calls in and pays out all of it), and between survivors only
+    # what has fallen due; trade credit not yet due stays owed.
+    liquidated = failing_mask[debtor] | failing_mask[creditor]
+    claim = np.where(liquidated, e.payable, e.payable_due())
+    live = claim > 0
     defaulted = np.zeros(C, dtype=bool)
     if live.any():
         involved = linked_to(failing, debtor[live], creditor[live], C)
         edges = live & involved[debtor]
         cash = np.where(involved, e.firm_cash.clip(0), 0)
-        pay = clear_obligations(np.where(edges, e.payable, 0), debtor, creditor, cash)
+        pay = clear_obligations(np.where(edges, claim, 0), debtor, creditor, cash)
         paid = e.ledger.transfer(
             e.firm_account[debtor], e.firm_account[creditor], pay, "trade_credit", cents=True
         )
         e.payable -= paid
-        defaulted = np.bincount(debtor, np.where(edges, e.payable, 0), minlength=C) > 0
+        # Paid to suppliers in the community (the local spending shares).
+        e.firm_paid_local += np.bincount(debtor, paid / CENTS, minlength=C)
+        defaulted = np.bincount(debtor, np.where(edges, claim - paid, 0), minlength=C) > 0
     # Liquidation is final: what the failing co-ops owe or are owed is gone.
-    gone = failing_mask[debtor] | failing_mask[creditor]
+    gone = liquidated
     e.trade_credit_written_off += float(e.payable[gone].sum() / CENTS)
     e.payable[gone] = 0
+    e.invoiced_recent[:, gone] = 0
     hit = defaulted & ~failing_mask & e.firm_active
     # A missed payment is a month unable to meet obligations (the cascade path).
     e.firm_unable_months[hit] = np.where(

@@ -43,8 +43,11 @@ Where it acts in the month
     1. *Obligation clearing* (``clearing = true``): the month's trade-credit
        obligations between co-ops (``economy.payable``) that run round directed
        cycles are cancelled (:func:`solsim.clearing.net_cycles`): every co-op's
-       net position is unchanged and no money moves. ``cleared_share`` (a core column) is the
-       share of this month's gross obligations (at settlement) so cleared.
+       net position is unchanged and no money moves. Netting covers all outstanding
+       trade credit, due or not. ``cleared_share`` (a core column) is what it
+       cancelled this month as a share of the trade credit members invoiced each
+       other this month: in a steady state, the share of invoiced trade credit
+       that netting clears (the Sardex measure).
     2. *Paying suppliers in credit.* A co-op pays trade credit in credit with
        what it holds in positive balance (spending its credit back at suppliers)
        or, when its cash does not cover what it owes plus next month's wages
@@ -422,6 +425,7 @@ class MutualCredit(Instrument):
         self.repaid = 0
         self.demurrage_paid = 0
         self.cleared_share = 0.0
+        self.cleared_cents = 0
         e.mc_turnover_month = 0.0
         e.cleared_share = 0.0
 
@@ -567,17 +571,18 @@ class MutualCredit(Instrument):
         if p.clearing:
             self._net_obligations(e, open_edge)
 
-        # Cash a co-op needs: what it owes suppliers plus next month's wages.
-        due = np.bincount(buyer, e.payable, minlength=e.n_firms)
+        # Cash a co-op needs: what has fallen due to suppliers plus next month's wages.
+        due_edge = e.payable_due()
+        due = np.bincount(buyer, due_edge, minlength=e.n_firms)
         wages = to_cents(e.firm_workers() * e.firm_wage)
         shortfall = np.maximum(due + wages - e.firm_cash.clip(0), 0)
         balance = net.balance(self.coop_m)
         budget = np.minimum(net.room(self.coop_m), np.maximum(np.maximum(balance, 0), shortfall))
-        want = np.where(open_edge, self._acceptance(e)[supplier] * e.payable, 0.0)
+        want = np.where(open_edge, self._acceptance(e)[supplier] * due_edge, 0.0)
         wanted = np.bincount(buyer, want, minlength=e.n_firms)
         scale = np.divide(budget, wanted, out=np.zeros(e.n_firms), where=wanted >= 1.0)
         paid = np.floor(want * np.minimum(scale, 1.0)[buyer]).astype(np.int64)
-        paid = np.minimum(paid, e.payable)
+        paid = np.minimum(paid, due_edge)
         if paid.any():
             net.pay(b_m, s_m, paid, "mc_trade_credit")
             self.credit_income += np.bincount(supplier, paid, minlength=e.n_firms).astype(np.int64)
@@ -608,7 +613,12 @@ class MutualCredit(Instrument):
             after = np.where(keys[at] == edge_keys, values[at], 0)
         after = np.clip(after, 0, e.payable[live])
         e.payable[live] = after
-        self.cleared_share = (gross - int(after.sum())) / gross
+        # Against the month's new obligations between members: in a steady
+        # state, the share of invoiced trade credit that netting cancels. (The
+        # outstanding stock also holds invoices not yet due, already netted once.)
+        self.cleared_cents = gross - int(after.sum())
+        invoiced = int(e.invoiced_month[open_edge].sum())
+        self.cleared_share = self.cleared_cents / invoiced if invoiced else 0.0
         e.cleared_share = self.cleared_share
 
     # -- co-ops: paying members --------------------------------------------------
