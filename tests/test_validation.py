@@ -177,18 +177,31 @@ def test_validate_quick_passes_prints_the_table_and_writes_the_report(tmp_path):
     assert "FAIL" not in result.stdout
     text = (out / "validation.md").read_text()
     assert text.startswith("# solsim validation")
-    assert "| check | source | target | measured | tolerance | pass |" in text
+    assert "| check | evidence | source | target | measured | tolerance | pass |" in text
     assert "**Machine:**" in text and "cores" in text and "Python" in text
     assert "EN ring" in text and "(6, 8, 5)" in text
     data = json.loads((out / "validation.json").read_text())
     assert data["passed"] is True and data["quick"] is True
-    assert {c["group"] for c in data["checks"]} == {"exchange", "clearing", "multiplier"}
+    groups = {"exchange", "clearing", "multiplier", "facts"}
+    assert {c["group"] for c in data["checks"]} == groups
+    # Every stylised fact is covered at the quick size: labelled, shown, not judged.
+    from solsim.facts import FACTS, PENDING
+
+    facts = [c for c in data["checks"] if c["group"] == "facts"]
+    assert [c["name"] for c in facts] == [f.fact for f in FACTS] + [p[0] for p in PENDING]
+    assert all(not c["judged"] for c in facts)
+    assert {c["label"] for c in facts[: len(FACTS)]} <= {"calibrated", "imposed", "predicted"}
+    assert all(c["label"] == "closed form" for c in data["checks"] if c["group"] != "facts")
+    assert "not judged" in text and "| hazard ratio, co-ops ÷ conventional firms | calibrated |" in text
+    # The facts' sweeps are kept, with experiment files that rerun them.
+    assert (out / "facts" / "defaults" / "calm.toml").exists()
+    assert (out / "facts" / "defaults" / "design.csv").exists()
 
 
 def test_validate_exits_1_when_a_check_fails(tmp_path, monkeypatch):
     import solsim.validation as validation
 
-    def fake(quick=False, baseline=None, progress=None):
+    def fake(quick=False, baseline=None, progress=None, **options):
         good = Check("exchange", "fine", "src", 0.5, 0.5, 0.01, True)
         bad = Check("exchange", "broken", "src", 0.5, 0.9, 0.01, False, note="it broke")
         return ValidationReport([good, bad], quick=quick, seconds=0.0, settings={})

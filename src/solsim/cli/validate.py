@@ -29,8 +29,25 @@ def report_table(report) -> Table:
     table.add_column("pass", justify="center")
     for check in report.checks:
         *cells, verdict = check.row()
-        style = "green" if check.passed else "bold red"
+        style = "dim" if not check.judged else "green" if check.passed else "bold red"
         table.add_row(*cells, f"[{style}]{verdict}[/{style}]")
+    return table
+
+
+def robust_table(records, points: int) -> Table:
+    """Where each stylised fact's direction holds over the --robust hypercube."""
+    table = Table(title=f"stylised facts over {points} points of the parameter space")
+    for column in ("fact", "direction", "evidence", "holds at", "at defaults", "flag"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(
+            r["fact"],
+            r["direction"],
+            r["label"],
+            f"{r['holds_share']:.0%}",
+            "yes" if r["at_defaults"] else "no",
+            "[bold red]fragile[/]" if r["flagged"] else "",
+        )
     return table
 
 
@@ -48,6 +65,23 @@ def validate_command(
     baseline: Annotated[
         Path | None,
         typer.Option(help="Scenario for the calibration checks (default scenarios/baseline.toml)."),
+    ] = None,
+    robust: Annotated[
+        bool,
+        typer.Option(
+            "--robust",
+            help="Also check each stylised fact's direction over a Latin hypercube of the "
+            "main behavioural parameters.",
+        ),
+    ] = False,
+    points: Annotated[
+        int, typer.Option(min=2, max=10_000, help="Points of the --robust hypercube.")
+    ] = 50,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes for the stylised facts' sweeps (default: one per CPU)."
+        ),
     ] = None,
 ) -> None:
     """Reproduce published results; exit 1 if any check fails.
@@ -69,9 +103,14 @@ def validate_command(
             quick=quick,
             baseline=baseline,
             progress=lambda group: console.log(f"running {group} checks"),
+            out_dir=out,
+            workers=(1 if quick else None) if workers is None else workers,
+            robust_points=points if robust else 0,
         )
     console.print(report_table(report))
-    command = "solsim validate --quick" if quick else "solsim validate"
+    if report.robust is not None:
+        console.print(robust_table(report.robust, points))
+    command = "solsim validate" + (" --quick" if quick else "") + (" --robust" if robust else "")
     markdown = report.to_markdown(command)
     path = atomic_write(out / "validation.md", lambda tmp: tmp.write_text(markdown))
     write_json(report.to_dict(), out / "validation.json")

@@ -1010,7 +1010,10 @@ def firm_record(e: Economy) -> dict[str, float]:
     members paid. ``active_firms`` and ``firm_failures`` are the conventional
     firms' counterparts of ``active_coops`` and ``coop_failures``,
     ``firm_jobs`` their staff, ``dividends_out`` the dividends they paid to
-    owners outside the community to date (currency).
+    owners outside the community to date (currency). ``coop_jobs`` is the
+    members of active co-ops; ``trade_credit_invoiced`` the trade credit firms
+    invoiced each other this month (currency), against which ``cleared_share``
+    and trade credit paid in mutual credit are measured.
     """
     staff = e.firm_workers()
     staffed = e.firm_active & e.firm_is_coop & (staff > 0)
@@ -1020,6 +1023,8 @@ def firm_record(e: Economy) -> dict[str, float]:
         "active_firms": int(conventional.sum()),
         "firm_failures": e.month_flows["failures"] - e.month_flows["coop_failures"],
         "firm_jobs": int(staff[conventional].sum()),
+        "coop_jobs": int(staff[e.firm_active & e.firm_is_coop].sum()),
+        "trade_credit_invoiced": int(e.invoiced_month.sum()) / CENTS,
         "dividends_out": e.dividends_out,
         "failures_illiquid": float(e.failures_illiquid_month),
         "failures_insolvent": float(e.failures_insolvent_month),
