@@ -801,6 +801,10 @@ def constant_share_scenario(
                 "local_input_share": r,
                 "entry_rate": 0.0,
                 "investment_share": 0.0,
+                # Trade credit settled in the month it is invoiced (inputs are
+                # bought out of last month's revenue), so each round is one
+                # month's ``trade_credit`` flow.
+                "payment_delay": 0,
             },
             "funds": {"lending_rate": 0.0},
             "shocks": {"scheduled": [{"kind": "job_loss", "start": 2, "size": 1.0}]},
