@@ -695,9 +695,33 @@ def render_findings(data: dict[str, Any]) -> str:
         )
         text += (
             f"For {_join([_long(n) for n in quiet])}, every interval in the outcome rows "
-            "(drawdown to Gini) includes zero."
+            "(drawdown to Gini) includes zero. "
             if quiet
             else ""
+        )
+        # The illiquid share is a share of failures: fewer insolvent failures raise it.
+        fewer = [
+            n
+            for n in others
+            if (up := figures.get(f"instruments/illiquid_share/{n}"))
+            and (failures := figures.get(f"instruments/coop_failures/{n}"))
+            and excludes_zero(up)
+            and up["difference"] > 0
+            and excludes_zero(failures)
+            and failures["difference"] < 0
+        ]
+        if fewer:
+            names = _join([n.replace("_", " ") for n in fewer])
+            text += (
+                "The illiquid share is a share of failures: a tool that prevents insolvent "
+                f"failures raises it ({names}: co-op failures fall, and those left are more "
+                "often for want of cash). "
+            )
+        tests = len(others) * len(outcomes)
+        text += (
+            f"With {len(others)} tools and {len(outcomes)} outcomes, about "
+            f"{0.05 * tests:.0f} of the {tests} intervals would exclude zero by chance "
+            "alone: a lone small effect is weak evidence."
         )
     else:
         text = "No tool has an outcome difference whose 95% interval excludes zero."

@@ -297,11 +297,12 @@ class CoopParams(_Strict):
     ``local_input_share`` of them from supplier co-ops on trade credit.
     Of positive surplus it keeps ``reserve_share`` and pays the rest to members
     as patronage, once its cash covers ``reserve_target_months`` of wages.
-    Exports are paid ``payment_delay`` months after they are sold, so wages and
-    inputs are paid first, out of cash or the bank's credit line (working
-    capital). When revenue falls a co-op cuts pay (hours), down to
-    ``pay_floor`` of the full wage, before anything else; paying less than the
-    floor, or missing trade credit, loan or bank payments, is a month unable to
+    Exports, and trade credit between firms, are paid ``payment_delay`` months
+    after they are sold or invoiced, so wages and imported inputs are paid
+    first, out of cash or the bank's credit line (working capital). When
+    revenue falls a co-op cuts pay (hours), down to ``pay_floor`` of the full
+    wage, before anything else; paying less than the floor, or missing trade
+    credit, loan or bank payments, is a month unable to
     meet its obligations, and it fails after ``failure_months`` such months in
     a row. Each failure is recorded as *illiquid* when its expected margin (the
     six-month smoothed operating margin at full pay, see
