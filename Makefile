@@ -112,7 +112,7 @@ bench: install
 	$(VENV)/bin/python benchmarks/run.py
 
 validate: install
-	$(VENV)/bin/solsim validate --out out/validation
+	$(VENV)/bin/solsim validate --robust --out out/validation
 
 # The README's results tables and the numbers in its findings, from fresh runs of
 # the commands it names (compare, sweep, validate; about 4 minutes on 2 cores):

@@ -70,8 +70,8 @@ def commands(out: str = "out") -> dict[str, dict[str, Any]]:
             "experiment": NO_SHOCK_EXPERIMENT,
         },
         "validation": {
-            "command": f"solsim validate --out {out}/validation",
-            "argv": ["validate", "--out", f"{out}/validation"],
+            "command": f"solsim validate --robust --out {out}/validation",
+            "argv": ["validate", "--robust", "--out", f"{out}/validation"],
             "folder": f"{out}/validation",
         },
     }
@@ -172,7 +172,15 @@ CALIBRATION_ORDER = (
     "mean_firm_local_spend_share",
 )
 
-BLOCKS = ("instruments", "findings", "stationarity", "households", "firms", "calibration")
+BLOCKS = (
+    "instruments",
+    "findings",
+    "stationarity",
+    "households",
+    "firms",
+    "calibration",
+    "facts",
+)
 START = "<!-- readme-figures:{}:start -->"
 END = "<!-- readme-figures:{}:end -->"
 
@@ -207,8 +215,8 @@ def run_commands(out: str, workers: int | None) -> float:
 # ---------------------------------------------------------------------------- collecting
 def _number(value: Any) -> float | None:
     """A float for JSON: NaN and missing become None."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):
+        return None  # a row shown but not measured
     value = float(value)
     return None if math.isnan(value) else value
 
@@ -416,6 +424,28 @@ def collect_validation(folder: Path, command: str) -> dict[str, Any]:
                 "passed": bool(check["passed"]),
             }
         )
+    from solsim.facts import FACTS
+
+    fact_keys = {fact.fact: fact.key for fact in FACTS}
+    for check in report["checks"]:
+        if check["group"] != "facts":
+            continue
+        figures.append(
+            {
+                "id": f"facts/{check['name']}",
+                "command": command,
+                "check": check["name"],
+                "metric": fact_keys.get(check["name"], "not yet measured"),
+                "label": check["label"],
+                "statistic": "mean over replicates ± standard error",
+                "mean": _number(check["measured"]),
+                "se": _number(check["se"]),
+                "replicates": check["replicates"],
+                "band": check["target"],
+                "passed": bool(check["passed"]),
+                "judged": bool(check["judged"]),
+            }
+        )
     return {
         "source": {
             "command": command,
@@ -423,8 +453,10 @@ def collect_validation(folder: Path, command: str) -> dict[str, Any]:
             "passed": report["passed"],
             "seconds": report["seconds"],
             "calibration_seeds": report["settings"].get("calibration_seeds"),
+            "robust_points": report["settings"].get("robust_points"),
         },
         "figures": figures,
+        "robust": report.get("robust"),
     }
 
 
@@ -1043,6 +1075,73 @@ def render_calibration(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_facts(data: dict[str, Any]) -> str:
+    """The stylised facts: label, measure, band, where their direction holds, misses."""
+    from solsim.facts import FACTS
+
+    part = data["validation"]
+    rows = [f for f in part["figures"] if f["id"].startswith("facts/")]
+    measured = [f for f in rows if f["mean"] is not None]
+    if not measured:
+        return "The stylised facts have not been measured (run `make readme-figures`)."
+    by_name = {fact.fact: fact for fact in FACTS}
+    robust = {r["fact"]: r for r in part.get("robust") or []}
+    points = part["source"].get("robust_points")
+    replicates = measured[0]["replicates"]
+    lines = [
+        f"Stylised facts of DESIGN §6 (`{part['source']['command']}`; mean of {replicates} "
+        "replicates ± standard error; a row passes when the mean ± 2 SE lies in its band). "
+        "Each is labelled by the kind of evidence it is: *calibrated* (a setting was tuned "
+        "to reach it), *imposed* (a rule of the model makes it true) or *predicted* (it "
+        "emerged untargeted); only predicted rows are evidence that the model is right. "
+        + (
+            f"The last column is the share of {points} points of a Latin hypercube over the "
+            "main behavioural parameters at which the fact's direction holds."
+            if robust
+            else ""
+        ),
+        "",
+        "| fact | evidence | solsim | band | passes | direction holds at |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in rows:
+        fact = by_name.get(f["check"])
+        value = "not measured" if f["mean"] is None else f"{f['mean']:.3g} ± {f['se']:.2g}"
+        spread = ""
+        if fact is not None and fact.key in robust:
+            r = robust[fact.key]
+            spread = f"{r['holds_share']:.0%}" + (" (fragile)" if r["flagged"] else "")
+        verdict = "—" if f["mean"] is None else "yes" if f["passed"] else "**no**"
+        lines.append(
+            f"| {f['check']} | {f['label'] or '—'} | {value} | {f['band']} | {verdict} | {spread} |"
+        )
+    misses = [f for f in measured if not f["passed"]]
+    if misses:
+        lines += ["", "Misses, with their figure and reason:", ""]
+        for f in misses:
+            fact = by_name.get(f["check"])
+            reason = (
+                fact.if_missed
+                if fact is not None and fact.if_missed
+                else ("The reason is not yet known.")
+            )
+            lines.append(
+                f"- **{f['check']}**: {f['mean']:.3g} ± {f['se']:.2g} against {f['band']}. {reason}"
+            )
+    fragile = [r for r in robust.values() if r["flagged"]]
+    if fragile:
+        lines += [
+            "",
+            "Fragile (holds at the defaults, at fewer than 70% of the points): "
+            + _join([f"{r['fact']} ({r['direction']}, {r['holds_share']:.0%})" for r in fragile])
+            + ".",
+        ]
+    pending = [f["check"] for f in rows if f["mean"] is None]
+    if pending:
+        lines += ["", f"Not yet measured: {_join(pending)} (see docs/validation.md)."]
+    return "\n".join(lines)
+
+
 def render_blocks(data: dict[str, Any]) -> dict[str, str]:
     """The text of every generated block, from the figures alone."""
     return {
@@ -1052,6 +1151,7 @@ def render_blocks(data: dict[str, Any]) -> dict[str, str]:
         "households": render_households(data),
         "firms": render_firms(data),
         "calibration": render_calibration(data),
+        "facts": render_facts(data),
     }
 
 

@@ -83,9 +83,11 @@ def test_validation_figures_are_those_of_docs_validation():
     rows = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 6:
-            rows[cells[0]] = cells[3]
+        if len(cells) == 7:  # check, evidence, source, target, measured, tolerance, pass
+            rows[cells[0]] = cells[4]
     for figure in FIGURES["validation"]["figures"]:
+        if figure["mean"] is None:
+            continue  # a fact not yet measured
         measured = rows.get(figure["check"])
         assert measured is not None, f"{figure['check']} is not in docs/validation.md"
         assert measured == f"{_fmt(figure['mean'], 4)} ± {_fmt(figure['se'], 2)}", figure["id"]

@@ -192,7 +192,10 @@ def test_validate_quick_passes_prints_the_table_and_writes_the_report(tmp_path):
     assert all(not c["judged"] for c in facts)
     assert {c["label"] for c in facts[: len(FACTS)]} <= {"calibrated", "imposed", "predicted"}
     assert all(c["label"] == "closed form" for c in data["checks"] if c["group"] != "facts")
-    assert "not judged" in text and "| hazard ratio, co-ops ÷ conventional firms | calibrated |" in text
+    assert (
+        "not judged" in text
+        and "| hazard ratio, co-ops ÷ conventional firms | calibrated |" in text
+    )
     # The facts' sweeps are kept, with experiment files that rerun them.
     assert (out / "facts" / "defaults" / "calm.toml").exists()
     assert (out / "facts" / "defaults" / "design.csv").exists()

@@ -325,6 +325,8 @@ class Fact:
     measure: Callable[[pd.DataFrame], tuple[float, float]]
     holds: Callable[[pd.Series], bool] | None = None
     direction: str = ""
+    #: Why the model may miss the band, in terms of its channel (shown when it does).
+    if_missed: str = ""
 
 
 def _mean_se(values: pd.Series) -> tuple[float, float]:
@@ -447,6 +449,10 @@ FACTS: tuple[Fact, ...] = (
         _column("countercyclical"),
         holds=lambda m: m["countercyclical"] < 0,
         direction="the correlation is negative",
+        if_missed="The channel is there but weak against monthly noise: credit use rises "
+        "with cash shortfalls in a recession, while the turnover of trade paid in credit "
+        "falls with trade itself, and the correlation is taken over raw monthly figures "
+        "(Stodder's are annual, after detrending).",
     ),
     Fact(
         "cleared_alone",
@@ -476,6 +482,10 @@ FACTS: tuple[Fact, ...] = (
         _column("cleared_with_credit"),
         holds=lambda m: m["cleared_with_credit"] > m["cleared_alone"],
         direction="clearing with mutual credit settles more than clearing alone",
+        if_missed="Co-ops pay suppliers in credit only out of a positive balance or when "
+        "short of cash for what is due and next month's wages, and a supplier takes at "
+        "most 60% of an invoice in credit; Sardex members settle most invoices in credit "
+        "as a matter of course.",
     ),
     Fact(
         "mc_velocity",
@@ -487,6 +497,9 @@ FACTS: tuple[Fact, ...] = (
         "Annualised credit turnover ÷ credit in positive balances (`mc_velocity`), "
         "mean over months of the mutual-credit scenario; anchor ≈ 10–12 a year.",
         _column("mc_velocity"),
+        if_missed="Nothing was set to reach it: the network's limits and acceptance "
+        "follow Sardex's rules, and how long members hold positive balances follows "
+        "from when they are short of cash.",
     ),
     Fact(
         "chargeoffs",
