@@ -154,8 +154,8 @@ for parameter in experiment.parameters:
 # A cloud that slopes down means more of that setting goes with fewer failures,
 # one that slopes up the opposite; a flat cloud means it hardly matters, on its
 # own, over this range. The printed rank correlations put a number on the slope
-# (−1 to +1); with 80 runs, one between about −0.2 and +0.2 cannot be told from
-# no slope at all.
+# (−1 to +1); with the default 80 runs, one between about −0.2 and +0.2 cannot
+# be told from no slope at all.
 #
 # The channel behind local spending is the local multiplier: every unit a
 # household spends at a local co-op becomes a member's wage, which is spent again
