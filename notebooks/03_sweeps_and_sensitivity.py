@@ -254,10 +254,10 @@ for metric, table in indices.items():
 # explains nearly all of its variation on its own, the other two settings almost
 # none. Co-op failures are not: they are counts of a few events that the seed's
 # luck moves a lot. Where the error bars of two settings overlap, this sweep
-# cannot rank them; raise `SAMPLES` (and `REPLICATES`, since a single run per point mixes the
-# seed's luck into the variance) to separate them. What the indices measure is
-# the range swept: a setting that barely matters between 0.2 and 0.8 could matter
-# a lot outside it.
+# cannot rank them; raise `SAMPLES` (and `REPLICATES`, since a single run per
+# point mixes the seed's luck into the variance) to separate them. What the
+# indices measure is the range swept: a setting that barely matters between 0.2
+# and 0.8 could matter a lot outside it.
 
 # %% [markdown]
 # **Try:** add `instruments.guarantee.coverage = [0.0, 0.9]` to the design (with
