@@ -367,7 +367,8 @@ figures.network_figure(model)
 # businesses they trade with. Red squares are businesses not trading at the
 # end: co-ops that failed (four months in a row unable to pay) and were not
 # refounded, or conventional firms that failed or were closed. The picture draws
-# the conventional firms as co-ops, and counts them in its title.
+# the conventional firms as co-ops and their staff as co-op members, and counts
+# the firms among the co-ops in its title.
 
 # %% [markdown]
 # **Try:** set `HOUSEHOLDS = 150` or `SEED = 2` in the parameters cell and run
