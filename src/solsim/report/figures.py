@@ -46,7 +46,7 @@ PALETTE = (
 # metric -> (axis label, scale the values are multiplied by); "{money}" is the
 # currency's thousands or millions (see money_unit).
 SERIES: dict[str, tuple[str, float]] = {
-    "output": ("co-op output ({money} a month)", 1e-3),
+    "output": ("output of co-ops and local firms ({money} a month)", 1e-3),
     "active_coops": ("active co-ops", 1.0),
     "distress_share": ("households in distress (%)", 100.0),
     "gini": ("Gini of household net worth", 1.0),
@@ -507,11 +507,15 @@ FOREST_METRICS: tuple[str, ...] = (
 NODE_STYLE: dict[str, tuple[str, str]] = {
     # state -> (colour, legend text)
     "household:coop": ("#2ca02c", "household, co-op member"),
+    "household:firm": ("#9467bd", "household, local firm job"),
     "household:outside": ("#8fb8de", "household, outside job"),
     "household:unemployed": ("#bdbdbd", "household, unemployed"),
     "coop:active": ("#1f5f99", "co-op, active"),
     "coop:refounded": ("#ff9f1c", "co-op, failed and refounded"),
     "coop:failed": ("#d62728", "co-op, failed"),
+    "firm:active": ("#7f7f7f", "local firm, active"),
+    "firm:refounded": ("#e7ba52", "local firm, failed and replaced"),
+    "firm:failed": ("#843c39", "local firm, failed"),
     "fund": ("#6a3d9a", "fund"),
 }
 DISTRESS_EDGE = "#d62728"
@@ -520,9 +524,10 @@ DISTRESS_EDGE = "#d62728"
 def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     """The trade graph at the end of a run, coloured by agent type and state.
 
-    Households are coloured by employment (co-op, outside, unemployed) and
-    outlined red when in distress; co-ops by state (active, failed and
-    refounded, failed); funds are linked to the co-ops they lend to. Economies
+    Households are coloured by employment (co-op, local firm, outside,
+    unemployed) and outlined red when in distress; co-ops and conventional
+    local firms by kind and state (active, failed and refounded, failed);
+    funds are linked to the co-ops they lend to. Economies
     with more than ``max_households`` households are drawn without their
     households (the co-op supply network and the funds only), which stays
     readable at any size.
@@ -541,11 +546,11 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     e = model.economy
     graph = nx.Graph()
     with_households = e.n_households <= max_households
-    coop_state = np.where(
-        e.firm_active,
-        np.where(e.firm_first_failed_at >= 0, "coop:refounded", "coop:active"),
-        "coop:failed",
+    kind = np.where(e.firm_is_coop, "coop", "firm")
+    status = np.where(
+        e.firm_active, np.where(e.firm_first_failed_at >= 0, "refounded", "active"), "failed"
     )
+    coop_state = np.char.add(np.char.add(kind, ":"), status)
     for j in range(e.n_firms):
         graph.add_node(f"c{j}", state=str(coop_state[j]), distressed=False)
     sup = e.network.supply.tocoo()
@@ -561,9 +566,10 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     )
     if with_households:
         employer = e.hh_employer
+        works_at_coop = e.firm_is_coop[np.maximum(employer, 0)]
         state = np.where(
             employer >= 0,
-            "household:coop",
+            np.where(works_at_coop, "household:coop", "household:firm"),
             np.where(employer == -1, "household:outside", "household:unemployed"),
         )
         for i in range(e.n_households):
@@ -609,10 +615,12 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
         ax.scatter([], [], s=28, facecolor="white", edgecolor=DISTRESS_EDGE, label="in distress")
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
     ax.set_axis_off()
+    firms = f"{e.n_coops} co-ops, {e.n_conventional} local firms"
+    funds = f"{e.n_funds} fund{'s' if e.n_funds != 1 else ''}"
     scope = (
-        f"{e.n_households} households, {e.n_firms} co-ops, {e.n_funds} funds"
+        f"{e.n_households} households, {firms}, {funds}"
         if with_households
-        else f"{e.n_firms} co-ops and {e.n_funds} funds "
+        else f"{firms} and {funds} "
         f"({e.n_households} households not drawn: more than {max_households})"
     )
     ax.set_title(f"{model.params.name}, month {e.month}: {scope}", fontsize=10)
