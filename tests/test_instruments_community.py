@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from solsim.clearing import eisenberg_noe
 from solsim.cli import main
+from solsim.engine.credit import CreditNetwork, split_cents
 from solsim.engine.economy import Economy
 from solsim.engine.instruments import available
-from solsim.engine.instruments.mutual_credit import CreditNetwork, split_cents
 from solsim.engine.ledger import CENTS, Ledger
 from solsim.engine.network import TradeNetwork
 from solsim.engine.settlement import clear_obligations, settle_failures

@@ -55,7 +55,8 @@ class _Facade(mesa.Agent):
     @property
     def timebank_hours(self) -> float:
         """Timebank balance in hours (0 without a timebank or outside it)."""
-        hours = getattr(self.economy, "timebank_ledger", None)
+        timebank = next((i for i in self.economy.instruments if i.name == "timebank"), None)
+        hours = None if timebank is None else timebank.ledger
         if hours is None or self.account >= hours.n_accounts:
             return 0.0
         return float(hours.credit[self.account]) / CENTS

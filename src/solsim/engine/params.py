@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from solsim.engine.instruments.registry import validate_instruments
 from solsim.engine.network import SUPPLY_FEEDBACK
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -545,9 +546,5 @@ class Scenario(_Strict):
                     f"shocks.scheduled.{index}.start: month {shock.start} is after "
                     f"the last month ({self.steps})"
                 )
-        # Imported here: the registry imports instrument modules, which import
-        # this module for the shared field types.
-        from solsim.engine.instruments import validate_instruments
-
         self.__dict__["instruments"] = validate_instruments(self.instruments)
         return self

@@ -43,7 +43,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from solsim.engine.instruments import Instrument, InstrumentParams, ParamError, register
+from solsim.engine.instruments.common import check_funds
+from solsim.engine.instruments.contract import (
+    Instrument,
+    InstrumentParams,
+    ParamError,
+)
+from solsim.engine.instruments.registry import register
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -168,20 +174,6 @@ class FirstLossParams(InstrumentParams):
         if self.tranches[0].share is not None:
             return [t.share for t in self.tranches]
         return [t.detachment - t.attachment for t in self.tranches]
-
-
-def check_funds(economy: Economy, instrument: str, funds: list[int] | None) -> list[int]:
-    """The funds an instrument applies to; a missing fund is a scenario error."""
-    if funds is None:
-        return list(range(economy.n_funds))
-    for i, fund in enumerate(funds):
-        if fund >= economy.n_funds:
-            raise ScenarioError(
-                economy.scenario.source,
-                f"instruments.{instrument}.funds.{i}",
-                f"no fund {fund}: economy.funds = {economy.n_funds} (funds are numbered from 0)",
-            )
-    return list(funds)
 
 
 @register

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Annotated
 import numpy as np
 from pydantic import Field
 
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.instruments.first_loss import check_funds
+from solsim.engine.instruments.common import check_funds
+from solsim.engine.instruments.contract import Column, Control, Instrument, InstrumentParams
+from solsim.engine.instruments.registry import register
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -59,6 +60,16 @@ class PatientCapital(Instrument):
 
     name = "patient_capital"
     Params = PatientCapitalParams
+    columns = (
+        Column("loans_in_grace", "loans in their grace period", "count"),
+        Column("revenue_based_loans", "revenue-based loans", "count"),
+    )
+    control = Control(
+        None,
+        "Patient capital",
+        help="The funds lend for longer, with a year's grace and repayments that fall "
+        "when a co-op's sales fall.",
+    )
 
     def setup(self, economy: Economy) -> None:
         p: PatientCapitalParams = self.params
