@@ -68,11 +68,10 @@ def register(cls: type[Instrument]) -> type[Instrument]:
     if not cls.name:
         raise ValueError(f"{cls.__qualname__} has no name")
     existing = _REGISTRY.get(cls.name)
-    if existing is not None and existing is not cls:
-        # The same class imported twice under another module path (a test
-        # package on sys.path and installed): same qualified name, same place.
-        if (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise ValueError(f"an instrument named {cls.name!r} is already registered")
+    # The same class imported again (a module reloaded) replaces itself.
+    where = (cls.__module__, cls.__qualname__)
+    if existing is not None and (existing.__module__, existing.__qualname__) != where:
+        raise ValueError(f"an instrument named {cls.name!r} is already registered")
     names = [column.name for column in cls.columns]
     taken = {
         c.name for other in _REGISTRY.values() if other.name != cls.name for c in other.columns
