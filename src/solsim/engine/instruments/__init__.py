@@ -22,6 +22,7 @@ from solsim.engine.instruments.registry import (
     build,
     declared,
     get,
+    loss_layers,
     register,
     validate_instruments,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "build",
     "declared",
     "get",
+    "loss_layers",
     "register",
     "validate_instruments",
 ]

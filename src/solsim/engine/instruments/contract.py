@@ -37,6 +37,14 @@ What an instrument declares
     absorbs part of a loss (a guarantor), the column that sums what it paid,
     and how large its commitment is.
 
+``watches``
+    Surprises the report flags (:class:`Watch`): a reserve run out, a tool
+    that had nothing to do.
+``describe`` and ``capital_stack``
+    Class methods the report calls to put the settings in words and to know
+    the capital stacks the instrument sets (defaults: the settings as
+    ``key value`` pairs; no stack).
+
 Its **state** is its own: arrays and tallies live on the instrument object
 (``self``), which the engine keeps for the whole run; the instrument reads the
 economy's arrays and writes only through its hooks. Its **ledger blocks**
@@ -110,7 +118,7 @@ process through the ``solsim.instruments`` entry-point group (see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -127,10 +135,13 @@ __all__ = [
     "UNITS",
     "Column",
     "Control",
+    "Described",
     "Instrument",
     "InstrumentParams",
     "LossLayer",
     "ParamError",
+    "Watch",
+    "percent",
     "summarise",
 ]
 
@@ -299,6 +310,62 @@ class LossLayer:
     size: Callable[[Any, int, int], float] | None = None
 
 
+@dataclass(frozen=True)
+class Watch:
+    """A surprise the report flags in a scenario with the instrument switched on.
+
+    Parameters
+    ----------
+    kind
+        ``ran_out``: in how many runs the column's last month is below one
+        currency unit (a reserve or a cap used up); ``never``: the column's
+        summary is zero in every run (the instrument had nothing to do).
+    column
+        The column watched; a name ending in ``*`` watches every summary column
+        with that prefix (``loss_*``: every tranche's loss).
+    message
+        The flag's text; ``{count}`` and ``{runs}`` are filled in.
+    paid
+        ``ran_out`` only: count only runs in which this column is positive.
+    changed
+        Flag only when the scenario's settings of the instrument differ from the
+        reference's.
+    warning
+        A warning (True) or a note (False).
+    """
+
+    kind: Literal["ran_out", "never"]
+    column: str
+    message: str
+    paid: str | None = None
+    changed: bool = False
+    warning: bool = True
+
+
+@dataclass(frozen=True)
+class Described:
+    """What the report knows when it puts an instrument's settings in words.
+
+    ``funds`` and ``capital`` (per fund, currency) are the economy's;
+    ``money`` writes an amount with the scenario's currency; ``layer`` is the
+    instrument's loss layer's size (None without one).
+    """
+
+    funds: int
+    capital: float
+    money: Callable[[float], str]
+    layer: float | None = None
+
+    @property
+    def total_capital(self) -> float:
+        return self.funds * self.capital
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage in words: ``0.1`` → ``10%``."""
+    return f"{float(fraction) * 100:g}%"
+
+
 class InstrumentParams(BaseModel):
     """Base of every instrument's settings: unknown keys are errors, numbers must
     be finite and types are strict (as in :mod:`solsim.engine.params`)."""
@@ -329,8 +396,32 @@ class Instrument:
     control: ClassVar[Control | None] = None
     loss_layers: ClassVar[tuple[LossLayer, ...]] = ()
 
+    watches: ClassVar[tuple[Watch, ...]] = ()
+
     def __init__(self, params: InstrumentParams):
         self.params = params
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        """The instrument's settings in words: a short phrase that can start a
+        sentence (``a 50% loan guarantee``) and a detail line.
+
+        ``settings`` is the scenario's validated table, as plain data.
+        """
+        label = cls.control.label if cls.control is not None else cls.name.replace("_", " ")
+        shown = ", ".join(f"{key} {value}" for key, value in settings.items())
+        return label[0].lower() + label[1:], f"{label[0].lower() + label[1:]}: {shown}"
+
+    @classmethod
+    def capital_stack(
+        cls, settings: Mapping[str, Any], n_funds: int
+    ) -> dict[int, list[tuple[str, str, float]]]:
+        """The capital stacks the instrument sets, for the report's loss tables.
+
+        Returns, for each fund whose stack it replaces, its tranches junior first
+        as ``(name, holder kind, share of the fund's capital)``.
+        """
+        return {}
 
     def setup(self, economy: Economy) -> None:
         """Prepare state before month 1."""

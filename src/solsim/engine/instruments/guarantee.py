@@ -48,6 +48,7 @@ guarantors hold now) and ``guarantee_cap_left`` (cap not yet used).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -57,9 +58,12 @@ from solsim.engine.instruments.common import check_funds
 from solsim.engine.instruments.contract import (
     Column,
     Control,
+    Described,
     Instrument,
     InstrumentParams,
     LossLayer,
+    Watch,
+    percent,
 )
 from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, from_cents, to_cents
@@ -190,6 +194,25 @@ class Guarantee(Instrument):
         "funds dare lend to co-ops with thinner cash buffers in a downturn.",
     )
     loss_layers = (LossLayer("guarantor", "the guarantor", "guarantee_paid", _reserve_committed),)
+    watches = (
+        Watch("ran_out", "guarantor_reserve",
+              "The guarantor's reserve ran out in {count} of {runs} runs."),
+        Watch("ran_out", "guarantee_cap_left", "The guarantee's cap was used up in {count} of "
+              "{runs} runs: later losses fell on the funds.", paid="guarantee_paid"),
+        Watch("never", "guarantee_paid", "The guarantee paid nothing in any run.", warning=False),
+    )  # fmt: skip
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        coverage = float(settings.get("coverage", 0.0))
+        detail = (
+            f"loan guarantee: pays {percent(coverage)} of each loss on "
+            f"{percent(settings.get('share', 1.0))} of new loans, up to "
+            f"{percent(settings.get('cap_rate', 0.0))} of the loans covered; fee "
+            f"{percent(settings.get('fee', 0.0))} a year; "
+            f"reserve {context.money(context.layer or 0.0)}"
+        )
+        return f"a {percent(coverage)} loan guarantee", detail
 
     def setup(self, economy: Economy) -> None:
         p: GuaranteeParams = self.params

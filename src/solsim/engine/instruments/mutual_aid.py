@@ -27,12 +27,20 @@ pools), and per month
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from solsim.engine.instruments.common import select_members
-from solsim.engine.instruments.contract import Column, Control, Instrument, InstrumentParams
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
 from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, to_cents
 from solsim.engine.params import HouseholdMoney, Probability
@@ -77,6 +85,15 @@ class MutualAid(Instrument):
         "Households pay into a community pool; members who cannot cover their "
         "essentials draw from it and spend the aid at local co-ops.",
     )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"mutual-aid pools: {context.money(settings.get('contribution', 0))} a month from "
+            f"{percent(settings.get('members', 1.0))} of households, payouts up to "
+            f"{context.money(settings.get('max_payout', 0))}"
+        )
+        return "mutual-aid pools", detail
 
     def setup(self, economy: Economy) -> None:
         e, p = economy, self.params

@@ -85,6 +85,7 @@ members with a negative balance), ``mc_settled`` (trade credit paid in credit),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
@@ -94,7 +95,14 @@ from pydantic_core import PydanticCustomError
 
 from solsim.clearing import net_cycles
 from solsim.engine.credit import CreditNetwork, split_cents
-from solsim.engine.instruments.contract import Column, Control, Instrument, InstrumentParams
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
 from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, to_cents
 from solsim.engine.params import COOP_CASH_MAX, NonNegative, Probability
@@ -199,6 +207,29 @@ class MutualCredit(Instrument):
         "Members pay each other in local credit when cash runs short, down to this "
         "line, and earn it back by selling to the network.",
     )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        p, money = settings, context.money
+        if not p.get("credit_limit") and not p.get("coop_credit_limit") and p.get("clearing"):
+            return "obligation clearing among co-ops", "cycle clearing of trade credit, monthly"
+        members = (
+            "households and co-ops" if p.get("members") == "households_and_coops" else "co-ops"
+        )
+        acceptance = p.get("acceptance", 0.0)
+        accept = (
+            percent(acceptance) if not isinstance(acceptance, list) else "a share per community"
+        )
+        parts = [
+            f"mutual credit among {members}: limits {money(p.get('credit_limit', 0))} "
+            f"a household and {money(p.get('coop_credit_limit', 0))} a co-op",
+            f"sellers take up to {accept} of a sale in credit",
+        ]
+        if p.get("clearing"):
+            parts.append("monthly clearing")
+        if p.get("intertrading"):
+            parts.append(f"{p.get('communities')} networks trading with each other")
+        return f"mutual credit among {members}", "; ".join(parts)
 
     # -- setup -------------------------------------------------------------------
     def setup(self, economy: Economy) -> None:

@@ -31,13 +31,21 @@ annuity without the instrument. Timeseries columns: ``loans_in_grace`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from pydantic import Field
 
 from solsim.engine.instruments.common import check_funds
-from solsim.engine.instruments.contract import Column, Control, Instrument, InstrumentParams
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
 from solsim.engine.instruments.registry import register
 
 if TYPE_CHECKING:
@@ -70,6 +78,15 @@ class PatientCapital(Instrument):
         help="The funds lend for longer, with a year's grace and repayments that fall "
         "when a co-op's sales fall.",
     )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"patient capital: loans over {settings.get('tenor_months')} months with "
+            f"{settings.get('grace_months')} months' grace, repaid with "
+            f"{percent(settings.get('revenue_share', 0.0))} of revenue"
+        )
+        return "patient capital", detail
 
     def setup(self, economy: Economy) -> None:
         p: PatientCapitalParams = self.params

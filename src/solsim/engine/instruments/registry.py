@@ -19,12 +19,19 @@ hooks run in the same order whatever was imported first.
 from __future__ import annotations
 
 import importlib
+import sys
 from importlib import metadata
 from typing import Any
 
 from pydantic import ValidationError
 
-from solsim.engine.instruments.contract import Column, Instrument, InstrumentParams, ParamError
+from solsim.engine.instruments.contract import (
+    Column,
+    Instrument,
+    InstrumentParams,
+    LossLayer,
+    ParamError,
+)
 
 __all__ = [
     "BUILTIN",
@@ -33,6 +40,7 @@ __all__ = [
     "build",
     "declared",
     "get",
+    "loss_layers",
     "register",
     "validate_instruments",
 ]
@@ -83,16 +91,22 @@ def register(cls: type[Instrument]) -> type[Instrument]:
     return cls
 
 
-def _entry_points() -> list[metadata.EntryPoint]:
-    return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+# The import path the entry points were last read on: reading them scans every
+# installed distribution, so it is done again only when the path changes.
+_scanned: tuple[str, ...] | None = None
 
 
 def _load() -> None:
     """Import built-ins and announced instruments not yet registered."""
+    global _scanned
     for name, module in BUILTIN.items():
         if name not in _REGISTRY:
             importlib.import_module(module)
-    for point in _entry_points():
+    path = tuple(sys.path)
+    if path == _scanned:
+        return
+    _scanned = path
+    for point in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if point.value in _loaded_entry_points or point.name in _REGISTRY:
             continue
         _loaded_entry_points.add(point.value)
@@ -140,6 +154,11 @@ def get(name: str) -> type[Instrument]:
 def declared() -> list[tuple[str, Column]]:
     """Every registered instrument's columns as ``(instrument, column)``, in hook order."""
     return [(name, column) for name in available() for column in _REGISTRY[name].columns]
+
+
+def loss_layers() -> list[tuple[str, LossLayer]]:
+    """Every registered instrument's loss-absorbing layers as ``(instrument, layer)``."""
+    return [(name, layer) for name in available() for layer in _REGISTRY[name].loss_layers]
 
 
 def validate_instruments(tables: dict[str, Any]) -> dict[str, InstrumentParams]:

@@ -33,6 +33,7 @@ in positive balances), ``tb_in_debt`` (share of members owing hours) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +42,14 @@ from pydantic import Field
 from solsim.engine.codes import UNEMPLOYED
 from solsim.engine.credit import CreditNetwork
 from solsim.engine.instruments.common import select_members
-from solsim.engine.instruments.contract import Column, Control, Instrument, InstrumentParams
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
 from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, Ledger
 from solsim.engine.params import MONTHLY_MAX, Probability
@@ -86,6 +94,15 @@ class Timebank(Instrument):
         help="Households trade hours of care and services, so a household short of cash "
         "can get help without paying for it.",
     )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"timebanks: {percent(settings.get('members', 1.0))} of households, an hour worth "
+            f"{context.money(settings.get('hour_value', 0))}"
+        )
+        return "timebanks", detail
+
     params: TimebankParams
 
     def setup(self, economy: Economy) -> None:
