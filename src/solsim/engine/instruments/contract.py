@@ -217,6 +217,9 @@ class Column:
         it out of those runs.
     short
         A label of at most about 24 characters for terminal tables (default: the label).
+    plain
+        Everyday words for a workshop's dashboard (``paid by the guarantor``;
+        default: the label).
     material
         The smallest change that counts, in the column's units or as a fraction
         of ``relative_to``.
@@ -233,6 +236,7 @@ class Column:
     key: bool = False
     off: float | None = None
     short: str = ""
+    plain: str = ""
     material: float = 0.01
     relative_to: Literal["reference", "capital"] | None = "reference"
 

@@ -181,7 +181,8 @@ class Guarantee(Instrument):
     Params = GuaranteeParams
     columns = (
         Column("guarantee_paid", "guarantee payouts", "money", summary="final", key=True,
-               off=0.0, short="guarantee paid", material=0.001, relative_to="capital"),
+               off=0.0, short="guarantee paid", plain="paid by the guarantor", material=0.001,
+               relative_to="capital"),
         Column("guarantee_fees", "guarantee fees paid by the funds", "money"),
         Column("guarantor_reserve", "guarantors' reserve", "money"),
         Column("guarantee_cap_left", "guarantee cap not yet used", "money"),

@@ -72,7 +72,7 @@ class MutualAid(Instrument):
     params: MutualAidParams
     columns = (
         Column("aid_paid", "mutual-aid payouts", "money", summary="final", off=0.0,
-               short="aid paid"),
+               short="aid paid", plain="mutual aid paid out"),
         Column("aid_pool", "held in mutual-aid pools", "money"),
         Column("aid_month", "mutual aid paid this month", "money"),
         Column("aid_contributions", "paid into mutual-aid pools this month", "money"),

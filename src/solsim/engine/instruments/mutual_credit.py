@@ -191,7 +191,7 @@ class MutualCredit(Instrument):
     params: MutualCreditParams
     columns = (
         Column("mc_turnover", "mutual-credit turnover", "money", summary="sum", off=0.0,
-               short="credit turnover"),
+               short="credit turnover", plain="paid in mutual credit"),
         Column("mc_positive", "mutual credit in circulation", "money"),
         Column("mc_velocity", "mutual-credit velocity", "per_year"),
         Column("mc_in_debt", "members in mutual-credit debt", "share"),
