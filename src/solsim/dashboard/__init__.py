@@ -497,7 +497,7 @@ def settings_to_overrides(base: Scenario, settings: Mapping[str, Any]) -> dict[s
 def describe_settings(base: Scenario, settings: Mapping[str, Any]) -> str:
     """Settings in one line of words, as the header shows those in force.
 
-    ``"200 households · 10 co-ops · Loan guarantee 50% of each defaulted loan ·
+    ``"200 households · 10 co-ops · <tool> <its value in its unit> ·
     exports −30% from month 24 for 12 months · seed 0"``; tools that are
     off are left out.
     """
@@ -554,7 +554,7 @@ def dashboard_model(base: Scenario | str | Path | None = None) -> type[Solidarit
     Returns
     -------
     type
-        A :class:`SolidarityEconomy` subclass; ``cls(households=150, guarantee=0.5)``
+        A :class:`SolidarityEconomy` subclass; ``cls(households=150, <tool>=0.5)``
         builds an economy, any setting left out keeps its starting value. Its
         signature lists every control, so Mesa checks the names it is given.
     """

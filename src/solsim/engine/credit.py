@@ -1,7 +1,7 @@
 """Mutual-credit accounts: balances that sum to zero, limits, and exact splits.
 
 :class:`CreditNetwork` keeps one or more networks of members on a ledger's
-``credit`` array (a mutual-credit network, a timebank's hours);
+``credit`` array (a mutual-credit network, a network trading hours);
 :func:`split_cents` shares whole-cent totals pro rata, exactly. Instruments
 build on both; neither knows which instrument uses it.
 """

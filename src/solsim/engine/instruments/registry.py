@@ -40,8 +40,11 @@ __all__ = [
     "build",
     "declared",
     "get",
+    "import_modules",
     "loss_layers",
+    "plugin_modules",
     "register",
+    "unregister",
     "validate_instruments",
 ]
 
@@ -75,6 +78,9 @@ def register(cls: type[Instrument]) -> type[Instrument]:
     """
     if not cls.name:
         raise ValueError(f"{cls.__qualname__} has no name")
+    if cls.__module__ not in BUILTIN.values():
+        # Built-ins first, so a clash is reported against them, whatever the order.
+        _load()
     existing = _REGISTRY.get(cls.name)
     # The same class imported again (a module reloaded) replaces itself.
     where = (cls.__module__, cls.__qualname__)
@@ -89,6 +95,11 @@ def register(cls: type[Instrument]) -> type[Instrument]:
         raise ValueError(f"instrument {cls.name!r}: columns already declared: {', '.join(clash)}")
     _REGISTRY[cls.name] = cls
     return cls
+
+
+def unregister(name: str) -> None:
+    """Forget the instrument registered under ``name`` (a built-in comes back on next use)."""
+    _REGISTRY.pop(name, None)
 
 
 # The import path the entry points were last read on: reading them scans every
@@ -154,6 +165,24 @@ def get(name: str) -> type[Instrument]:
 def declared() -> list[tuple[str, Column]]:
     """Every registered instrument's columns as ``(instrument, column)``, in hook order."""
     return [(name, column) for name in available() for column in _REGISTRY[name].columns]
+
+
+def plugin_modules() -> tuple[str, ...]:
+    """Modules of the registered instruments that are not built in, sorted.
+
+    A sweep hands them to its workers (:func:`import_modules`), so an instrument
+    registered by hand in the driving process runs there too.
+    """
+    _load()
+    builtin = set(BUILTIN.values())
+    return tuple(sorted({c.__module__ for c in _REGISTRY.values()} - builtin - {"__main__"}))
+
+
+def import_modules(modules: tuple[str, ...] | list[str]) -> None:
+    """Import instrument modules (each registers its instrument) not yet imported."""
+    for module in modules:
+        if module not in sys.modules:
+            importlib.import_module(module)
 
 
 def loss_layers() -> list[tuple[str, LossLayer]]:
