@@ -317,3 +317,25 @@ households.local_share = [0.3, 0.8]
         "households.local_share",
     ]
     assert np.isfinite(table["ST"]).all()
+
+
+# ------------------------------------------------------------------ the tutorial
+def test_the_tutorial_runs(monkeypatch):
+    """docs/instruments.md: its Python blocks, run in order, write and run an instrument."""
+    text = (ROOT / "docs" / "instruments.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "tutorial"}
+    try:
+        for block in blocks:
+            exec(compile(block, "docs/instruments.md", "exec", dont_inherit=True), namespace)
+        pilot, plain = namespace["pilot"], namespace["plain"]
+        members = pilot.timeseries["income_members"].iloc[0]
+        assert pilot.summary["income_paid"] == pytest.approx(250.0 * members * 24)
+        assert (plain.timeseries["income_paid"] == 0).all()
+        from solsim.report import catalog
+
+        assert catalog.label("income_paid") == "basic income paid (currency units)"
+    finally:
+        registry.unregister("basic_income")
