@@ -35,8 +35,8 @@ What an instrument declares
 ``loss_layers``
     The layers it adds to the funds' loss identity (:class:`LossLayer`): who
     absorbs part of a loss (a guarantor), the column that sums what it paid,
-    and how large its commitment is.
-
+    and how large its commitment is. The report's losses table sums the
+    tranches' losses and the declared layers.
 ``watches``
     Surprises the report flags (:class:`Watch`): a reserve run out, a tool
     that had nothing to do.
