@@ -237,11 +237,22 @@ def same_bytes(a: Path, b: Path) -> None:
 
 
 @pytest.mark.slow
-def test_third_party_instrument_in_sweeps_compare_report_and_dashboard(grant, tmp_path, capsys):
+def test_third_party_instrument_in_sweeps_compare_report_and_dashboard(
+    grant, tmp_path, capsys, monkeypatch
+):
     from solsim.experiments.executors import make_executor
     from solsim.experiments.spec import load_experiment
     from solsim.experiments.sweep import run_sweep
+    from solsim.report import figures
 
+    drawn = []
+    original = figures.differences_figure
+
+    def differences(comparison, reference, metrics, *args, **kwargs):
+        drawn.extend(metrics)
+        return original(comparison, reference, metrics, *args, **kwargs)
+
+    monkeypatch.setattr(figures, "differences_figure", differences)
     path = experiment(tmp_path)
     out = tmp_path / "one"
     code, text, err = cli(capsys, "compare", str(path), "--out", str(out), "-w", "1")
@@ -262,6 +273,7 @@ def test_third_party_instrument_in_sweeps_compare_report_and_dashboard(grant, tm
     from solsim.report.figures import FOREST_METRICS
 
     assert "grant_paid" in key_metrics() and "grant_paid" not in FOREST_METRICS
+    assert "grant_paid" in drawn  # the paired-difference figure
     assert catalog.info("grant_paid").label == "emergency grants paid"
 
     # Processes and a Dask LocalCluster give the bytes of --workers 1.
