@@ -98,7 +98,7 @@ def register(cls: type[Instrument]) -> type[Instrument]:
 
 
 def unregister(name: str) -> None:
-    """Forget the instrument registered under ``name`` (a built-in comes back on next use)."""
+    """Forget the instrument registered under ``name`` (one registered by hand, or a test's)."""
     _REGISTRY.pop(name, None)
 
 
