@@ -290,8 +290,8 @@ def _against(ax, rows: list[dict], unit: str, verb: str) -> None:
 
 
 def losses_figure(data: ReportData) -> Figure:
-    """Who carried the losses: each tranche's loss against its size, and the guarantee's
-    payouts against its reserve.
+    """Who carried the losses: each tranche's loss against its size, and what each
+    instrument's loss layer paid against its reserve.
 
     Bars are means across replicates (the expected loss) inside an outline of what
     could be lost; whiskers the 5–95% range of runs. Tranches are those of each
@@ -303,7 +303,8 @@ def losses_figure(data: ReportData) -> Figure:
     names = data.scenario_names
     palette = colors(names, data.reference)
     currency = data.currency
-    tranche_rows, guarantee_rows = [], []
+    tranche_rows, layer_rows = [], []
+    layers = C.layers()
     for name in names:
         runs = s[s["scenario"] == name]
         setup = setup_of(data.scenarios.get(name))
@@ -328,12 +329,15 @@ def losses_figure(data: ReportData) -> Figure:
                     "currency": currency,
                 }
             )
-        if setup is not None and setup.guarantee_reserve is not None:
-            stats = _interval(runs["guarantee_paid"]) if "guarantee_paid" in runs else (np.nan,) * 3
-            guarantee_rows.append(
+        for holder, layer in layers.items():
+            if setup is None or holder not in setup.layers:
+                continue
+            column = layer.column
+            stats = _interval(runs[column]) if column in runs else (np.nan,) * 3
+            layer_rows.append(
                 {
-                    "label": name,
-                    "size": setup.guarantee_reserve,
+                    "label": name if len(layers) == 1 else f"{name} · {layer.name}",
+                    "size": setup.layers[holder],
                     "stats": stats,
                     "color": palette[name],
                     "currency": currency,
@@ -349,14 +353,16 @@ def losses_figure(data: ReportData) -> Figure:
         left.text(0.5, 0.5, "no tranche losses recorded", ha="center", va="center")
         left.set_axis_off()
     left.set_title("Each tranche's loss against its size", fontsize=10)
-    if guarantee_rows:
-        _against(right, guarantee_rows, unit, "paid")
+    names_of_layers = " or ".join(layer.name for layer in layers.values()) or "loss layer"
+    if layer_rows:
+        _against(right, layer_rows, unit, "paid")
     else:
-        right.text(0.5, 0.5, "no guarantee\nin these scenarios", ha="center", va="center",
-                   transform=right.transAxes, color="#666666")  # fmt: skip
+        right.text(0.5, 0.5, f"nothing paid by {names_of_layers}\nin these scenarios",
+                   ha="center", va="center", transform=right.transAxes,
+                   color="#666666")  # fmt: skip
         right.set_xticks([])
         right.set_yticks([])
-    right.set_title("Guarantee payouts against the reserve", fontsize=10)
+    right.set_title(f"Paid by {names_of_layers} against the reserve", fontsize=10)
     fig.suptitle(
         "Who carried the losses by the end of the run: mean across runs (filled), "
         "5–95% of runs (whiskers), what could be lost (outline)",
@@ -485,7 +491,8 @@ def _change_scale(info: C.Metric, values: np.ndarray, currency: str) -> tuple[fl
     return 1.0, C.unit_name(info, currency, change=True)
 
 
-# Metrics of the paired-difference figure (the table shows all of them).
+# The core's metrics of the paired-difference figure (the table shows all of them);
+# the instruments' key columns follow.
 FOREST_METRICS: tuple[str, ...] = (
     "coop_hazard",
     "coop_failure_hazard",
@@ -499,7 +506,6 @@ FOREST_METRICS: tuple[str, ...] = (
     "investor_return",
     "return_parity",
     "community_return",
-    "guarantee_paid",
 )
 
 
@@ -665,7 +671,8 @@ def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dic
     if len(data.scenario_names) > 1:
         from solsim.report.answer import setup_of
 
-        wanted = [m for m in FOREST_METRICS if m in set(comparison["metric"])]
+        forest = FOREST_METRICS + C.key_metrics()
+        wanted = [m for m in forest if m in set(comparison["metric"])]
         setup = setup_of(data.scenarios.get(data.reference))
         capital = setup.total_capital if setup is not None else np.nan
         out["differences"] = differences_figure(
