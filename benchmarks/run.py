@@ -452,7 +452,7 @@ def _frame_seconds(line: str) -> float:
 def _ratio(households: int) -> dict:
     import numpy as np
 
-    from solsim.engine import phases
+    from solsim.engine import reporting
     from solsim.model import SolidarityEconomy
 
     model = SolidarityEconomy(
@@ -460,7 +460,7 @@ def _ratio(households: int) -> dict:
     )
     economy = model.economy
     steps, records = [], []
-    original_record = phases.record
+    original_record = reporting.record
 
     def record(*a, **k):
         start = time.perf_counter()
@@ -469,14 +469,14 @@ def _ratio(households: int) -> dict:
         finally:
             records.append(time.perf_counter() - start)
 
-    phases.record = record
+    reporting.record = record
     try:
         for _ in range(STEPS):
             start = time.perf_counter()
             economy.step()
             steps.append(time.perf_counter() - start)
     finally:
-        phases.record = original_record
+        reporting.record = original_record
     vector = np.random.default_rng(0).random(economy.n_firms)
     products = []
     for _ in range(500):

@@ -50,7 +50,7 @@ ROOT = Path.cwd() if (Path.cwd() / "scenarios").is_dir() else Path.cwd().parent
 # The swept settings in words, with their units.
 NAMES = {
     "funds.interest_rate": "funds' lending rate (share a year)",
-    "households.local_share": "share of household spending at local co-ops",
+    "households.local_share": "share of household spending at local businesses",
     "coops.reserve_share": "share of surplus co-ops keep as reserves",
 }
 
@@ -132,8 +132,9 @@ runs[["point", "replicate", *experiment.parameters, "mean_output", "coop_failure
 # %% [markdown]
 # ### What we see
 #
-# One row per run: its settings, then its results — `mean_output` (co-op sales a
-# month, currency units, averaged over the run) and `coop_failures` (a count).
+# One row per run: its settings, then its results — `mean_output` (sales of
+# co-ops and local firms a month, currency units, averaged over the run) and
+# `coop_failures` (a count over the run).
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True, layout="constrained")
@@ -150,17 +151,20 @@ for parameter in experiment.parameters:
 # %% [markdown]
 # ### What we see
 #
-# A cloud that slopes down means more of that setting goes with fewer failures;
-# a flat cloud means it hardly matters, on its own, over this range. The printed
-# rank correlations put a number on the slope (−1 to +1).
+# A cloud that slopes down means more of that setting goes with fewer failures,
+# one that slopes up the opposite; a flat cloud means it hardly matters, on its
+# own, over this range. The printed rank correlations put a number on the slope
+# (−1 to +1); with the default 80 runs, one between about −0.2 and +0.2 cannot
+# be told from no slope at all.
 #
 # The channel behind local spending is the local multiplier: every unit a
 # household spends at a local co-op becomes a member's wage, which is spent again
 # locally, while a unit spent on imports leaves the economy. More local spending
-# means more sales for every co-op, thicker cash buffers, and fewer failures
-# when the recession comes. The lending rate works through the co-ops' debt
-# service, and reserves through how much cash a co-op holds when sales fall; in a
-# sweep this small their effects may not stand out from the noise.
+# means more sales for every co-op, thicker cash buffers, and fewer failures:
+# its correlation is clearly negative. The lending rate works through the
+# co-ops' debt service: dearer loans leave less cash, and its correlation is
+# positive, more failures at higher rates. The share of surplus kept as reserves
+# hardly shows on its own over this range.
 # %%
 monthly = timeseries.merge(design, on="point")
 monthly["local spending"] = monthly["households.local_share"].round(1)
@@ -173,14 +177,23 @@ ax.set_title("Local output over time, by share of spending kept local (median of
 ax.axvspan(24, 36, color="tab:red", alpha=0.1)
 ax.legend(title="local share", fontsize=7, ncols=2)
 plt.show()
+by_share = runs.groupby(runs["households.local_share"].round(1))[["drawdown", "coop_failures"]]
+table = by_share.mean()
+table["drawdown"] *= 100
+table.columns = ["fall in output in the recession (%)", "co-op failures (count)"]
+table.rename_axis("local share").round(1)
 
 # %% [markdown]
 # ### What we see
 #
 # The higher the share of spending kept local, the higher the line: the
 # multiplier at work. All lines fall when the recession (shaded) cuts export
-# orders — the shock comes from outside, so keeping spending local does not
-# prevent it, but a larger local market cushions the co-ops that depend on it.
+# orders. The table says how much: the fall in output below its pre-recession
+# level is about the same share whatever the local share (and so larger in
+# currency units where output is larger), because the multiplier that lifts
+# local sales in good times also passes the lost export income on. What a larger
+# local market does cushion is the co-ops: fewer of them fail. (The run ends as
+# the recession does, at month 36, so the lines do not show the recovery.)
 # %% [markdown]
 # ## Sobol indices
 #
@@ -199,10 +212,12 @@ indices["coop_failures"]
 #
 # One row per setting. S1 near 1 means that setting alone explains almost all of
 # the variation in co-op failures; ST above S1 means it also matters through
-# interactions with the others. `S1_conf` and `ST_conf` are the half-widths of
-# the 95% intervals: with a workshop-sized sweep they are wide, and an index can
-# even come out above 1 or below 0 — impossible for the true value, a sign of
-# too few samples, not of a strange economy.
+# interactions with the others — or, with one run per design point
+# (`REPLICATES = 1`), that the seed's luck is counted in, as an interaction.
+# `S1_conf` and `ST_conf` are the half-widths of the 95% intervals: with a
+# workshop-sized sweep they are wide, and an index can even come out above 1 or
+# below 0 — impossible for the true value, a sign of too few samples, not of a
+# strange economy.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3), layout="constrained")
@@ -222,7 +237,7 @@ for ax, (metric, table) in zip(axes, indices.items(), strict=True):
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_title({"mean_output": "Local output", "coop_failures": "Co-op failures"}[metric])
     ax.set_xlabel("Sobol index (share of variance explained)")
-axes[-1].legend(fontsize=8, loc="lower right")
+fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
 plt.show()
 for metric, table in indices.items():
     top = table.sort_values("ST", ascending=False).iloc[0]
@@ -235,11 +250,14 @@ for metric, table in indices.items():
 # ### What we see
 #
 # The printed lines name the setting with the largest total index for each
-# result. Where the error bars of two settings overlap, this sweep cannot rank
-# them; raise `SAMPLES` (and `REPLICATES`, since a single run per point mixes the
-# seed's luck into the variance) to separate them. What the indices measure is
-# the range swept: a setting that barely matters between 0.2 and 0.8 could matter
-# a lot outside it.
+# result. Local output is a clear case: the share of spending kept local
+# explains nearly all of its variation on its own, the other two settings almost
+# none. Co-op failures are not: they are counts of a few events that the seed's
+# luck moves a lot. Where the error bars of two settings overlap, this sweep
+# cannot rank them; raise `SAMPLES` (and `REPLICATES`, since a single run per
+# point mixes the seed's luck into the variance) to separate them. What the
+# indices measure is the range swept: a setting that barely matters between 0.2
+# and 0.8 could matter a lot outside it.
 
 # %% [markdown]
 # **Try:** add `instruments.guarantee.coverage = [0.0, 0.9]` to the design (with

@@ -8,7 +8,7 @@ import pytest
 from conftest import assert_bad_addition_rejected, assert_conserved
 
 import solsim
-from solsim.engine import bank, phases
+from solsim.engine import bank, phases, reporting
 from solsim.engine.ledger import CENTS
 from solsim.model import SolidarityEconomy
 
@@ -222,7 +222,7 @@ def test_local_spending_shares_and_lm3_on_a_hand_case(baseline_path):
     # Households spent 40 locally and deposited 5; 55 left.
     flows.update(local_purchases=40, deposit=5, imports=30, rent=20, mortgage=5)
     e.firm_revenue = np.full(e.n_firms, 50.0)  # R1 = 100 (the co-ops')
-    row = phases.circulation(e)
+    row = reporting.circulation(e)
     assert row["coop_local_spend_share"] == pytest.approx(0.7)
     assert row["firm_local_spend_share"] == pytest.approx(0.36)
     assert row["household_local_spend_share"] == pytest.approx(0.45)
@@ -296,7 +296,7 @@ def test_dividends_go_to_the_owner(baseline_path, owner):
 
 
 def test_survival_follows_entry_cohorts(baseline_path):
-    from solsim.engine.summary import entry_survival
+    from solsim.engine.reporting import entry_survival
 
     e = tiny(baseline_path, **FIRMS, burn_in=0)
     e.clock = 200

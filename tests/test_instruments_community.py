@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from solsim.clearing import eisenberg_noe
 from solsim.cli import main
+from solsim.engine.credit import CreditNetwork, split_cents
 from solsim.engine.economy import Economy
-from solsim.engine.instruments import available
-from solsim.engine.instruments.mutual_credit import CreditNetwork, split_cents
+from solsim.engine.instruments import registry
 from solsim.engine.ledger import CENTS, Ledger
 from solsim.engine.network import TradeNetwork
 from solsim.engine.settlement import clear_obligations, settle_failures
@@ -67,7 +67,8 @@ def test_scenarios_extend_the_baseline_and_switch_one_instrument_on():
         "intertrading": {"mutual_credit"},
         "timebank": {"timebank"},
         "mutual_aid": {"mutual_aid"},
-        "all_tools": set(available()),
+        # Every built-in instrument (a package that adds one need not edit it).
+        "all_tools": set(registry.BUILTIN),
     }
     for name, instruments in expected.items():
         scenario = load_scenario(SCENARIOS / f"{name}.toml")
@@ -370,7 +371,11 @@ def chain_economy(n: int = 4) -> Economy:
             }
         }
     )
-    return Economy(scenario, network, np.random.default_rng(0))
+    e = Economy(scenario, network, np.random.default_rng(0))
+    # The hand cases set their own obligations, all of them due now: forget the
+    # invoices of the months run to build the economy.
+    e.invoiced_recent[:] = 0
+    return e
 
 
 def set_cash(e: Economy, coop_cash: list[float]) -> None:
@@ -406,6 +411,22 @@ def test_a_solvent_chain_absorbs_a_failure():
     assert defaulted.size == 0
     np.testing.assert_array_equal(e.payable, [0, 0, 0])
     np.testing.assert_array_equal(e.firm_cash, np.array([0, 4000, 0, 1000]) * CENTS)
+
+
+def test_a_failure_does_not_call_in_trade_credit_not_yet_due_between_survivors():
+    # 0 owes 1 1,000 and fails with nothing; 1 owes 2 1,000 invoiced this month
+    # (not due for payment_delay months), and 2 owes 3 1,000 due now.
+    e = chain_economy(4)
+    e.payable[:] = 1000 * CENTS
+    e.invoiced_recent[0, 1] = 1000 * CENTS
+    set_cash(e, [0.0, 300.0, 1000.0, 0.0])
+    defaulted = settle_failures(e, np.array([0]))
+    # 1 keeps its cash and still owes 2, so 2 and 3 are not linked to the
+    # failure and are left to the month's debt service; 0's debt is gone.
+    np.testing.assert_array_equal(e.firm_cash, np.array([0, 300, 1000, 0]) * CENTS)
+    np.testing.assert_array_equal(e.payable, np.array([0, 1000, 1000]) * CENTS)
+    assert defaulted.size == 0
+    assert e.trade_credit_written_off == pytest.approx(1000.0)
 
 
 def test_a_failing_coops_receivables_are_collected_for_its_creditors():

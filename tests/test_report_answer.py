@@ -130,7 +130,7 @@ def expected_numbers(data: ReportData, name: str) -> list[float]:
         if theirs is not None:
             values += [theirs.mean(), *t_interval((series - theirs).to_numpy(dtype=float))]
     setup = setup_of(data.scenarios[name])
-    values += [setup.total_capital, setup.capital, setup.funds, setup.guarantee_reserve or 0]
+    values += [setup.total_capital, setup.capital, setup.funds, setup.layers.get("guarantor", 0)]
     values += [t.size for t in setup.tranches] + [95.0, 10.0, 50.0, 0.0]
     scaled = []
     for v in values:
@@ -315,7 +315,7 @@ def test_holder_losses_follow_the_settings(effect_data):
     assert np.allclose(lost.loc["guarantee", "lost_guarantor"], 100_000.0)
     assert setups["first_loss"].capacity("philanthropic") == 80_000
     assert setups["baseline"].capacity("outside") == 480_000
-    assert setups["guarantee"].guarantee_reserve == 100_000
+    assert setups["guarantee"].layers == {"guarantor": 100_000}
 
 
 def test_investor_irr_is_preferred_when_summaries_have_it(effect_data):

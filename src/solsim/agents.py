@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from solsim.engine.economy import OUTSIDE, UNEMPLOYED
+from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.ledger import CENTS
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
-    from solsim.model import SolidarityEconomy
 
 
 class _Facade(mesa.Agent):
@@ -28,7 +27,9 @@ class _Facade(mesa.Agent):
 
     kind: str = ""
 
-    def __init__(self, model: SolidarityEconomy, index: int):
+    def __init__(self, model: mesa.Model, index: int):
+        # ``model`` is a :class:`solsim.model.SolidarityEconomy` (which imports this
+        # module, so the facades name it only in words): it holds ``economy``.
         super().__init__(model)
         self.index = int(index)
 
@@ -55,7 +56,8 @@ class _Facade(mesa.Agent):
     @property
     def timebank_hours(self) -> float:
         """Timebank balance in hours (0 without a timebank or outside it)."""
-        hours = getattr(self.economy, "timebank_ledger", None)
+        timebank = next((i for i in self.economy.instruments if i.name == "timebank"), None)
+        hours = None if timebank is None else timebank.ledger
         if hours is None or self.account >= hours.n_accounts:
             return 0.0
         return float(hours.credit[self.account]) / CENTS

@@ -14,7 +14,7 @@ from solsim.agents import Coop, Firm, Fund, Guarantor, Household, Investor
 from solsim.engine.economy import Economy
 from solsim.engine.network import TradeNetwork, generate_network
 from solsim.engine.params import Scenario
-from solsim.engine.summary import summarize
+from solsim.engine.reporting import summarize
 from solsim.errors import ScenarioError
 from solsim.scenario import load_scenario
 

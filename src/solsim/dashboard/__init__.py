@@ -42,7 +42,8 @@ from typing import Any
 import pandas as pd
 
 from solsim.dashboard.figures import fmt, graph_figure, metrics_figure, trade_layout
-from solsim.engine.instruments import available, get
+from solsim.engine.instruments import Control as DeclaredControl
+from solsim.engine.instruments import available, declared, get
 from solsim.engine.params import Scenario
 from solsim.model import SolidarityEconomy
 from solsim.scenario import load_scenario
@@ -59,9 +60,11 @@ __all__ = [
     "default_scenario",
     "describe_settings",
     "graph_figure",
+    "instrument_rows",
     "make_page",
     "metrics_figure",
     "model_params",
+    "opening_tool",
     "page",
     "settings_to_overrides",
     "tools",
@@ -221,58 +224,12 @@ def _nice_step(span: float) -> float:
     return 10.0 ** math.floor(math.log10(span / 100.0))
 
 
-# The key parameter of each known instrument, best first. An instrument without one
-# (or not listed) gets an on/off checkbox that switches on its default settings;
-# first-loss capital has its own slider (the junior tranche's share).
-_KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "guarantee": ("coverage",),
-    "mutual_credit": ("credit_limit", "limit"),
-    "mutual_aid": ("contribution", "contribution_share", "contribution_rate"),
-}
-
-# name -> (label, unit, what it does). Money is in the model's currency units.
-_WORDS: dict[str, tuple[str, str, str]] = {
-    "first_loss": (
-        "First-loss capital",
-        "{}% of each fund's capital",
-        "A junior slice of each community fund's capital that takes loan losses first, "
-        "so the community and outside investors above it lose later.",
-    ),
-    "guarantee": (
-        "Loan guarantee",
-        "{}% of each defaulted loan",
-        "An outside guarantor pays this share of each loss on the funds' loans, so the "
-        "funds dare lend to co-ops with thinner cash buffers in a downturn.",
-    ),
-    "mutual_aid": (
-        "Mutual aid",
-        "{} a month from each household",
-        "Households pay into a community pool; members who cannot cover their "
-        "essentials draw from it and spend the aid at local co-ops.",
-    ),
-    "mutual_credit": (
-        "Mutual credit",
-        "{} credit line per household",
-        "Members pay each other in local credit when cash runs short, down to this "
-        "line, and earn it back by selling to the network.",
-    ),
-    "patient_capital": (
-        "Patient capital",
-        "{}",
-        "The funds lend for longer, with a year's grace and repayments that fall "
-        "when a co-op's sales fall.",
-    ),
-    "timebank": (
-        "Timebank",
-        "{}",
-        "Households trade hours of care and services, so a household short of cash "
-        "can get help without paying for it.",
-    ),
-}
-
-
-def _words(name: str) -> tuple[str, str, str]:
-    return _WORDS.get(name, (name.replace("_", " ").capitalize(), "{}", ""))
+def _declared_control(name: str) -> DeclaredControl:
+    """An instrument's declared control, or an on/off switch named after it."""
+    declared = get(name).control
+    if declared is None:
+        return DeclaredControl(None, name.replace("_", " ").capitalize())
+    return declared
 
 
 def _table_of(base: Scenario, name: str) -> dict[str, Any] | None:
@@ -280,72 +237,56 @@ def _table_of(base: Scenario, name: str) -> dict[str, Any] | None:
     return None if params is None else params.model_dump(mode="json", exclude_unset=True)
 
 
-def _first_loss_control(base: Scenario) -> _InstrumentControl | None:
-    """First-loss share: the junior tranche's share; the most senior one takes the rest."""
-    params_cls = get("first_loss").Params
-    if "tranches" not in params_cls.model_fields:
+def _custom_control(base: Scenario, name: str) -> _InstrumentControl | None:
+    """A slider over a value the instrument reads and writes itself (``get``/``set``)."""
+    declared = _declared_control(name)
+    if declared.get is None or declared.set is None:
         return None
-    current = base.instruments.get("first_loss")
-    params = current if current is not None else params_cls()
-    tranches = [t.model_dump(mode="json", exclude_none=True) for t in params.tranches]
-    for t in tranches:  # attachment/detachment points -> shares, the form the slider edits
-        if "share" not in t:
-            t["share"] = t.pop("detachment") - t.pop("attachment")
-    if len(tranches) == 1:
-        tranches.append({"name": "senior", "share": 0.0, "holder": "outside"})
-    middle = sum(t["share"] for t in tranches[1:-1])
-    # Keep at least 5% in the senior tranche so the stack stays valid.
-    top = round(min(0.5, 1.0 - middle - 0.05), 2)
-    if top <= 0:
-        return None
-    value = min(tranches[0]["share"], top) if current is not None else 0.0
+    params_cls = get(name).Params
+    current = base.instruments.get(name)
+    high = float(declared.high if declared.high is not None else 1.0)
+    usual = round(min(declared.get(current if current is not None else params_cls()), high), 2)
+    value = round(min(declared.get(current), high), 2) if current is not None else 0.0
+    table = _table_of(base, name) or {}
 
-    def to_table(share: float) -> dict[str, Any] | None:
-        if share <= 0:
+    def to_table(number: float) -> dict[str, Any] | None:
+        if number <= 0:
             return None
-        share = min(float(share), top)
-        stack = [dict(t) for t in tranches]
-        stack[0]["share"] = share
-        stack[-1]["share"] = 1.0 - share - middle
-        table = _table_of(base, "first_loss") or {}
-        return {**table, "tranches": stack}
+        return declared.set(table, min(float(number), high))
 
-    label, unit, help_ = _words("first_loss")
     control = Control(
-        name="first_loss",
-        label=label,
+        name=name,
+        label=declared.label,
         kind="float",
-        value=round(value, 2),
+        value=value,
         min=0.0,
-        max=top,
+        max=high,
         step=0.01,
-        unit=unit,
+        unit=declared.unit,
         off="off",
-        help=help_,
+        help=declared.help,
         group="Risk-sharing tools",
     )
-    usual = round(min(tranches[0]["share"] or 0.1, top), 2)
-    return _InstrumentControl(control, to_table, usual)
+    return _InstrumentControl(control, to_table, usual or high / 2)
 
 
 def _numeric_control(base: Scenario, name: str) -> _InstrumentControl | None:
-    """A slider over the instrument's key number; 0 switches it off."""
+    """A slider over the instrument's declared key setting; 0 switches it off."""
+    declared = _declared_control(name)
     fields = get(name).Params.model_fields
-    numeric = {
-        key: field
-        for key, field in fields.items()
-        if field.annotation in (int, float) and isinstance(field.default, int | float)
-    }
-    preferred = [key for key in _KEY_FIELDS.get(name, ()) if key in numeric]
-    if not preferred:
+    key = declared.setting
+    field = fields.get(key) if key is not None else None
+    if field is None or field.annotation not in (int, float):
         return None
-    key = preferred[0]
-    field = numeric[key]
+    if not isinstance(field.default, int | float):
+        return None
     low, high = _bounds(field)
     default = float(field.default)
     # A bound far above the usual value (a sanity cap on money) would make every
     # step of the slider a leap: the slider then covers four times the default.
-    if high is None or (default > 0 and high > 10 * default):
+    if declared.high is not None:
+        high = float(declared.high)
+    elif high is None or (default > 0 and high > 10 * default):
         high = max(4.0 * default, 1.0)
     kind = "int" if field.annotation is int else "float"
     step = 1.0 if kind == "int" else _nice_step(high)
@@ -361,20 +302,17 @@ def _numeric_control(base: Scenario, name: str) -> _InstrumentControl | None:
         number = max(float(number), low or 0.0)
         return {**(table or {}), key: round(number) if kind == "int" else number}
 
-    label, unit, help_ = _words(name)
-    if name not in _WORDS:
-        unit = f"{key.replace('_', ' ')} {{}}"
     control = Control(
         name=name,
-        label=label,
+        label=declared.label,
         kind=kind,
         value=value,
         min=0.0 if kind == "float" else 0,
         max=high if kind == "float" else int(high),
         step=step,
-        unit=unit,
+        unit=declared.unit,
         off="off",
-        help=help_,
+        help=declared.help,
         group="Risk-sharing tools",
     )
     return _InstrumentControl(control, to_table, value or default)
@@ -387,25 +325,25 @@ def _switch_control(base: Scenario, name: str) -> _InstrumentControl:
     def to_table(on: bool) -> dict[str, Any] | None:
         return (table or {}) if on else None
 
-    label, _unit, help_ = _words(name)
+    declared = _declared_control(name)
     control = Control(
         name=name,
-        label=label,
+        label=declared.label,
         kind="bool",
         value=name in base.instruments,
         off="off",
-        help=help_,
+        help=declared.help,
         group="Risk-sharing tools",
     )
     return _InstrumentControl(control, to_table, True)
 
 
 def _instrument_controls(base: Scenario) -> dict[str, _InstrumentControl]:
-    """One control per registered instrument, by name."""
+    """One control per registered instrument, by name, from its declared key setting."""
     result: dict[str, _InstrumentControl] = {}
     for name in available():
-        made = _first_loss_control(base) if name == "first_loss" else None
-        made = made or _numeric_control(base, name) or _switch_control(base, name)
+        made = _custom_control(base, name) or _numeric_control(base, name)
+        made = made or _switch_control(base, name)
         result[name] = made
     return result
 
@@ -501,6 +439,13 @@ def tools(base: Scenario) -> dict[str, str]:
     return {name: made.control.label for name, made in _instrument_controls(base).items()}
 
 
+def opening_tool(names: list[str]) -> str:
+    """The tool the with-and-without view opens on: the first whose instrument
+    declares a key column (what comparisons show first), else the first."""
+    keyed = {name for name, column in declared() if column.key}
+    return next((name for name in names if name in keyed), names[0])
+
+
 def model_params(base: Scenario) -> dict[str, dict[str, Any]]:
     """Mesa ``model_params`` for SolaraViz: one slider or checkbox per control."""
     return {name: control.spec() for name, control in controls(base).items()}
@@ -552,7 +497,7 @@ def settings_to_overrides(base: Scenario, settings: Mapping[str, Any]) -> dict[s
 def describe_settings(base: Scenario, settings: Mapping[str, Any]) -> str:
     """Settings in one line of words, as the header shows those in force.
 
-    ``"200 households · 10 co-ops · Loan guarantee 50% of each defaulted loan ·
+    ``"200 households · 10 co-ops · <tool> <its value in its unit> ·
     exports −30% from month 24 for 12 months · seed 0"``; tools that are
     off are left out.
     """
@@ -609,7 +554,7 @@ def dashboard_model(base: Scenario | str | Path | None = None) -> type[Solidarit
     Returns
     -------
     type
-        A :class:`SolidarityEconomy` subclass; ``cls(households=150, guarantee=0.5)``
+        A :class:`SolidarityEconomy` subclass; ``cls(households=150, <tool>=0.5)``
         builds an economy, any setting left out keeps its starting value. Its
         signature lists every control, so Mesa checks the names it is given.
     """
@@ -635,7 +580,8 @@ def dashboard_model(base: Scenario | str | Path | None = None) -> type[Solidarit
 # with and without a tool
 
 
-# summary metric -> (what it is, format); rows whose values are all zero are left out
+# summary metric -> (what it is, format) of the core; the instruments' summarised
+# columns follow (``instrument_rows``), left out when zero in both runs
 _COMPARED: dict[str, tuple[str, str]] = {
     "coop_failures": ("co-ops that failed", "count"),
     "drawdown": ("fall in output in the recession", "share"),
@@ -643,10 +589,27 @@ _COMPARED: dict[str, tuple[str, str]] = {
     "peak_unemployment": ("unemployment at its peak", "share"),
     "final_gini": ("inequality at the end (Gini)", "ratio"),
     "mean_output": ("local output, monthly average", "money"),
-    "guarantee_paid": ("paid by the guarantor", "money"),
-    "aid_paid": ("mutual aid paid out", "money"),
-    "mc_turnover": ("paid in mutual credit", "money"),
 }
+
+# A declared column's unit -> how the dashboard writes it.
+_FORMATS = {"money": "money", "share": "share", "rate": "share", "count": "count", "index": "ratio"}
+
+
+def instrument_rows(when: bool = False) -> dict[str, tuple[str, str]]:
+    """The instruments' summarised columns as (what it is, format), in hook order.
+
+    With ``when`` the words say when: ``so far`` for a running total, ``this
+    month`` for a monthly flow (the live header).
+    """
+    rows = {}
+    for _name, column in declared():
+        if column.summary is None:
+            continue
+        words = column.plain or column.label
+        if when and column.summary in ("final", "sum"):
+            words += " so far" if column.summary == "final" else " this month"
+        rows[column.name] = (words, _FORMATS.get(column.unit, "number"))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -689,9 +652,10 @@ class Comparison:
             for key in sorted(set(self.summary_with) | set(self.summary_without))
             if key.startswith("loss_")
         }
-        for key, (label, kind) in {**_COMPARED, **losses}.items():
+        optional = {**instrument_rows(), **losses}
+        for key, (label, kind) in {**_COMPARED, **optional}.items():
             a, b = self.summary_with.get(key), self.summary_without.get(key)
-            idle = kind == "money" and key != "mean_output" and not (a or b)
+            idle = key in optional and not (a or b)
             if a is None or b is None or idle:  # a tool that paid nothing in either run
                 continue
             rows.append((label, fmt(a, kind), fmt(b, kind), fmt(a - b, kind, signed=True)))

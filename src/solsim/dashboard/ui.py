@@ -33,6 +33,8 @@ from solsim.dashboard import (
     GRAPH_MAX_HOUSEHOLDS,
     controls,
     describe_settings,
+    instrument_rows,
+    opening_tool,
     tools,
     with_and_without,
 )
@@ -43,16 +45,14 @@ __all__ = ["dashboard_page"]
 #: Speed slider: months a second, from a slow walk to as fast as the plots draw.
 SPEEDS = (1, 20, 4)
 
-# column -> (label, format) of the numbers in the header; tool columns show once non-zero
+# column -> (label, format) of the numbers in the header; the instruments' summarised
+# columns follow (``instrument_rows``) and show once non-zero
 _HEADLINE = {
     "output": ("local output this month", "money"),
     "active_coops": ("co-ops trading", "count"),
     "distress_share": ("households in distress", "share"),
     "unemployment": ("unemployment", "share"),
     "gini": ("inequality (Gini, 0–1)", "ratio"),
-    "guarantee_paid": ("paid by the guarantor so far", "money"),
-    "aid_paid": ("mutual aid paid so far", "money"),
-    "mc_turnover": ("paid in mutual credit this month", "money"),
 }
 
 _CSS = """
@@ -230,8 +230,9 @@ def Header(model, tick: int, n_pending: int):
                 style={"font-size": "0.9em"},
             )
         with solara.Row(gap="22px", style={"flex-wrap": "wrap", "margin-top": "6px"}):
-            for column, (label, kind) in _HEADLINE.items():
-                optional = kind == "money" and column != "output"
+            tools_shown = instrument_rows(when=True)
+            for column, (label, kind) in {**_HEADLINE, **tools_shown}.items():
+                optional = column in tools_shown
                 if column not in row or (optional and not row[column]):
                     continue
                 with solara.Column(gap="0px"):
@@ -348,7 +349,7 @@ def dashboard_page(model_cls):
     specs = controls(base)
     starting = {name: c.value for name, c in specs.items()}
     names = list(tools(base))
-    first_tool = "guarantee" if "guarantee" in names else names[0]
+    first_tool = opening_tool(names)
 
     @solara.component
     def Dashboard():

@@ -22,12 +22,12 @@ import scipy.sparse as sp
 from solsim.engine import bank as bank_lines
 from solsim.engine import households as household_rules
 from solsim.engine import instruments as instrument_registry
-from solsim.engine import phases
+from solsim.engine import phases, reporting
+from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
 from solsim.engine.params import Scenario
-from solsim.engine.phases import OUTSIDE, UNEMPLOYED
 
 #: The engine's random streams, one per kind of draw (see ``Economy.streams``).
 STREAMS = ("shocks", "labour", "demand", "lending", "allocation", "households", "newcomers")
@@ -358,7 +358,6 @@ class Economy:
         self.loan_grace_left = np.zeros(C, dtype=np.int64)
         self.loan_revenue_share = np.zeros(C)
         self.loan_arrears = np.zeros(C, dtype=np.int64)
-        self.loan_guaranteed = np.zeros(C, dtype=bool)
 
         # Funds ------------------------------------------------------------
         self.fund_sequential = np.zeros(F, dtype=bool)
@@ -395,7 +394,6 @@ class Economy:
         )
 
         self._reset_totals()
-        self.mc_turnover_month = 0.0
         # Share of the month's trade credit that netting cancelled (set by an
         # instrument that nets obligations; 0 when none does).
         self.cleared_share = 0.0
@@ -638,8 +636,6 @@ class Economy:
         # Conventional firms' dividends, to owners outside and inside the community.
         self.dividends_out = 0.0
         self.dividends_local = 0.0
-        self.guarantee_paid = 0.0
-        self.aid_paid = 0.0
 
     def _recapitalise(self) -> None:
         """Holders pay back into each tranche what it lost or returned; tallies restart."""
@@ -775,7 +771,7 @@ class Economy:
         self.clock += 1
         self.ledger.start_month()
         phases.run_month(self)
-        row = phases.record(self)
+        row = reporting.record(self)
         self.history.append(row)
         return row
 

@@ -11,9 +11,8 @@ It is a measurement and changes nothing. The engine's own column ``cleared_share
 is what netting actually cancelled in a month, as a share of the trade credit
 invoiced that month (outstanding obligations include invoices not yet due,
 netted once already, so the two ratios differ when ``coops.payment_delay`` > 0),
-set by an instrument that nets (the
-``mutual_credit`` instrument with ``clearing = true``; ``scenarios/clearing.toml``
-switches on clearing alone) and 0 when none does. This function answers the same
+set by an instrument that nets (``scenarios/clearing.toml`` switches on
+clearing alone) and 0 when none does. This function answers the same
 question for any set of obligations without running the netting: tests and
 validation use it. Fleischman, Dini & Littera (2020) report that cycle clearing
 alone cut the Sardex invoices by about 25%.

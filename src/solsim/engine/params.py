@@ -31,7 +31,7 @@ scaled by its income, at most 10 times) + 10^6 × 10^8 (co-ops) + 10^4 × 10^10
 5·10^6 × (10^5 + 10^5) (outside wages at their mean factor, and benefits)
 + 10^6 × 10^5 (exports, whose demand factors average one) ≈ 1.1·10^12 comes in,
 so over 10^4 months at most about 1.1·10^16 currency, 1.1·10^18 cents < 2**60.
-Recoveries and guarantee claims only return money lent or reserved above.
+Recoveries and loss-layer claims only return money lent or reserved above.
 Every balance, every transfer and every sum of balances (the money stock) is
 then below 2**60 cents, so int64 sums have a factor of 8 to spare. Endogenous
 growth (export gains bought with loans, ``coops.investment_yield``) is not
@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from solsim.engine.instruments.registry import validate_instruments
 from solsim.engine.network import SUPPLY_FEEDBACK
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -546,9 +547,5 @@ class Scenario(_Strict):
                     f"shocks.scheduled.{index}.start: month {shock.start} is after "
                     f"the last month ({self.steps})"
                 )
-        # Imported here: the registry imports instrument modules, which import
-        # this module for the shared field types.
-        from solsim.engine.instruments import validate_instruments
-
         self.__dict__["instruments"] = validate_instruments(self.instruments)
         return self

@@ -40,7 +40,7 @@ Design kinds and their keys:
     others are compared with. The top-level ``scenario`` key is not used.
 
 Parameters are dotted scenario key paths (``funds.interest_rate``,
-``instruments.guarantee.coverage``, ``shocks.scheduled.0.size``), checked against
+``instruments.<name>.<key>``, ``shocks.scheduled.0.size``), checked against
 the :class:`~solsim.engine.params.Scenario` schema. Sampled parameters whose
 scenario field is an integer are rounded. Every problem is a
 :class:`~solsim.errors.ScenarioError` naming the file, the key path and the reason.
@@ -227,7 +227,7 @@ def resolve_path(path: str) -> Any:
     """Check a dotted key path against the Scenario schema; return its type.
 
     Lists are addressed by index (``shocks.scheduled.0.size``); instrument
-    tables by the registered instrument name (``instruments.guarantee.coverage``).
+    tables by the registered instrument name (``instruments.<name>.<key>``).
 
     Raises
     ------

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from solsim.engine.instruments import registry as instrument_registry
 from solsim.errors import ScenarioError
 from solsim.experiments import layout
 from solsim.experiments.executors import RunExecutor, make_executor
@@ -222,6 +223,7 @@ def check_output_dir(
 def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
     """Tasks in the order given, each with its scenario and seed."""
     cache: dict[int, dict[str, Any]] = {}
+    plugins = instrument_registry.plugin_modules()
     for point, replicate in todo:
         if point not in cache:
             if len(cache) > 256:  # bound memory on designs with many points
@@ -236,6 +238,7 @@ def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
             spawn_key=tuple(int(k) for k in seed.spawn_key),
             agents=experiment.spec.agents == "final",
             experiment_hash=experiment.hash,
+            instruments=plugins,
         )
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from solsim.engine.instruments import registry as instrument_registry
 from solsim.runner import run
 from solsim.scenario import load_scenario
 
@@ -48,6 +49,9 @@ class RunTask:
     spawn_key: tuple[int, ...]
     agents: bool = False
     experiment_hash: str = ""
+    # Modules of instruments the driving process registered beyond the built-ins
+    # and the entry points, imported by the worker before the scenario is read.
+    instruments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,6 +146,7 @@ def execute_run(task: RunTask) -> RunOutput:
     """Run one task and encode its tables; never raises for an error inside the model."""
     start = time.perf_counter()
     try:
+        instrument_registry.import_modules(task.instruments)
         scenario = load_scenario(None, None, data=task.scenario)
         seed = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key)
         result = run(scenario, seed=seed, agents=False)

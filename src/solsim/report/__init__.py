@@ -2,7 +2,7 @@
 
 >>> from solsim.report import simulate, write_report  # doctest: +SKIP
 >>> data = simulate({"baseline": "scenarios/baseline.toml",
-...                  "guarantee": "scenarios/guarantee.toml"}, replicates=10)  # doctest: +SKIP
+...                  "clearing": "scenarios/clearing.toml"}, replicates=10)  # doctest: +SKIP
 >>> write_report(data, "out/report.html")  # doctest: +SKIP
 
 or, from a results directory written by ``solsim compare`` / ``solsim sweep``::

@@ -5,23 +5,23 @@ For each scenario against the reference, :func:`answers` gives
 * the setting in words, with the fund's size (``A 10% philanthropic first-loss
   tranche (80,000 of 800,000 fund capital)``) and the settings in detail;
 * one headline sentence: the effect on the co-op failure hazard, who carried
-  the losses (community holders, philanthropy, outside investors, the
-  guarantor), the outside investors' return and, when the summaries have it,
+  the losses (community holders, philanthropy, outside investors, and each
+  instrument's loss layer), the outside investors' return and, when the summaries have it,
   return parity, each change with its 95% confidence interval. A change whose
   interval includes zero is "no detectable change"; one smaller than the
   metric's materiality threshold (:mod:`solsim.report.catalog`) is "too small
   to matter", never better or worse;
-* surprises in words: a tranche wiped out, a guarantee's reserve or cap used
-  up, a tool that raises the failure hazard or makes another key measure
-  worse for the community, outside investors losing money, and tools that
-  had nothing to do;
+* surprises in words: a tranche wiped out, what each instrument declares to
+  watch (a reserve or cap used up, a tool with nothing to do), a tool that
+  raises the failure hazard or makes another key measure worse for the
+  community, and outside investors losing money;
 * the first-screen rows: each key metric's reference mean, the scenario's
   mean, the paired difference, its interval and its verdict.
 
 Every number comes from the per-run summaries (means over replicates and
 paired differences, as in :func:`solsim.experiments.compare.paired_comparison`),
-from the scenario settings, or, for the guarantee's reserve and cap, from the
-last month of each run's timeseries.
+from the scenario settings, or, for the instruments' watches, from the last
+month of each run's timeseries.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solsim.engine.instruments import registry
+from solsim.engine.instruments.contract import Described, Watch
 from solsim.report import catalog as C
 from solsim.report.data import ReportData, flatten_settings
 
@@ -46,7 +48,7 @@ FIRST_SCREEN: tuple[str, ...] = (
     "lost_community",
     "lost_philanthropic",
     "lost_outside",
-    "lost_guarantor",
+    "lost_layers",  # each instrument's loss layer (catalog.holders)
     "investor",
     "parity",
     "community_return",
@@ -79,12 +81,13 @@ class Tranche:
 
 @dataclass
 class Setup:
-    """What a scenario's settings say about its funds, tranches and guarantee."""
+    """What a scenario's settings say about its funds, tranches and loss layers."""
 
     funds: int
     capital: float  # per fund
     tranches: list[Tranche]
-    guarantee_reserve: float | None  # the backing guarantors' reserves together
+    # Holder of each switched-on loss layer -> its commitment (currency).
+    layers: dict[str, float]
     instruments: dict[str, dict[str, Any]]
 
     @property
@@ -95,14 +98,14 @@ class Setup:
         return {t.name: t.holder for t in self.tranches}
 
     def capacity(self, holder: str) -> float:
-        """What a holder can lose: its tranches' capital, or the guarantee's reserve."""
-        if holder == "guarantor":
-            return self.guarantee_reserve if self.guarantee_reserve is not None else 0.0
+        """What a holder can lose: its tranches' capital, or its layer's commitment."""
+        if holder in self.layers:
+            return self.layers[holder]
         return float(sum(t.size for t in self.tranches if t.holder == holder))
 
 
 def setup_of(settings: Mapping[str, Any] | None) -> Setup | None:
-    """The funds, capital stacks and guarantee of a scenario's settings (None if unknown)."""
+    """The funds, capital stacks and loss layers of a scenario's settings (None if unknown)."""
     if not settings:
         return None
     from solsim.errors import ScenarioError
@@ -125,137 +128,36 @@ def setup_of(settings: Mapping[str, Any] | None) -> Setup | None:
             entry = stacked.setdefault(name, [holder, 0.0])
             entry[1] += amount
 
-    first_loss = instruments.get("first_loss")
-    covered = set(range(n_funds))
-    if first_loss is not None:
-        funds = first_loss.get("funds")
-        covered = set(funds) if funds is not None else set(range(n_funds))
+    # The stacks the switched-on instruments set, by fund (a later one wins).
+    stacks: dict[int, list[tuple[str, str, float]]] = {}
+    for name in registry.available():
+        if name in instruments:
+            stacks.update(registry.get(name).capital_stack(instruments[name], n_funds))
     for fund in range(n_funds):
-        if first_loss is not None and fund in covered:
-            for tranche in first_loss.get("tranches") or []:
-                add(tranche["name"], tranche["holder"], _fraction(tranche) * capital)
+        if fund in stacks:
+            for tranche, holder, share in stacks[fund]:
+                add(tranche, holder, share * capital)
         else:
             # The default stack: community capital and, if the fund has outside
             # investors (investor i backs fund i % funds), an outside tranche.
             outside = capital * outside_share if fund < n_investors else 0.0
             add("community", "community", capital - outside)
             add("outside", "outside", outside)
-    reserve = None
-    guarantee = instruments.get("guarantee")
-    if guarantee is not None and size.n_guarantors > 0:
-        funds = guarantee.get("funds")
-        in_scope = sorted(set(funds)) if funds is not None else range(n_funds)
-        backing = {fund % size.n_guarantors for fund in in_scope}
-        reserve = float(guarantee.get("reserve", 0.0)) * len(backing)
+    layers = {}
+    for name, layer in registry.loss_layers():
+        if name in instruments:
+            params = scenario.instruments[name]
+            size_of = layer.size
+            layers[layer.holder] = (
+                float(size_of(params, n_funds, size.n_guarantors)) if size_of else 0.0
+            )
     return Setup(
         funds=n_funds,
         capital=capital,
         tranches=[Tranche(name, holder, amount) for name, (holder, amount) in stacked.items()],
-        guarantee_reserve=reserve,
+        layers=layers,
         instruments=instruments,
     )
-
-
-def _fraction(tranche: Mapping[str, Any]) -> float:
-    if tranche.get("share") is not None:
-        return float(tranche["share"])
-    return float(tranche["detachment"]) - float(tranche["attachment"])
-
-
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
-
-
-HOLDER_ADJECTIVE = {
-    "philanthropic": "philanthropic",
-    "community": "community",
-    "outside": "outside",
-}
-
-
-def _describe_first_loss(p: Mapping[str, Any], setup: Setup, currency: str) -> tuple[str, str]:
-    tranches = p.get("tranches") or []
-    funds = p.get("funds")
-    covered = len(set(funds)) if funds is not None else setup.funds
-    junior = tranches[0]
-    size = _fraction(junior) * setup.capital * covered
-    phrase = (
-        f"a {_pct(_fraction(junior))} {HOLDER_ADJECTIVE.get(junior['holder'], junior['holder'])} "
-        f"first-loss tranche ({C.money(size, currency)} of "
-        f"{C.money(setup.total_capital, currency)} fund capital)"
-    )
-    stack = ", ".join(
-        f"{_pct(_fraction(t))} {t['holder']} "
-        f"({C.money(_fraction(t) * setup.capital * covered, currency)}, “{t['name']}”)"
-        for t in tranches
-    )
-    where = "each fund" if covered == setup.funds else f"{covered} of {setup.funds} funds"
-    return phrase, f"first-loss capital in {where}, junior first: {stack}"
-
-
-def _describe_guarantee(p: Mapping[str, Any], setup: Setup, currency: str) -> tuple[str, str]:
-    coverage = float(p.get("coverage", 0.0))
-    detail = (
-        f"loan guarantee: pays {_pct(coverage)} of each loss on {_pct(p.get('share', 1.0))} of "
-        f"new loans, up to {_pct(p.get('cap_rate', 0.0))} of the loans covered; fee "
-        f"{_pct(p.get('fee', 0.0))} a year; reserve "
-        f"{C.money(setup.guarantee_reserve or 0.0, currency)}"
-    )
-    return f"a {_pct(coverage)} loan guarantee", detail
-
-
-def _describe_patient(p: Mapping[str, Any], setup: Setup, currency: str) -> tuple[str, str]:
-    detail = (
-        f"patient capital: loans over {p.get('tenor_months')} months with "
-        f"{p.get('grace_months')} months' grace, repaid with "
-        f"{_pct(p.get('revenue_share', 0.0))} of revenue"
-    )
-    return "patient capital", detail
-
-
-def _describe_mutual_credit(p: Mapping[str, Any], setup: Setup, currency: str):
-    if not p.get("credit_limit") and not p.get("coop_credit_limit") and p.get("clearing"):
-        return "obligation clearing among co-ops", "cycle clearing of trade credit, monthly"
-    members = "households and co-ops" if p.get("members") == "households_and_coops" else "co-ops"
-    acceptance = p.get("acceptance", 0.0)
-    accept = f"{_pct(acceptance)}" if not isinstance(acceptance, list) else "a share per community"
-    parts = [
-        f"mutual credit among {members}: limits {C.money(p.get('credit_limit', 0), currency)} "
-        f"a household and {C.money(p.get('coop_credit_limit', 0), currency)} a co-op",
-        f"sellers take up to {accept} of a sale in credit",
-    ]
-    if p.get("clearing"):
-        parts.append("monthly clearing")
-    if p.get("intertrading"):
-        parts.append(f"{p.get('communities')} networks trading with each other")
-    return f"mutual credit among {members}", "; ".join(parts)
-
-
-def _describe_timebank(p: Mapping[str, Any], setup: Setup, currency: str):
-    detail = (
-        f"timebanks: {_pct(p.get('members', 1.0))} of households, an hour worth "
-        f"{C.money(p.get('hour_value', 0), currency)}"
-    )
-    return "timebanks", detail
-
-
-def _describe_mutual_aid(p: Mapping[str, Any], setup: Setup, currency: str):
-    detail = (
-        f"mutual-aid pools: {C.money(p.get('contribution', 0), currency)} a month from "
-        f"{_pct(p.get('members', 1.0))} of households, payouts up to "
-        f"{C.money(p.get('max_payout', 0), currency)}"
-    )
-    return "mutual-aid pools", detail
-
-
-DESCRIBERS = {
-    "first_loss": _describe_first_loss,
-    "guarantee": _describe_guarantee,
-    "patient_capital": _describe_patient,
-    "mutual_credit": _describe_mutual_credit,
-    "timebank": _describe_timebank,
-    "mutual_aid": _describe_mutual_aid,
-}
 
 
 def _shown(value: Any) -> str:
@@ -286,12 +188,20 @@ def describe_setting(
     theirs = dict(reference_settings.get("instruments") or {})
     tools = [name for name in own if own[name] != theirs.get(name)]
     phrases, details = [], []
+    known = set(registry.available())
     for name in tools:
-        describe = DESCRIBERS.get(name)
-        if describe is None or setup is None:
+        if name not in known or setup is None:
             phrases.append(f"the {name.replace('_', ' ')} instrument")
             continue
-        phrase, detail = describe(setup.instruments.get(name, own[name]), setup, currency)
+        instrument = registry.get(name)
+        layers = [setup.layers.get(layer.holder) for layer in instrument.loss_layers]
+        context = Described(
+            funds=setup.funds,
+            capital=setup.capital,
+            money=lambda amount: C.money(amount, currency),
+            layer=layers[0] if layers else None,
+        )
+        phrase, detail = instrument.describe(setup.instruments.get(name, own[name]), context)
         phrases.append(phrase)
         details.append(detail)
     dropped = [name for name in theirs if name not in own]
@@ -340,13 +250,15 @@ def _join(items) -> str:
 # ------------------------------------------------------------------ losses
 def holder_losses(summaries: pd.DataFrame, setups: Mapping[str, Setup | None]) -> pd.DataFrame:
     """Per run, what each kind of holder lost: ``lost_community``, ``lost_philanthropic``,
-    ``lost_outside`` (tranche losses by holder) and ``lost_guarantor`` (guarantee payouts).
+    ``lost_outside`` (tranche losses by holder) and ``lost_<holder>`` for each
+    instrument's loss layer (what the layer paid, from its declared column).
 
     A scenario whose settings are unknown gets NaN (its tranches' holders are
     unknown); a tranche a scenario does not have lost nothing.
     """
     out = summaries[["scenario", "replicate"]].copy()
-    for holder in C.HOLDERS:
+    layers = C.layers()
+    for holder in C.holders():
         out[f"lost_{holder}"] = np.nan
     for name, rows in summaries.groupby("scenario", sort=False):
         setup = setups.get(name)
@@ -354,13 +266,14 @@ def holder_losses(summaries: pd.DataFrame, setups: Mapping[str, Setup | None]) -
             continue
         index = rows.index
         holders = setup.holder_of()
-        for holder in C.HOLDERS[:3]:
+        for holder in C.TRANCHE_HOLDERS:
             columns = [f"loss_{t}" for t, h in holders.items() if h == holder]
             present = [c for c in columns if c in rows]
             total = rows[present].fillna(0.0).sum(axis=1) if present else 0.0
             out.loc[index, f"lost_{holder}"] = total
-        paid = rows["guarantee_paid"].fillna(0.0) if "guarantee_paid" in rows else 0.0
-        out.loc[index, "lost_guarantor"] = paid
+        for holder, layer in layers.items():
+            paid = rows[layer.column].fillna(0.0) if layer.column in rows else 0.0
+            out.loc[index, f"lost_{holder}"] = paid
     return out
 
 
@@ -411,6 +324,9 @@ def first_screen_metrics(columns) -> list[str]:
     """The first-screen metrics that ``columns`` has, preferred ones chosen."""
     keys = []
     for item in FIRST_SCREEN:
+        if item == "lost_layers":
+            keys += [f"lost_{h}" for h in C.layers() if f"lost_{h}" in set(columns)]
+            continue
         key = C.pick(columns, item) if item in C.PREFERENCES else item
         if key is not None and key in set(columns):
             keys.append(key)
@@ -536,7 +452,8 @@ def _holder_clause(ctx: _Context, name: str) -> str:
     """Who carried the losses in a scenario: each holder's mean loss, against what it
     could lose and against the reference."""
     setup = ctx.setups.get(name)
-    rows = {h: ctx.row(name, f"lost_{h}") for h in C.HOLDERS if f"lost_{h}" in ctx.metrics}
+    rows = {h: ctx.row(name, f"lost_{h}") for h in C.holders() if f"lost_{h}" in ctx.metrics}
+    layers = C.layers()
     rows = {h: r for h, r in rows.items() if r is not None and math.isfinite(r.mean)}
     if not rows:
         return ""
@@ -547,7 +464,7 @@ def _holder_clause(ctx: _Context, name: str) -> str:
     losing = [h for h, r in rows.items() if r.mean > 0]
     if not losing:
         earlier = [
-            f"{C.HOLDER_NAMES[h]} lost nothing against {ctx.value(r.key, before(r))} in "
+            f"{C.holder_name(h)} lost nothing against {ctx.value(r.key, before(r))} in "
             f"{ctx.reference} ({ctx.change(r)})"
             for h, r in rows.items()
             if before(r) > 0
@@ -558,8 +475,8 @@ def _holder_clause(ctx: _Context, name: str) -> str:
     parts, spared = [], []
     for holder, r in rows.items():
         capacity = setup.capacity(holder) if setup is not None else 0.0
-        who = C.HOLDER_NAMES[holder]
-        verb = "paid" if holder == "guarantor" else "lost"
+        who = C.holder_name(holder)
+        verb = "paid" if holder in layers else "lost"
         if r.mean == 0 and before(r) == 0:
             if capacity > 0:
                 spared.append(who)
@@ -567,8 +484,8 @@ def _holder_clause(ctx: _Context, name: str) -> str:
         amount = ctx.value(r.key, r.mean) if r.mean > 0 else "nothing"
         text = f"{who} {verb} {amount}"
         if capacity > 0:
-            what = "reserve" if holder == "guarantor" else "capital"
-            whose = C.HOLDER_POSSESSIVE[holder]
+            what = "reserve" if holder in layers else "capital"
+            whose = C.holder_possessive(holder)
             text += f" of {whose} {ctx.value(r.key, capacity)} {what}"
         notes = []
         if len(losing) > 1 and r.mean > 0:
@@ -587,7 +504,8 @@ def _holder_clause(ctx: _Context, name: str) -> str:
             notes.append(f"{ctx.reference}: {ctx.value(r.key, before(r))}; {ctx.change(r)}")
         parts.append(f"{text} ({'; '.join(notes)})")
     if spared:
-        verb = "paid" if spared == [C.HOLDER_NAMES["guarantor"]] else "lost"
+        paid_only = all(w in {C.holder_name(h) for h in layers} for w in spared)
+        verb = "paid" if paid_only else "lost"
         parts.append(f"{_join(spared)} {verb} nothing")
     return "; ".join(parts)
 
@@ -660,48 +578,20 @@ def _flags(ctx: _Context, name: str) -> list[Flag]:
             )
         elif mean >= 0.5 * tranche.size:
             flags.append(Flag("warning", f"{_cap(described)} lost {lost}."))
-    # First-loss capital with nothing to absorb.
-    loss_columns = [c for c in runs.columns if c.startswith("loss_")]
-    no_losses = (
-        not loss_columns or float(runs[loss_columns].fillna(0.0).abs().to_numpy().sum()) == 0
-    )
+    # What each switched-on instrument asks to watch (a reserve run out, a tool
+    # with nothing to do).
     own = (data.scenarios.get(name) or {}).get("instruments") or {}
     theirs = (data.scenarios.get(ctx.reference) or {}).get("instruments") or {}
-    if "first_loss" in own and own.get("first_loss") != theirs.get("first_loss") and no_losses:
-        flags.append(
-            Flag(
-                "note",
-                "The first-loss tranche had nothing to absorb: no loan loss reached the "
-                "funds' capital in any run.",
-            )
-        )
-    # The guarantee: reserve or cap used up, or nothing paid.
-    if "guarantee" in own:
-        paid = pd.to_numeric(runs.get("guarantee_paid"), errors="coerce")
-        last = _last_months(data.timeseries, name)
-        if last is not None and "guarantor_reserve" in last:
-            empty = int((last["guarantor_reserve"] < USED_UP).sum())
-            if empty:
-                flags.append(
-                    Flag(
-                        "warning",
-                        f"The guarantor's reserve ran out in {empty} of {len(last)} runs.",
-                    )
-                )
-        if last is not None and "guarantee_cap_left" in last and "guarantee_paid" in last:
-            used = int(
-                ((last["guarantee_cap_left"] < USED_UP) & (last["guarantee_paid"] > 0)).sum()
-            )
-            if used:
-                flags.append(
-                    Flag(
-                        "warning",
-                        f"The guarantee's cap was used up in {used} of "
-                        f"{len(last)} runs: later losses fell on the funds.",
-                    )
-                )
-        if paid is not None and paid.notna().any() and float(paid.fillna(0.0).abs().sum()) == 0:
-            flags.append(Flag("note", "The guarantee paid nothing in any run."))
+    last = _last_months(data.timeseries, name)
+    for tool in registry.available():
+        if tool not in own:
+            continue
+        for watch in registry.get(tool).watches:
+            if watch.changed and own.get(tool) == theirs.get(tool):
+                continue
+            text = _watched(watch, runs, last)
+            if text:
+                flags.append(Flag("warning" if watch.warning else "note", text))
     # A tool that raises the failure hazard, or worsens another key measure.
     hazard = C.pick(ctx.metrics, "hazard")
     for key in ([hazard] if hazard else []) + [k for k in WATCHED if k in ctx.metrics]:
@@ -728,6 +618,33 @@ def _flags(ctx: _Context, name: str) -> list[Flag]:
             )
         )
     return flags
+
+
+def _watched(watch: Watch, runs: pd.DataFrame, last: pd.DataFrame | None) -> str:
+    """A watch's flag text for one scenario's runs, or "" when it does not fire."""
+    if watch.kind == "never":
+        if watch.column.endswith("*"):
+            columns = [c for c in runs.columns if c.startswith(watch.column[:-1])]
+            if not columns:
+                return watch.message.format(count=0, runs=len(runs))
+        elif watch.column in runs:
+            columns = [watch.column]
+        else:
+            return ""
+        values = runs[columns].apply(pd.to_numeric, errors="coerce")
+        if not values.notna().to_numpy().any() and not watch.column.endswith("*"):
+            return ""
+        total = float(values.fillna(0.0).abs().to_numpy().sum())
+        return watch.message.format(count=0, runs=len(runs)) if total == 0 else ""
+    if last is None or watch.column not in last:
+        return ""
+    used = last[watch.column] < USED_UP
+    if watch.paid is not None:
+        if watch.paid not in last:
+            return ""
+        used &= last[watch.paid] > 0
+    count = int(used.sum())
+    return watch.message.format(count=count, runs=len(last)) if count else ""
 
 
 def _last_months(timeseries: pd.DataFrame | None, name: str) -> pd.DataFrame | None:
@@ -820,14 +737,14 @@ def _reference_line(ctx: _Context) -> str:
     row = ctx.row(name, hazard) if hazard else None
     if row is not None and math.isfinite(row.mean):
         parts.append(f"the {row.metric.label} was {ctx.value(hazard, row.mean)}")
-    lost = [(h, ctx.row(name, f"lost_{h}")) for h in C.HOLDERS if f"lost_{h}" in ctx.metrics]
+    lost = [(h, ctx.row(name, f"lost_{h}")) for h in C.holders() if f"lost_{h}" in ctx.metrics]
     lost = [(h, r) for h, r in lost if r is not None and math.isfinite(r.mean)]
     if lost and all(r.mean == 0 for _, r in lost):
         parts.append("no holder lost anything in any run")
     else:
-        verbs = {"guarantor": "paid"}
+        verbs = dict.fromkeys(C.layers(), "paid")
         parts += [
-            f"{C.HOLDER_NAMES[h]} {verbs.get(h, 'lost')} {ctx.value(r.key, r.mean)}"
+            f"{C.holder_name(h)} {verbs.get(h, 'lost')} {ctx.value(r.key, r.mean)}"
             for h, r in lost
             if r.mean > 0
         ]

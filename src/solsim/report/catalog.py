@@ -2,7 +2,9 @@
 better for the community, and how large a change must be to count.
 
 Everything the report, its figures and the terminal tables say about a metric
-comes from :data:`CATALOG`, so a metric is described in one place:
+comes from :data:`CATALOG` (the core's metrics) or from the registered
+instruments' declarations (:func:`declared`), so a metric is described in one
+place:
 
 ``label``
     What a reader calls it, without the unit (``co-op failure hazard``).
@@ -14,8 +16,8 @@ comes from :data:`CATALOG`, so a metric is described in one place:
     separators and the scenario's currency label, ...).
 ``direction``
     +1 when more is better for the community, −1 when less is, 0 when it is
-    neither (an investor's return, who among philanthropy, investors and the
-    guarantor carries a loss). Only a metric with a direction is ever called
+    neither (an investor's return, who among philanthropy, investors and an
+    instrument's loss layer carries a loss). Only a metric with a direction is ever called
     better or worse, or coloured.
 ``material``
     The smallest change that counts, in the metric's own units (a fraction for
@@ -36,6 +38,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Literal
+
+from solsim.engine import instruments
+from solsim.engine.instruments.contract import LossLayer
 
 #: How a unit is written: value suffix, change suffix, scale applied to both.
 UNITS: dict[str, tuple[str, str, float]] = {
@@ -140,24 +145,21 @@ _ROWS: tuple[tuple, ...] = (
      "local household income", "money", 1, 0.01, "reference"),
     ("return_ratio", "household income per unit paid to investors", "income ÷ coupons", "ratio",
      0, 0.05, "reference"),
-    ("guarantee_paid", "guarantee payouts", "guarantee paid", "money", 0, 0.001, "capital"),
     ("chargeoff_rate", "net charge-offs (calm months)", "charge-offs, %/yr", "rate", 0, 0.0025,
      None),
     ("bank_use", "bank credit drawn ÷ lines", "bank credit use, %", "share", 0, 0.01, None),
     ("community_capital_share", "community share of fund capital", "community capital, %",
      "share", 0, 0.01, None),
-    ("aid_paid", "mutual-aid payouts", "aid paid", "money", 0, 0.01, "reference"),
-    ("mc_turnover", "mutual-credit turnover", "credit turnover", "money", 0, 0.01, "reference"),
     # Who carried the losses, derived per run from the tranche losses and the
-    # guarantee (solsim.report.answer.holder_losses). Only the community's own
-    # loss is worse for the community; the others carry losses by design.
+    # instruments' loss layers (solsim.report.answer.holder_losses). Only the
+    # community's own loss is worse for the community; the others carry losses
+    # by design. A layer's row comes from its declaration (``declared``).
     ("lost_community", "lost by community holders", "lost: community", "money", -1, 0.001,
      "capital"),
     ("lost_philanthropic", "lost by philanthropy", "lost: philanthropy", "money", 0, 0.001,
      "capital"),
     ("lost_outside", "lost by outside investors", "lost: investors", "money", 0, 0.001,
      "capital"),
-    ("lost_guarantor", "paid by the guarantor", "lost: guarantor", "money", 0, 0.001, "capital"),
 )
 # fmt: on
 NOTES: dict[str, str] = {
@@ -179,20 +181,69 @@ PREFERENCES: dict[str, tuple[str, ...]] = {
     "parity": ("return_parity",),
 }
 
-#: Holder kinds of fund capital (and the guarantor), in the order sentences name them.
-HOLDERS: tuple[str, ...] = ("community", "philanthropic", "outside", "guarantor")
-HOLDER_NAMES: dict[str, str] = {
+#: Holder kinds of fund capital, in the order sentences name them; the holders
+#: of the instruments' loss layers follow (:func:`holders`).
+TRANCHE_HOLDERS: tuple[str, ...] = ("community", "philanthropic", "outside")
+_HOLDER_NAMES: dict[str, str] = {
     "community": "community holders",
     "philanthropic": "philanthropy",
     "outside": "outside investors",
-    "guarantor": "the guarantor",
 }
-HOLDER_POSSESSIVE: dict[str, str] = {
+_HOLDER_POSSESSIVE: dict[str, str] = {
     "community": "their",
     "philanthropic": "its",
     "outside": "their",
-    "guarantor": "its",
 }
+
+
+def layers() -> dict[str, LossLayer]:
+    """The registered instruments' loss-absorbing layers, by holder."""
+    return {layer.holder: layer for _name, layer in instruments.loss_layers()}
+
+
+def holders() -> tuple[str, ...]:
+    """Every holder that can carry a loss: the tranches' kinds, then the layers' holders."""
+    return TRANCHE_HOLDERS + tuple(h for h in layers() if h not in TRANCHE_HOLDERS)
+
+
+def holder_name(holder: str) -> str:
+    """A holder in words: ``community holders``, or a layer's declared name."""
+    layer = layers().get(holder)
+    return layer.name if layer is not None else _HOLDER_NAMES.get(holder, holder)
+
+
+def holder_possessive(holder: str) -> str:
+    return _HOLDER_POSSESSIVE.get(holder, "its")
+
+
+def declared() -> dict[str, Metric]:
+    """Metrics the registered instruments declare, by key.
+
+    Each declared column gives its label, unit, direction and materiality;
+    each loss layer a ``lost_<holder>`` row (what the layer paid, neither
+    better nor worse for the community: it carries losses by design).
+    """
+    out: dict[str, Metric] = {}
+    for _name, column in instruments.declared():
+        out[column.name] = Metric(
+            column.name,
+            column.label,
+            (column.short or column.label)[:24],
+            column.unit,
+            column.sign,
+            column.material,
+            column.relative_to,
+        )
+    for holder, layer in layers().items():
+        key = f"lost_{holder}"
+        out[key] = Metric(key, f"paid by {layer.name}", f"lost: {holder}"[:24], "money",
+                          0, 0.001, "capital")  # fmt: skip
+    return out
+
+
+def key_metrics() -> tuple[str, ...]:
+    """The summarised columns the instruments mark as key, in hook order."""
+    return tuple(c.name for _n, c in instruments.declared() if c.key and c.summary is not None)
 
 
 def pick(columns, question: str) -> str | None:
@@ -205,6 +256,9 @@ def info(key: str) -> Metric:
     """The catalogue entry of a metric; a plain one, guessed from the name, if absent."""
     if key in CATALOG:
         return CATALOG[key]
+    found = declared().get(key)
+    if found is not None:
+        return found
     name = key.removeprefix("mean_").replace("_", " ")
     if key.startswith("loss_"):
         tranche = key.removeprefix("loss_").replace("_", " ")

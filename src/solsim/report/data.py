@@ -28,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from solsim.engine.params import Scenario
+from solsim.report import catalog as C
 
-# Summary metrics a funder reads first, in the order the tables show them (those
-# a table has). Any ``loss_<tranche>`` columns present are added after these.
+# The core's summary metrics a funder reads first, in the order the tables show
+# them (those a table has); the instruments' key columns follow
+# (:func:`key_metrics`), then any ``loss_<tranche>`` columns present.
 KEY_METRICS: tuple[str, ...] = (
     "coop_hazard",
     "coop_failure_hazard",
@@ -47,8 +49,12 @@ KEY_METRICS: tuple[str, ...] = (
     "investor_return",
     "return_parity",
     "community_return",
-    "guarantee_paid",
 )
+
+
+def key_metrics() -> tuple[str, ...]:
+    """The core's key metrics, then those the registered instruments mark as key."""
+    return KEY_METRICS + C.key_metrics()
 
 
 @dataclass
@@ -215,8 +221,10 @@ def simulate(
     )
 
 
-def metric_columns(summaries: pd.DataFrame, metrics: tuple[str, ...] = KEY_METRICS) -> list[str]:
-    """Key metrics present in ``summaries``, then every ``loss_<tranche>`` column."""
+def metric_columns(summaries: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> list[str]:
+    """Key metrics (default :func:`key_metrics`) present in ``summaries``, then every
+    ``loss_<tranche>`` column."""
+    metrics = key_metrics() if metrics is None else metrics
     present = [m for m in metrics if m in summaries.columns]
     losses = [c for c in summaries.columns if c.startswith("loss_") and c not in present]
     return present + losses

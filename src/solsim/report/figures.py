@@ -46,7 +46,7 @@ PALETTE = (
 # metric -> (axis label, scale the values are multiplied by); "{money}" is the
 # currency's thousands or millions (see money_unit).
 SERIES: dict[str, tuple[str, float]] = {
-    "output": ("co-op output ({money} a month)", 1e-3),
+    "output": ("output of co-ops and local firms ({money} a month)", 1e-3),
     "active_coops": ("active co-ops", 1.0),
     "distress_share": ("households in distress (%)", 100.0),
     "gini": ("Gini of household net worth", 1.0),
@@ -290,8 +290,8 @@ def _against(ax, rows: list[dict], unit: str, verb: str) -> None:
 
 
 def losses_figure(data: ReportData) -> Figure:
-    """Who carried the losses: each tranche's loss against its size, and the guarantee's
-    payouts against its reserve.
+    """Who carried the losses: each tranche's loss against its size, and what each
+    instrument's loss layer paid against its reserve.
 
     Bars are means across replicates (the expected loss) inside an outline of what
     could be lost; whiskers the 5–95% range of runs. Tranches are those of each
@@ -303,7 +303,8 @@ def losses_figure(data: ReportData) -> Figure:
     names = data.scenario_names
     palette = colors(names, data.reference)
     currency = data.currency
-    tranche_rows, guarantee_rows = [], []
+    tranche_rows, layer_rows = [], []
+    layers = C.layers()
     for name in names:
         runs = s[s["scenario"] == name]
         setup = setup_of(data.scenarios.get(name))
@@ -328,12 +329,15 @@ def losses_figure(data: ReportData) -> Figure:
                     "currency": currency,
                 }
             )
-        if setup is not None and setup.guarantee_reserve is not None:
-            stats = _interval(runs["guarantee_paid"]) if "guarantee_paid" in runs else (np.nan,) * 3
-            guarantee_rows.append(
+        for holder, layer in layers.items():
+            if setup is None or holder not in setup.layers:
+                continue
+            column = layer.column
+            stats = _interval(runs[column]) if column in runs else (np.nan,) * 3
+            layer_rows.append(
                 {
-                    "label": name,
-                    "size": setup.guarantee_reserve,
+                    "label": name if len(layers) == 1 else f"{name} · {layer.name}",
+                    "size": setup.layers[holder],
                     "stats": stats,
                     "color": palette[name],
                     "currency": currency,
@@ -349,14 +353,16 @@ def losses_figure(data: ReportData) -> Figure:
         left.text(0.5, 0.5, "no tranche losses recorded", ha="center", va="center")
         left.set_axis_off()
     left.set_title("Each tranche's loss against its size", fontsize=10)
-    if guarantee_rows:
-        _against(right, guarantee_rows, unit, "paid")
+    names_of_layers = " or ".join(layer.name for layer in layers.values()) or "loss layer"
+    if layer_rows:
+        _against(right, layer_rows, unit, "paid")
     else:
-        right.text(0.5, 0.5, "no guarantee\nin these scenarios", ha="center", va="center",
-                   transform=right.transAxes, color="#666666")  # fmt: skip
+        right.text(0.5, 0.5, f"nothing paid by {names_of_layers}\nin these scenarios",
+                   ha="center", va="center", transform=right.transAxes,
+                   color="#666666")  # fmt: skip
         right.set_xticks([])
         right.set_yticks([])
-    right.set_title("Guarantee payouts against the reserve", fontsize=10)
+    right.set_title(f"Paid by {names_of_layers} against the reserve", fontsize=10)
     fig.suptitle(
         "Who carried the losses by the end of the run: mean across runs (filled), "
         "5–95% of runs (whiskers), what could be lost (outline)",
@@ -485,7 +491,8 @@ def _change_scale(info: C.Metric, values: np.ndarray, currency: str) -> tuple[fl
     return 1.0, C.unit_name(info, currency, change=True)
 
 
-# Metrics of the paired-difference figure (the table shows all of them).
+# The core's metrics of the paired-difference figure (the table shows all of them);
+# the instruments' key columns follow.
 FOREST_METRICS: tuple[str, ...] = (
     "coop_hazard",
     "coop_failure_hazard",
@@ -499,7 +506,6 @@ FOREST_METRICS: tuple[str, ...] = (
     "investor_return",
     "return_parity",
     "community_return",
-    "guarantee_paid",
 )
 
 
@@ -507,11 +513,15 @@ FOREST_METRICS: tuple[str, ...] = (
 NODE_STYLE: dict[str, tuple[str, str]] = {
     # state -> (colour, legend text)
     "household:coop": ("#2ca02c", "household, co-op member"),
+    "household:firm": ("#9467bd", "household, local firm job"),
     "household:outside": ("#8fb8de", "household, outside job"),
     "household:unemployed": ("#bdbdbd", "household, unemployed"),
     "coop:active": ("#1f5f99", "co-op, active"),
     "coop:refounded": ("#ff9f1c", "co-op, failed and refounded"),
     "coop:failed": ("#d62728", "co-op, failed"),
+    "firm:active": ("#7f7f7f", "local firm, active"),
+    "firm:refounded": ("#e7ba52", "local firm, failed and replaced"),
+    "firm:failed": ("#843c39", "local firm, failed"),
     "fund": ("#6a3d9a", "fund"),
 }
 DISTRESS_EDGE = "#d62728"
@@ -520,9 +530,10 @@ DISTRESS_EDGE = "#d62728"
 def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     """The trade graph at the end of a run, coloured by agent type and state.
 
-    Households are coloured by employment (co-op, outside, unemployed) and
-    outlined red when in distress; co-ops by state (active, failed and
-    refounded, failed); funds are linked to the co-ops they lend to. Economies
+    Households are coloured by employment (co-op, local firm, outside,
+    unemployed) and outlined red when in distress; co-ops and conventional
+    local firms by kind and state (active, failed and refounded, failed);
+    funds are linked to the co-ops they lend to. Economies
     with more than ``max_households`` households are drawn without their
     households (the co-op supply network and the funds only), which stays
     readable at any size.
@@ -541,11 +552,11 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     e = model.economy
     graph = nx.Graph()
     with_households = e.n_households <= max_households
-    coop_state = np.where(
-        e.firm_active,
-        np.where(e.firm_first_failed_at >= 0, "coop:refounded", "coop:active"),
-        "coop:failed",
+    kind = np.where(e.firm_is_coop, "coop", "firm")
+    status = np.where(
+        e.firm_active, np.where(e.firm_first_failed_at >= 0, "refounded", "active"), "failed"
     )
+    coop_state = np.char.add(np.char.add(kind, ":"), status)
     for j in range(e.n_firms):
         graph.add_node(f"c{j}", state=str(coop_state[j]), distressed=False)
     sup = e.network.supply.tocoo()
@@ -561,9 +572,10 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
     )
     if with_households:
         employer = e.hh_employer
+        works_at_coop = e.firm_is_coop[np.maximum(employer, 0)]
         state = np.where(
             employer >= 0,
-            "household:coop",
+            np.where(works_at_coop, "household:coop", "household:firm"),
             np.where(employer == -1, "household:outside", "household:unemployed"),
         )
         for i in range(e.n_households):
@@ -609,10 +621,12 @@ def network_figure(model, max_households: int = 300, seed: int = 0) -> Figure:
         ax.scatter([], [], s=28, facecolor="white", edgecolor=DISTRESS_EDGE, label="in distress")
     ax.legend(fontsize=7, loc="lower left", framealpha=0.9)
     ax.set_axis_off()
+    firms = f"{e.n_coops} co-ops, {e.n_conventional} local firms"
+    funds = f"{e.n_funds} fund{'s' if e.n_funds != 1 else ''}"
     scope = (
-        f"{e.n_households} households, {e.n_firms} co-ops, {e.n_funds} funds"
+        f"{e.n_households} households, {firms}, {funds}"
         if with_households
-        else f"{e.n_firms} co-ops and {e.n_funds} funds "
+        else f"{firms} and {funds} "
         f"({e.n_households} households not drawn: more than {max_households})"
     )
     ax.set_title(f"{model.params.name}, month {e.month}: {scope}", fontsize=10)
@@ -657,7 +671,8 @@ def all_figures(data: ReportData, comparison: pd.DataFrame | None = None) -> dic
     if len(data.scenario_names) > 1:
         from solsim.report.answer import setup_of
 
-        wanted = [m for m in FOREST_METRICS if m in set(comparison["metric"])]
+        forest = FOREST_METRICS + C.key_metrics()
+        wanted = [m for m in forest if m in set(comparison["metric"])]
         setup = setup_of(data.scenarios.get(data.reference))
         capital = setup.total_capital if setup is not None else np.nan
         out["differences"] = differences_figure(

@@ -38,7 +38,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("distress", "Household distress"),
     ("inequality", "Inequality over time"),
     ("lorenz", "Lorenz curves at the end"),
-    ("losses", "Losses per tranche and guarantee payouts"),
+    ("losses", "Losses per tranche and what loss layers paid"),
     ("returns", "Household income and investor return"),
     ("differences", "Paired differences from the reference"),
     ("network", "The trade graph"),
@@ -274,9 +274,9 @@ def answer_html(data: ReportData, screen: FirstScreen) -> str:
         '<p class="note">Green or red: better or worse for the community, with a 95% '
         "interval that excludes zero and a change at least as large as the threshold under "
         "the metric's name; bold: such a change in a metric that is neither better nor worse "
-        "for the community (an investor's return, who among philanthropy, investors and the "
-        "guarantor carries a loss); grey: no detectable change, or one too small to matter. "
-        "The detail follows below.</p>"
+        "for the community (an investor's return, who among philanthropy, investors and an "
+        "instrument's loss layer carries a loss); grey: no detectable change, or one too "
+        "small to matter. The detail follows below.</p>"
     )
     return (
         f'<p class="facts">{" ".join(facts)}</p>'
@@ -410,7 +410,7 @@ def findings(
 def _table_of(key: str) -> tuple[str, str]:
     """Split a dotted key into a TOML-like table header and the rest.
 
-    ``instruments.guarantee.coverage`` → (``instruments.guarantee``, ``coverage``);
+    ``instruments.<name>.<key>`` → (``instruments.<name>``, ``<key>``);
     ``funds.interest_rate`` → (``funds``, ``interest_rate``); ``steps`` → ("", ``steps``).
     """
     parts = key.split(".")
@@ -505,8 +505,8 @@ TEXT: dict[str, str] = {
     "net worth held by the poorest x% of households. The right panel magnifies the "
     "differences from the reference.",
     "losses": "What each tranche of the funds' capital stacks lost by the end of the run "
-    "(junior tranches lose first), drawn against the tranche's size, and what the guarantor "
-    "paid out on defaulted loans against its reserve.",
+    "(junior tranches lose first), drawn against the tranche's size, and what each "
+    "instrument's loss layer paid out on defaulted loans against its reserve.",
     "returns": "Who gains: each dot is one run. Investor return is the annualised return of "
     "outside capital to date; household income is the wages local co-ops and firms paid, "
     "patronage and deposit interest paid to households over the whole run (income, not a "
@@ -592,7 +592,7 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
         "distress": figure("distress", "share of households in distress over time"),
         "inequality": figure("gini", "Gini of household net worth over time"),
         "lorenz": figure("lorenz", "Lorenz curves of final household net worth"),
-        "losses": figure("losses", "losses per tranche and guarantee payouts"),
+        "losses": figure("losses", "losses per tranche and what loss layers paid"),
         "returns": figure("returns", "community return against investor return"),
         "differences": (
             differences_table(comparison, data.reference, metrics_, currency, screen.capital)

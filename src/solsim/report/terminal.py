@@ -22,7 +22,7 @@ from rich.text import Text
 
 from solsim.report import catalog as C
 from solsim.report.answer import FirstScreen, Row, setup_of
-from solsim.report.data import KEY_METRICS, ReportData
+from solsim.report.data import ReportData, key_metrics
 
 STYLE = {"good": "bold green", "bad": "bold red", "sig": "bold"}
 
@@ -206,18 +206,20 @@ def run_headline(
         lost = {t.holder: 0.0 for t in setup.tranches}
         for t in setup.tranches:
             lost[t.holder] += get(f"loss_{t.name}") if math.isfinite(get(f"loss_{t.name}")) else 0
-        paid = get("guarantee_paid") if setup.guarantee_reserve is not None else 0.0
         losers = [
-            f"{C.HOLDER_NAMES[h]} lost {C.money(v, currency)} of "
+            f"{C.holder_name(h)} lost {C.money(v, currency)} of "
             f"{C.money(setup.capacity(h), currency)}"
             for h, v in lost.items()
             if v > 0
         ]
-        if math.isfinite(paid) and paid > 0:
-            losers.append(
-                f"the guarantor paid {C.money(paid, currency)} of its "
-                f"{C.money(setup.guarantee_reserve, currency)} reserve"
-            )
+        for holder, layer in C.layers().items():
+            paid = get(layer.column) if holder in setup.layers else 0.0
+            if math.isfinite(paid) and paid > 0:
+                losers.append(
+                    f"{layer.name} paid {C.money(paid, currency)} of "
+                    f"{C.holder_possessive(holder)} "
+                    f"{C.money(setup.layers[holder], currency)} reserve"
+                )
         parts.append("; ".join(losers) if losers else "no holder lost anything")
     investor = C.pick(summary.keys(), "investor")
     if investor and math.isfinite(get(investor)):
@@ -231,7 +233,7 @@ def summary_table(summary: Mapping[str, Any], title: str, currency: str = "") ->
     table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("metric")
     table.add_column("value", justify="right", no_wrap=True)
-    order = [k for k in KEY_METRICS if k in summary]
+    order = [k for k in key_metrics() if k in summary]
     order += [k for k in summary if k not in order]
     for key in order:
         value = summary[key]

@@ -39,11 +39,22 @@ structure of the scenario ``first_loss.toml``: 10% philanthropic first loss,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from solsim.engine.instruments import Instrument, InstrumentParams, ParamError, register
+from solsim.engine.instruments.common import check_funds
+from solsim.engine.instruments.contract import (
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    ParamError,
+    Watch,
+    percent,
+)
+from solsim.engine.instruments.registry import register
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -170,18 +181,41 @@ class FirstLossParams(InstrumentParams):
         return [t.detachment - t.attachment for t in self.tranches]
 
 
-def check_funds(economy: Economy, instrument: str, funds: list[int] | None) -> list[int]:
-    """The funds an instrument applies to; a missing fund is a scenario error."""
-    if funds is None:
-        return list(range(economy.n_funds))
-    for i, fund in enumerate(funds):
-        if fund >= economy.n_funds:
-            raise ScenarioError(
-                economy.scenario.source,
-                f"instruments.{instrument}.funds.{i}",
-                f"no fund {fund}: economy.funds = {economy.n_funds} (funds are numbered from 0)",
-            )
-    return list(funds)
+def _fraction(tranche: Mapping[str, Any]) -> float:
+    """A tranche's share of its fund's capital, from either form of the table."""
+    if tranche.get("share") is not None:
+        return float(tranche["share"])
+    return float(tranche["detachment"]) - float(tranche["attachment"])
+
+
+def _shares(params: FirstLossParams) -> list[dict[str, Any]]:
+    """The stack as tables with shares (attachment points turned into shares)."""
+    tranches = [t.model_dump(mode="json", exclude_none=True) for t in params.tranches]
+    for t in tranches:
+        if "share" not in t:
+            t["share"] = t.pop("detachment") - t.pop("attachment")
+    if len(tranches) == 1:
+        tranches.append({"name": "senior", "share": 0.0, "holder": "outside"})
+    return tranches
+
+
+def _junior_share(params: FirstLossParams) -> float:
+    """The dashboard's value: the junior tranche's share."""
+    return float(_shares(params)[0]["share"])
+
+
+def _with_junior_share(table: dict[str, Any], share: float) -> dict[str, Any]:
+    """The table with the junior tranche at ``share``; the most senior takes the rest.
+
+    Tranches between them keep their shares, and at least 5% stays senior, so
+    the stack stays valid.
+    """
+    tranches = _shares(FirstLossParams.model_validate(table))
+    middle = sum(t["share"] for t in tranches[1:-1])
+    share = min(float(share), round(1.0 - middle - 0.05, 2))
+    tranches[0]["share"] = share
+    tranches[-1]["share"] = 1.0 - share - middle
+    return {**table, "tranches": tranches}
 
 
 @register
@@ -190,6 +224,54 @@ class FirstLoss(Instrument):
 
     name = "first_loss"
     Params = FirstLossParams
+    control = Control(
+        "share",
+        "First-loss capital",
+        "{}% of each fund's capital",
+        "A junior slice of each community fund's capital that takes loan losses first, "
+        "so the community and outside investors above it lose later.",
+        get=lambda params: _junior_share(params),
+        set=lambda table, share: _with_junior_share(table, share),
+        high=0.5,
+    )
+    watches = (
+        Watch(
+            "never",
+            "loss_*",
+            "The first-loss tranche had nothing to absorb: no loan loss reached the "
+            "funds' capital in any run.",
+            changed=True,
+            warning=False,
+        ),
+    )
+
+    @classmethod
+    def capital_stack(
+        cls, settings: Mapping[str, Any], n_funds: int
+    ) -> dict[int, list[tuple[str, str, float]]]:
+        funds = settings.get("funds")
+        covered = sorted(set(funds)) if funds is not None else range(n_funds)
+        stack = [(t["name"], t["holder"], _fraction(t)) for t in settings.get("tranches") or []]
+        return {fund: stack for fund in covered if fund < n_funds}
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        tranches = settings.get("tranches") or []
+        funds = settings.get("funds")
+        covered = len(set(funds)) if funds is not None else context.funds
+        junior = tranches[0]
+        size = _fraction(junior) * context.capital * covered
+        phrase = (
+            f"a {percent(_fraction(junior))} {junior['holder']} first-loss tranche "
+            f"({context.money(size)} of {context.money(context.total_capital)} fund capital)"
+        )
+        stack = ", ".join(
+            f"{percent(_fraction(t))} {t['holder']} "
+            f"({context.money(_fraction(t) * context.capital * covered)}, “{t['name']}”)"
+            for t in tranches
+        )
+        where = "each fund" if covered == context.funds else f"{covered} of {context.funds} funds"
+        return phrase, f"first-loss capital in {where}, junior first: {stack}"
 
     def setup(self, economy: Economy) -> None:
         p: FirstLossParams = self.params

@@ -40,20 +40,32 @@ outside the local economy: their reserve is funded from the outside world
 before month 1 (no money enters the local economy), claims enter it and fees
 leave it.
 
-Timeseries columns: ``guarantee_paid`` (cumulative claims, in the core row),
+Timeseries columns: ``guarantee_paid`` (cumulative claims; 0 in runs without
+the guarantee),
 ``guarantee_fees`` (cumulative fees), ``guarantor_reserve`` (what the backing
 guarantors hold now) and ``guarantee_cap_left`` (cap not yet used).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from pydantic import Field
 
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.instruments.first_loss import check_funds
+from solsim.engine.instruments.common import check_funds
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    LossLayer,
+    Watch,
+    percent,
+)
+from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, from_cents, to_cents
 from solsim.engine.params import CAPITAL_MAX
 from solsim.errors import ScenarioError
@@ -149,12 +161,59 @@ def covered_in_turn(first: int, n: int, share: float) -> np.ndarray:
     return np.floor((k + 1.0) * share + 1e-9) > np.floor(k * share + 1e-9)
 
 
+def _reserve_committed(params: GuaranteeParams, n_funds: int, n_guarantors: int) -> float:
+    """The backing guarantors' reserves together: each backs funds ``f % n_guarantors``."""
+    if n_guarantors == 0:
+        return 0.0
+    funds = range(n_funds) if params.funds is None else params.funds
+    return params.reserve * len({fund % n_guarantors for fund in funds})
+
+
 @register
 class Guarantee(Instrument):
-    """A reserve-backed, capped guarantee on funds' loans (see the module docstring)."""
+    """A reserve-backed, capped guarantee on funds' loans (see the module docstring).
+
+    State: ``covered`` (per co-op, whether its current loan is covered) and
+    ``paid`` (claims paid to date, currency).
+    """
 
     name = "guarantee"
     Params = GuaranteeParams
+    columns = (
+        Column("guarantee_paid", "guarantee payouts", "money", summary="final", key=True,
+               off=0.0, short="guarantee paid", plain="paid by the guarantor", material=0.001,
+               relative_to="capital"),
+        Column("guarantee_fees", "guarantee fees paid by the funds", "money"),
+        Column("guarantor_reserve", "guarantors' reserve", "money"),
+        Column("guarantee_cap_left", "guarantee cap not yet used", "money"),
+    )  # fmt: skip
+    control = Control(
+        "coverage",
+        "Loan guarantee",
+        "{}% of each defaulted loan",
+        "An outside guarantor pays this share of each loss on the funds' loans, so the "
+        "funds dare lend to co-ops with thinner cash buffers in a downturn.",
+    )
+    loss_layers = (LossLayer("guarantor", "the guarantor", "guarantee_paid", _reserve_committed),)
+    watches = (
+        Watch("ran_out", "guarantor_reserve",
+              "The guarantor's reserve ran out in {count} of {runs} runs."),
+        Watch("ran_out", "guarantee_cap_left", "The guarantee's cap was used up in {count} of "
+              "{runs} runs: later losses fell on the funds.", paid="guarantee_paid"),
+        Watch("never", "guarantee_paid", "The guarantee paid nothing in any run.", warning=False),
+    )  # fmt: skip
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        coverage = float(settings.get("coverage", 0.0))
+        detail = (
+            f"loan guarantee: pays {percent(coverage)} of each loss on "
+            f"{percent(settings.get('share', 1.0))} of new loans, up to "
+            f"{percent(settings.get('cap_rate', 0.0))} of the loans covered; fee "
+            f"{percent(settings.get('fee', 0.0))} a year; "
+            f"reserve {context.money(context.layer or 0.0)}"
+        )
+        return f"a {percent(coverage)} loan guarantee", detail
 
     def setup(self, economy: Economy) -> None:
         p: GuaranteeParams = self.params
@@ -173,6 +232,8 @@ class Guarantee(Instrument):
         self.volume = np.zeros(e.n_funds)  # covered portfolio: original principal
         self.claimed = np.zeros(e.n_funds)
         self.fees = 0.0
+        self.paid = 0.0
+        self.covered = np.zeros(e.n_firms, dtype=bool)
         self.offered = 0
         # Both accounts are outside the economy: the money stock does not move.
         e.ledger.transfer(
@@ -192,7 +253,8 @@ class Guarantee(Instrument):
         e, p = economy, self.params
         self.claimed[:] = 0.0
         self.fees = 0.0
-        covered = np.flatnonzero(e.loan_active & e.loan_guaranteed)
+        self.paid = 0.0
+        covered = np.flatnonzero(e.loan_active & self.covered)
         self.volume = np.zeros(e.n_funds)
         self.volume += np.bincount(
             e.loan_fund[covered], e.loan_original[covered] / CENTS, minlength=e.n_funds
@@ -216,11 +278,11 @@ class Guarantee(Instrument):
         e = economy
         coop = np.asarray(ctx["coop"], dtype=np.int64)
         fund = np.asarray(ctx["fund"], dtype=np.int64)
-        e.loan_guaranteed[coop] = False
+        self.covered[coop] = False
         offered = coop[self.in_scope[fund]]
         covered = offered[covered_in_turn(self.offered, offered.size, self.params.share)]
         self.offered += offered.size
-        e.loan_guaranteed[covered] = True
+        self.covered[covered] = True
         self.volume += np.bincount(
             e.loan_fund[covered], e.loan_original[covered] / CENTS, minlength=e.n_funds
         )
@@ -228,7 +290,7 @@ class Guarantee(Instrument):
     def start_month(self, economy: Economy) -> None:
         e = economy
         p: GuaranteeParams = self.params
-        loans = np.flatnonzero(e.loan_active & e.loan_guaranteed)
+        loans = np.flatnonzero(e.loan_active & self.covered)
         if loans.size == 0 or p.fee == 0.0:
             return
         due = np.bincount(
@@ -250,7 +312,7 @@ class Guarantee(Instrument):
         reserve = from_cents(e.ledger.cash[self.guarantor_account])
         claim = guarantee_claims(
             loss,
-            e.loan_guaranteed[coop],
+            self.covered[coop],
             fund,
             self.params.coverage,
             self.cap_left(),
@@ -266,12 +328,13 @@ class Guarantee(Instrument):
         paid = paid / CENTS
         ctx["loss"] = (loss - paid).clip(0.0)
         self.claimed += np.bincount(fund, paid, minlength=e.n_funds)
-        e.guarantee_paid += float(paid.sum())
-        e.loan_guaranteed[coop] = False
+        self.paid += float(paid.sum())
+        self.covered[coop] = False
 
     def record(self, economy: Economy) -> dict[str, float]:
         reserve = economy.ledger.cash[self.guarantor_account[self.backing]].sum()
         return {
+            "guarantee_paid": self.paid,
             "guarantee_fees": self.fees,
             "guarantor_reserve": float(from_cents(reserve)),
             "guarantee_cap_left": float(self.cap_left()[self.in_scope].sum()),

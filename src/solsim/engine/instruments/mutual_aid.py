@@ -19,19 +19,29 @@ In the ``distress`` phase, after the month's spending:
    purchase edges, the rest imported), so it adds to co-ops' sales this month.
    A household whose shortfall the aid covers is no longer distressed.
 
-Metrics: ``aid_paid`` (cumulative, the economy's total), and per month
+Metrics: ``aid_paid`` (cumulative, the economy's total; 0 in runs without the
+pools), and per month
 ``aid_pool`` (what the pools hold), ``aid_month`` (paid out),
 ``aid_contributions`` (paid in) and ``aid_unmet`` (claims the pools could not pay).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.instruments.timebank import select_members
+from solsim.engine.instruments.common import select_members
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
+from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, to_cents
 from solsim.engine.params import HouseholdMoney, Probability
 from solsim.engine.phases import spend_locally
@@ -60,6 +70,30 @@ class MutualAid(Instrument):
     name = "mutual_aid"
     Params = MutualAidParams
     params: MutualAidParams
+    columns = (
+        Column("aid_paid", "mutual-aid payouts", "money", summary="final", off=0.0,
+               short="aid paid", plain="mutual aid paid out"),
+        Column("aid_pool", "held in mutual-aid pools", "money"),
+        Column("aid_month", "mutual aid paid this month", "money"),
+        Column("aid_contributions", "paid into mutual-aid pools this month", "money"),
+        Column("aid_unmet", "aid claims the pools could not pay", "money", "worse"),
+    )  # fmt: skip
+    control = Control(
+        "contribution",
+        "Mutual aid",
+        "{} a month from each household",
+        "Households pay into a community pool; members who cannot cover their "
+        "essentials draw from it and spend the aid at local co-ops.",
+    )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"mutual-aid pools: {context.money(settings.get('contribution', 0))} a month from "
+            f"{percent(settings.get('members', 1.0))} of households, payouts up to "
+            f"{context.money(settings.get('max_payout', 0))}"
+        )
+        return "mutual-aid pools", detail
 
     def setup(self, economy: Economy) -> None:
         e, p = economy, self.params
@@ -75,6 +109,11 @@ class MutualAid(Instrument):
         self.paid_month = 0
         self.contributed_month = 0
         self.unmet_month = 0
+        self.paid = 0.0
+
+    def start_run(self, economy: Economy) -> None:
+        """Month 1: what the pools paid out counts afresh."""
+        self.paid = 0.0
 
     def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
         e, p = economy, self.params
@@ -119,7 +158,7 @@ class MutualAid(Instrument):
             cents=True,
         )
         self.paid_month = int(paid.sum())
-        e.aid_paid += self.paid_month / CENTS
+        self.paid += self.paid_month / CENTS
         aid = np.zeros(e.n_households)
         aid[takers] = paid / CENTS
         self._spend(e, aid)
@@ -136,6 +175,7 @@ class MutualAid(Instrument):
 
     def record(self, economy: Economy) -> dict[str, float]:
         return {
+            "aid_paid": self.paid,
             "aid_pool": float(economy.ledger.cash[self.pool].sum()) / CENTS,
             "aid_month": self.paid_month / CENTS,
             "aid_contributions": self.contributed_month / CENTS,

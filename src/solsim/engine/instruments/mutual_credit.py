@@ -74,8 +74,8 @@ its network's account, the payee's network's account pays the payee, so each
 network (members plus its intertrading account) still sums to zero and the
 intertrading accounts sum to zero among themselves.
 
-Metrics (per month): ``mc_turnover`` (credit paid, currency; the economy's
-``mc_turnover_month``), ``cleared_share``, ``mc_positive`` (sum of positive
+Metrics (per month): ``mc_turnover`` (credit paid, currency; 0 in runs
+without mutual credit), the core's ``cleared_share``, ``mc_positive`` (sum of positive
 member balances: the credit in circulation), ``mc_velocity`` (annualised
 turnover over ``mc_positive``; Sardex ≈ 12 a year), ``mc_in_debt`` (share of
 members with a negative balance), ``mc_settled`` (trade credit paid in credit),
@@ -85,6 +85,7 @@ members with a negative balance), ``mc_settled`` (trade credit paid in credit),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
@@ -93,217 +94,24 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from solsim.clearing import net_cycles
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.ledger import CENTS, Ledger, to_cents
+from solsim.engine.credit import CreditNetwork, split_cents
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
+from solsim.engine.instruments.registry import register
+from solsim.engine.ledger import CENTS, to_cents
 from solsim.engine.params import COOP_CASH_MAX, NonNegative, Probability
 from solsim.errors import ScenarioError
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
-__all__ = ["CreditNetwork", "MutualCredit", "MutualCreditParams", "split_cents"]
-
-
-# ---------------------------------------------------------------------- machinery
-def split_cents(
-    totals: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int
-) -> np.ndarray:
-    """Split whole-cent totals over items, pro rata to weights, exactly.
-
-    Parameters
-    ----------
-    totals
-        ``int64`` per group: the amount to split.
-    weights
-        Non-negative weight per item.
-    groups
-        Group of each item (``0..n_groups-1``).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``int64`` per item. Within each group with positive total weight the
-        amounts sum to exactly that group's total (largest-remainder rounding:
-        floors, then one more cent to the items with the largest remainders);
-        groups without weight get nothing. When the total does not exceed the
-        sum of the weights and weights are whole numbers, no item gets more
-        than its weight, so weights can serve as caps.
-    """
-    totals = np.asarray(totals, dtype=np.int64)
-    weights = np.asarray(weights, dtype=np.float64)
-    groups = np.asarray(groups, dtype=np.int64)
-    if groups.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    weight_sum = np.bincount(groups, weights, minlength=n_groups)
-    denom = weight_sum[groups]
-    share = np.divide(
-        totals[groups].astype(np.float64) * weights,
-        denom,
-        out=np.zeros(groups.size),
-        where=denom > 0,
-    )
-    base = np.floor(share).astype(np.int64)
-    target = np.where(weight_sum > 0, totals, 0)
-    left = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
-    # Hand out the leftover cents by largest remainder, within each group
-    # (only weighted items can take one, so only they are sorted).
-    weighted = np.flatnonzero(weights > 0)
-    order = weighted[np.lexsort((-(share - base)[weighted], groups[weighted]))]
-    sorted_groups = groups[order]
-    rank = np.arange(order.size) - np.searchsorted(sorted_groups, sorted_groups, side="left")
-    base[order[rank < left[sorted_groups]]] += 1
-    # Floating-point sums can be a cent off at extreme sizes: settle the
-    # difference on each group's heaviest item so totals stay exact.
-    diff = target - np.bincount(groups, base, minlength=n_groups).astype(np.int64)
-    if diff.any():
-        heaviest = np.lexsort((-weights, groups))
-        first = heaviest[np.searchsorted(groups[heaviest], np.flatnonzero(diff), side="left")]
-        base[first] += diff[diff != 0]
-    return base
-
-
-class CreditNetwork:
-    """Accounts of one or more mutual-credit networks on a ledger's credit array.
-
-    Parameters
-    ----------
-    ledger
-        The ledger whose ``credit`` array holds the balances.
-    accounts
-        Ledger account of each member.
-    nets
-        Network of each member (``0..n_nets-1``).
-    n_nets
-        Number of networks.
-    commons
-        Ledger account of each network's commons (a transit account that every
-        operation leaves at zero).
-    intertrading
-        Ledger account of each network's intertrading account, or None when
-        networks do not trade with each other.
-    """
-
-    def __init__(
-        self,
-        ledger: Ledger,
-        accounts: np.ndarray,
-        nets: np.ndarray,
-        n_nets: int,
-        commons: np.ndarray,
-        intertrading: np.ndarray | None = None,
-    ):
-        self.ledger = ledger
-        self.account = np.asarray(accounts, dtype=np.int64)
-        self.net = np.asarray(nets, dtype=np.int64)
-        self.n_nets = int(n_nets)
-        self.commons = np.asarray(commons, dtype=np.int64)
-        self.intertrading = None if intertrading is None else np.asarray(intertrading, np.int64)
-        self.limit = np.zeros(self.account.size, dtype=np.int64)
-        self.turnover = 0  # cents paid this month (each payment once)
-
-    # -- reading ---------------------------------------------------------------
-    def balance(self, members: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Balances (cents) of members."""
-        return self.ledger.credit[self.account[members]]
-
-    def room(self, members: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """How much each member can still pay: balance + limit, never below 0."""
-        return np.maximum(self.balance(members) + self.limit[members], 0)
-
-    def allowed(self, payer: np.ndarray, payee: np.ndarray) -> np.ndarray:
-        """Whether members may pay each other (same network, or networks intertrade)."""
-        if self.intertrading is not None:
-            return np.ones(np.broadcast(payer, payee).shape, dtype=bool)
-        return self.net[payer] == self.net[payee]
-
-    def network_sums(self) -> np.ndarray:
-        """Sum of each network's balances, its intertrading account included (always 0)."""
-        sums = np.bincount(
-            self.net, self.balance().astype(np.float64), minlength=self.n_nets
-        ).astype(np.int64)
-        if self.intertrading is not None:
-            sums += self.ledger.credit[self.intertrading]
-        return sums
-
-    # -- writing ---------------------------------------------------------------
-    def pay_accounts(
-        self,
-        payer: np.ndarray,
-        payer_net: np.ndarray,
-        payee: np.ndarray,
-        payee_net: np.ndarray,
-        cents: np.ndarray,
-        flow: str,
-        count: bool = True,
-    ) -> None:
-        """Pay in credit between ledger accounts; across networks via intertrading.
-
-        A payment between networks *a* and *b* is booked as two legs, payer →
-        intertrading account of *a* and intertrading account of *b* → payee,
-        so every network's sum and the sum of the intertrading accounts stay zero.
-        """
-        payer, payer_net, payee, payee_net, cents = np.broadcast_arrays(
-            np.asarray(payer, np.int64),
-            np.asarray(payer_net, np.int64),
-            np.asarray(payee, np.int64),
-            np.asarray(payee_net, np.int64),
-            np.asarray(cents, np.int64),
-        )
-        live = cents > 0
-        if not live.any():
-            return
-        payer, payer_net, payee, payee_net, cents = (
-            a[live] for a in (payer, payer_net, payee, payee_net, cents)
-        )
-        same = payer_net == payee_net
-        ledger = self.ledger
-        if same.any():
-            ledger.credit_transfer(payer[same], payee[same], cents[same], flow)
-        cross = ~same
-        if cross.any():
-            if self.intertrading is None:
-                raise RuntimeError("a credit payment across networks needs intertrading")
-            it = self.intertrading
-            ledger.credit_transfer(payer[cross], it[payer_net[cross]], cents[cross], flow)
-            ledger.credit_transfer(
-                it[payee_net[cross]], payee[cross], cents[cross], f"{flow}_intertrading"
-            )
-        if count:
-            self.turnover += int(cents.sum())
-
-    def pay(self, payer: np.ndarray, payee: np.ndarray, cents: np.ndarray, flow: str) -> None:
-        """Members pay members (indices into the member arrays)."""
-        payer = np.asarray(payer, np.int64)
-        payee = np.asarray(payee, np.int64)
-        self.pay_accounts(
-            self.account[payer], self.net[payer], self.account[payee], self.net[payee], cents, flow
-        )
-
-    def spread(
-        self,
-        source: np.ndarray,
-        amount: np.ndarray,
-        target: np.ndarray,
-        weight: np.ndarray,
-        flow: str,
-    ) -> np.ndarray:
-        """Move credit from source members to target members of the same network.
-
-        Each network's collected total is split over its targets pro rata to
-        ``weight`` (whole cents, exactly), through the network's commons account,
-        which ends where it started. Returns what each target received.
-        """
-        source = np.asarray(source, np.int64)
-        target = np.asarray(target, np.int64)
-        amount = np.asarray(amount, np.int64)
-        collected = np.bincount(self.net[source], amount, minlength=self.n_nets).astype(np.int64)
-        if not collected.any():
-            return np.zeros(target.size, dtype=np.int64)
-        commons = self.commons
-        self.ledger.credit_transfer(self.account[source], commons[self.net[source]], amount, flow)
-        received = split_cents(collected, weight, self.net[target], self.n_nets)
-        self.ledger.credit_transfer(commons[self.net[target]], self.account[target], received, flow)
-        return received
+__all__ = ["MutualCredit", "MutualCreditParams"]
 
 
 # ---------------------------------------------------------------------- parameters
@@ -381,6 +189,47 @@ class MutualCredit(Instrument):
     name = "mutual_credit"
     Params = MutualCreditParams
     params: MutualCreditParams
+    columns = (
+        Column("mc_turnover", "mutual-credit turnover", "money", summary="sum", off=0.0,
+               short="credit turnover", plain="paid in mutual credit"),
+        Column("mc_positive", "mutual credit in circulation", "money"),
+        Column("mc_velocity", "mutual-credit velocity", "per_year"),
+        Column("mc_in_debt", "members in mutual-credit debt", "share"),
+        Column("mc_settled", "trade credit paid in mutual credit", "money"),
+        Column("mc_repaid", "mutual-credit debt repaid in cash", "money"),
+        Column("mc_demurrage", "mutual-credit demurrage", "money"),
+        Column("mc_intertrading", "credit held in intertrading accounts", "money"),
+    )  # fmt: skip
+    control = Control(
+        "credit_limit",
+        "Mutual credit",
+        "{} credit line per household",
+        "Members pay each other in local credit when cash runs short, down to this "
+        "line, and earn it back by selling to the network.",
+    )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        p, money = settings, context.money
+        if not p.get("credit_limit") and not p.get("coop_credit_limit") and p.get("clearing"):
+            return "obligation clearing among co-ops", "cycle clearing of trade credit, monthly"
+        members = (
+            "households and co-ops" if p.get("members") == "households_and_coops" else "co-ops"
+        )
+        acceptance = p.get("acceptance", 0.0)
+        accept = (
+            percent(acceptance) if not isinstance(acceptance, list) else "a share per community"
+        )
+        parts = [
+            f"mutual credit among {members}: limits {money(p.get('credit_limit', 0))} "
+            f"a household and {money(p.get('coop_credit_limit', 0))} a co-op",
+            f"sellers take up to {accept} of a sale in credit",
+        ]
+        if p.get("clearing"):
+            parts.append("monthly clearing")
+        if p.get("intertrading"):
+            parts.append(f"{p.get('communities')} networks trading with each other")
+        return f"mutual credit among {members}", "; ".join(parts)
 
     # -- setup -------------------------------------------------------------------
     def setup(self, economy: Economy) -> None:
@@ -426,11 +275,11 @@ class MutualCredit(Instrument):
         self.demurrage_paid = 0
         self.cleared_share = 0.0
         self.cleared_cents = 0
-        e.mc_turnover_month = 0.0
+        self.turnover_month = 0.0
         e.cleared_share = 0.0
 
     def _book_turnover(self, e: Economy) -> None:
-        e.mc_turnover_month = self.net.turnover / CENTS
+        self.turnover_month = self.net.turnover / CENTS
 
     # -- start of month: limits and demurrage ------------------------------------
     def start_month(self, economy: Economy) -> None:
@@ -754,6 +603,7 @@ class MutualCredit(Instrument):
         if net.intertrading is not None:
             it = float(np.maximum(net.ledger.credit[net.intertrading], 0).sum()) / CENTS
         return {
+            "mc_turnover": self.turnover_month,
             "mc_positive": positive,
             "mc_velocity": 12.0 * turnover / positive if positive > 0 else 0.0,
             "mc_in_debt": float((balance < 0).mean()) if balance.size else 0.0,

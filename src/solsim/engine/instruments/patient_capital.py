@@ -31,13 +31,22 @@ annuity without the instrument. Timeseries columns: ``loans_in_grace`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from pydantic import Field
 
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.instruments.first_loss import check_funds
+from solsim.engine.instruments.common import check_funds
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
+from solsim.engine.instruments.registry import register
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
@@ -59,6 +68,25 @@ class PatientCapital(Instrument):
 
     name = "patient_capital"
     Params = PatientCapitalParams
+    columns = (
+        Column("loans_in_grace", "loans in their grace period", "count"),
+        Column("revenue_based_loans", "revenue-based loans", "count"),
+    )
+    control = Control(
+        None,
+        "Patient capital",
+        help="The funds lend for longer, with a year's grace and repayments that fall "
+        "when a co-op's sales fall.",
+    )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"patient capital: loans over {settings.get('tenor_months')} months with "
+            f"{settings.get('grace_months')} months' grace, repaid with "
+            f"{percent(settings.get('revenue_share', 0.0))} of revenue"
+        )
+        return "patient capital", detail
 
     def setup(self, economy: Economy) -> None:
         p: PatientCapitalParams = self.params

@@ -1,10 +1,10 @@
 """Timebank: households trade care and services for hours, one hour = one hour.
 
 A timebank is mutual credit (:mod:`solsim.engine.instruments.mutual_credit`, the
-same :class:`~solsim.engine.instruments.mutual_credit.CreditNetwork` machinery)
+same :class:`~solsim.engine.credit.CreditNetwork` machinery)
 whose unit is the hour: whoever gives an hour of help earns one hour, whoever
 receives one owes one, whatever the help was. Balances are booked in hundredths
-of an hour on a ledger of their own (``economy.timebank_ledger``: same account
+of an hour on a ledger of their own (the instrument's ``ledger``: same account
 layout as the money ledger, cash never used), so hours never mix with money or
 with a currency mutual-credit network running alongside; they sum to exactly
 zero in each timebank.
@@ -33,34 +33,34 @@ in positive balances), ``tb_in_debt`` (share of members owing hours) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
 
-from solsim.engine.instruments import Instrument, InstrumentParams, register
-from solsim.engine.instruments.mutual_credit import CreditNetwork
+from solsim.engine.codes import UNEMPLOYED
+from solsim.engine.credit import CreditNetwork
+from solsim.engine.instruments.common import select_members
+from solsim.engine.instruments.contract import (
+    Column,
+    Control,
+    Described,
+    Instrument,
+    InstrumentParams,
+    percent,
+)
+from solsim.engine.instruments.registry import register
 from solsim.engine.ledger import CENTS, Ledger
 from solsim.engine.params import MONTHLY_MAX, Probability
-from solsim.engine.phases import UNEMPLOYED
 
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
-__all__ = ["Timebank", "TimebankParams", "select_members"]
+__all__ = ["Timebank", "TimebankParams"]
 
 # Hours are booked in hundredths, like cents.
 HUNDREDTHS = CENTS
-
-
-def select_members(n: int, share: float) -> np.ndarray:
-    """A share of ``n`` items picked without randomness, spread evenly over indices.
-
-    Item *i* is picked when the fractional part of *i* × (golden ratio − 1) is
-    below ``share``: a low-discrepancy sequence, so any run of indices holds close
-    to ``share`` of members, and the run's random stream is untouched.
-    """
-    return (np.arange(n) * 0.6180339887498949) % 1.0 < share
 
 
 class TimebankParams(InstrumentParams):
@@ -82,6 +82,27 @@ class Timebank(Instrument):
 
     name = "timebank"
     Params = TimebankParams
+    columns = (
+        Column("tb_hours", "timebank hours exchanged", "number"),
+        Column("tb_positive", "timebank hours in credit", "number"),
+        Column("tb_in_debt", "timebank members owing hours", "share"),
+        Column("tb_relief", "essentials covered by timebank hours", "money", "better"),
+    )
+    control = Control(
+        None,
+        "Timebank",
+        help="Households trade hours of care and services, so a household short of cash "
+        "can get help without paying for it.",
+    )
+
+    @classmethod
+    def describe(cls, settings: Mapping[str, Any], context: Described) -> tuple[str, str]:
+        detail = (
+            f"timebanks: {percent(settings.get('members', 1.0))} of households, an hour worth "
+            f"{context.money(settings.get('hour_value', 0))}"
+        )
+        return "timebanks", detail
+
     params: TimebankParams
 
     def setup(self, economy: Economy) -> None:
@@ -92,7 +113,6 @@ class Timebank(Instrument):
         blocks = [(name, block.size, False) for name, block in main.blocks.items()]
         blocks = [b for b in blocks if b[0] != "world"]
         self.ledger = Ledger([*blocks, ("timebank_commons", n, False)])
-        e.timebank_ledger = self.ledger
         self.member = select_members(e.n_households, p.members)
         commons = self.ledger.block("timebank_commons").start + np.arange(n)
         self.net = CreditNetwork(self.ledger, e.hh_account, e.hh_community, n, commons)

@@ -1,0 +1,456 @@
+"""What a run reports: the month's row of metrics and the run's summary.
+
+One module reads the core's measurements and the instruments' declarations
+(:mod:`solsim.engine.instruments.contract`): :func:`record` writes a month's
+row, the core's columns then each switched-on instrument's declared columns
+(and, for instruments that are off, the columns that declare an ``off``
+value, so scenarios compare pair by pair); :func:`summarize` turns a finished
+run into one number per question, the core's by the rules below and each
+instrument column by its declared summary rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solsim import metrics
+from solsim.engine import households, instruments
+from solsim.engine.codes import OUTSIDE, UNEMPLOYED
+from solsim.engine.instruments.contract import summarise
+from solsim.engine.ledger import CENTS
+
+if TYPE_CHECKING:
+    from solsim.engine.economy import Economy
+
+__all__ = ["circulation", "entry_survival", "record", "shock_start", "summarize"]
+
+
+# ---------------------------------------------------------------------- monthly row
+def circulation(e: Economy) -> dict[str, float]:
+    """How far the month's money travels locally: each kind's local spending
+    share, the households', and LM3.
+
+    ``coop_local_spend_share`` is the share of what co-ops paid out this month
+    that stayed in the community: wages and patronage to members, trade credit
+    to local suppliers and loan service to the community funds, against
+    imports, bank service and equipment bought outside.
+    ``firm_local_spend_share`` is the same for conventional firms, whose
+    dividends count as local only when their owner is. ``household_local_spend_share``
+    is the same for households: purchases at local firms and deposits at the
+    community funds, against imports, rent, mortgages, expenses and arrears
+    paid to outside creditors.
+
+    ``lm3`` (Sacks 2002, :func:`solsim.metrics.lm3`) follows the co-ops'
+    revenue R1 for three rounds: R2 = R1 × the co-ops' local spending share;
+    R3 re-spends R2 locally, its part paid to members at the households' local
+    share and its part paid to firms and funds at the co-ops'.
+    """
+    flows = e.ledger.flows
+    coop = e.firm_is_coop
+    local, out = e.firm_paid_local, e.firm_paid_out
+
+    def share(mask: np.ndarray) -> float:
+        inside, total = local[mask].sum(), local[mask].sum() + out[mask].sum()
+        return float(inside / total) if total > 0 else float("nan")
+
+    coop_share = share(coop)
+    hh_local = flows["local_purchases"] + flows["deposit"]
+    hh_out = (
+        flows["imports"]
+        + flows["rent"]
+        + flows["mortgage"]
+        + flows["expenses"]
+        + flows["arrears_paid"]
+    )
+    hh_share = hh_local / (hh_local + hh_out) if hh_local + hh_out else float("nan")
+    first = float(e.firm_revenue[coop].sum())
+    coop_local = float(local[coop].sum())
+    second = first * coop_share if coop_local + out[coop].sum() > 0 else 0.0
+    third = 0.0
+    if coop_local > 0:
+        to_members = float(e.month_flows["wages"][coop].sum())
+        to_members += float(e.month_flows.get("patronage", np.zeros(e.n_firms))[coop].sum())
+        members = min(to_members / coop_local, 1.0)
+        third = second * (members * hh_share + (1.0 - members) * coop_share)
+    return {
+        "coop_local_spend_share": coop_share,
+        "firm_local_spend_share": share(~coop),
+        "household_local_spend_share": hh_share,
+        "lm3": metrics.lm3(first, second, third),
+    }
+
+
+def firm_record(e: Economy) -> dict[str, float]:
+    """Firm and bank columns.
+
+    ``failures_illiquid`` and ``failures_insolvent`` split the month's
+    failures by cause (:func:`expected_margin`); ``bank_credit`` is credit
+    drawn on the bank's lines at the end of the month, ``bank_credit_peak`` at
+    its highest within the month (co-ops draw to pay wages and inputs before
+    sales come in, and repay after), ``bank_credit_limit`` the lines' total
+    (currency); ``bank_chargeoffs`` what the bank wrote off this
+    month; ``bank_interest`` the interest paid to it (it leaves the community);
+    ``coop_pay_ratio`` the mean share of the full wage that active co-ops with
+    members paid. ``active_firms`` and ``firm_failures`` are the conventional
+    firms' counterparts of ``active_coops`` and ``coop_failures``,
+    ``firm_jobs`` their staff, ``dividends_out`` the dividends they paid to
+    owners outside the community to date (currency). ``coop_jobs`` is the
+    members of active co-ops; ``trade_credit_invoiced`` the trade credit firms
+    invoiced each other this month (currency), against which ``cleared_share``
+    and trade credit paid in mutual credit are measured.
+    """
+    staff = e.firm_workers()
+    staffed = e.firm_active & e.firm_is_coop & (staff > 0)
+    conventional = e.firm_active & ~e.firm_is_coop
+    return {
+        **circulation(e),
+        "active_firms": int(conventional.sum()),
+        "firm_failures": e.month_flows["failures"] - e.month_flows["coop_failures"],
+        "firm_jobs": int(staff[conventional].sum()),
+        "coop_jobs": int(staff[e.firm_active & e.firm_is_coop].sum()),
+        "trade_credit_invoiced": int(e.invoiced_month.sum()) / CENTS,
+        "dividends_out": e.dividends_out,
+        "failures_illiquid": float(e.failures_illiquid_month),
+        "failures_insolvent": float(e.failures_insolvent_month),
+        "bank_credit": int(e.bank_drawn.sum()) / CENTS,
+        "bank_credit_peak": e.bank_peak_month / CENTS,
+        "bank_credit_limit": int(e.bank_limit.sum()) / CENTS,
+        "bank_chargeoffs": e.bank_chargeoffs_month / CENTS,
+        "bank_interest": e.bank_interest_month / CENTS,
+        "coop_pay_ratio": float(e.firm_pay_ratio[staffed].mean()) if staffed.any() else 1.0,
+    }
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a one-dimensional float array (``nan`` when empty), by a sort.
+
+    numpy's sort is vectorised and, for the tens of thousands of renters of a
+    region, about three times as fast as the selection ``np.median`` runs. The
+    middle value(s) are the same and are averaged as ``np.median`` does (its
+    ``mean`` of one or two values); a NaN, sorted last, makes it NaN, as there.
+    """
+    n = values.size
+    if n == 0:
+        return float("nan")
+    ordered = np.sort(values)
+    if np.isnan(ordered[-1]):
+        return float("nan")
+    half = n // 2
+    middle = ordered[half : half + 1] if n % 2 else ordered[half - 1 : half + 1]
+    return float(np.mean(middle))
+
+
+def household_record(e: Economy) -> dict[str, float]:
+    """Household columns: arrears, displacement, consumption, rent burden, distress.
+
+    ``arrears`` is what households owe outside creditors on housing and
+    essentials (currency, end of month); ``displaced`` the households displaced
+    this month and ``moved`` those that moved away of their own accord;
+    ``consumption`` their spending this month and ``consumption_gini`` its
+    Gini; ``rent_burden`` the median renter's rent ÷ income this month;
+    ``distress_<status>`` the share of households of that employment status
+    (outside job, unemployed, co-op member, conventional-firm employee) distressed.
+    """
+    # Renters by index: gathering with indices is several times faster than
+    # selecting with a boolean mask that picks a random half of the households.
+    renter = np.flatnonzero(e.hh_tenure == households.RENTER)
+    income = e.hh_income.take(renter)
+    rent = e.hh_housing.take(renter) * e.housing_multiplier
+    burden = np.divide(rent, income, out=np.full(income.size, np.inf), where=income > 0)
+    employer = e.hh_employer
+    status = {"outside": employer == OUTSIDE, "unemployed": employer == UNEMPLOYED}
+    at_firm = employer >= 0
+    is_coop = e.firm_is_coop[np.maximum(employer, 0)]
+    status["coop"] = at_firm & is_coop
+    status["firm"] = at_firm & ~is_coop
+    distressed = e.hh_distressed
+    row = {
+        "arrears": (int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())) / CENTS,
+        "displaced": float(e.hh_displaced_month),
+        "moved": float(e.hh_moved_month),
+        "consumption": float(e.hh_consumption.sum()),
+        "consumption_gini": metrics.gini(e.hh_consumption),
+        "rent_burden": _median(burden),
+    }
+    for name, mask in status.items():
+        # The mean of the selected flags, as a count over a count (the same float).
+        size = np.count_nonzero(mask)
+        hit = np.count_nonzero(mask & distressed)
+        row[f"distress_{name}"] = hit / size if size else 0.0
+    return row
+
+
+def record(e: Economy) -> dict[str, float]:
+    """The month's row of metrics (DESIGN §3).
+
+    Risk and return, all to date: ``investor_return`` is the annualised total
+    return of outside capital, ((coupons + redemptions + remaining balance) /
+    invested)^(12 / months) − 1, so losses count against it (−1 when all is
+    lost); ``community_return`` is wages + patronage + deposit interest paid to
+    households; ``return_ratio`` is that over the coupons paid to outside
+    investors; ``community_capital_share`` is the share of the capital still at
+    work that community holders own (philanthropic and outside capital are not
+    community-held); ``loss_<tranche>`` is each tranche's cumulative loss.
+    """
+    ledger = e.ledger
+    flows = ledger.flows
+    net_worth = e.household_net_worth()
+    row: dict[str, float] = {"step": e.month}
+    row.update(metrics.inequality(net_worth))
+    stock = ledger.money_stock() / CENTS
+    turnover = (
+        flows["local_purchases"] + flows["trade_credit"] + flows["wages"] + flows["patronage"]
+    ) / CENTS
+    household_spending = (flows["local_purchases"] + flows["imports"]) / CENTS
+    labour = e.n_households
+    t = e.tranches
+    outside, community = t.held_by("outside"), t.held_by("community")
+    invested_outside = t.size[outside].sum()
+    years = e.month / 12.0
+    outside_value = t.paid[outside].sum() + t.balance[outside].sum() + t.redeemed[outside].sum()
+    if invested_outside > 0:
+        investor_return = (outside_value / invested_outside) ** (1.0 / years) - 1.0
+    else:
+        investor_return = float("nan")
+    outside_income = t.paid[outside].sum()
+    community_return = (
+        e.community_wages
+        + e.community_patronage
+        + e.community_deposit_interest
+        + e.community_dividends
+    )
+    capital = t.balance.sum()
+    row.update(
+        velocity=metrics.velocity(turnover, stock),
+        local_share=flows["local_purchases"] / CENTS / household_spending
+        if household_spending > 0
+        else float("nan"),
+        output=float(e.firm_revenue.sum()),
+        active_coops=int((e.firm_active & e.firm_is_coop).sum()),
+        coop_failures=e.month_flows["coop_failures"],
+        distress_share=float(e.hh_distressed.mean()),
+        unemployment=float((e.hh_employer == UNEMPLOYED).sum() / labour),
+        money_stock=stock,
+        external_in=ledger.external_in / CENTS,
+        external_out=ledger.external_out / CENTS,
+        loans_outstanding=float(e.loan_principal[e.loan_active].sum() / CENTS),
+        fund_assets=float(
+            (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
+        ),
+        net_chargeoffs=e.month_flows["net_loss"],
+        investor_return=investor_return,
+        community_return=community_return,
+        return_ratio=community_return / outside_income if outside_income > 0 else float("nan"),
+        community_capital_share=float(t.balance[community].sum() / capital)
+        if capital > 0
+        else float("nan"),
+        cleared_share=e.cleared_share,
+        **household_record(e),
+        **firm_record(e),
+    )
+    for name in dict.fromkeys(t.name):
+        row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())
+    row.update(instrument_record(e))
+    return row
+
+
+def instrument_record(e: Economy) -> dict[str, float]:
+    """The switched-on instruments' columns this month, and the ``off`` value of
+    every other registered instrument's columns that declare one.
+
+    Raises
+    ------
+    ValueError
+        When an instrument's ``record`` does not return exactly its declared columns.
+    """
+    row: dict[str, float] = {}
+    on = set()
+    for instrument in e.instruments:
+        values = instrument.record(e)
+        names = [column.name for column in instrument.columns]
+        if values.keys() != set(names):
+            raise ValueError(
+                f"instrument {instrument.name!r}: record() returned "
+                f"{sorted(values)}, its declared columns are {sorted(names)}"
+            )
+        row.update(values)
+        on.add(instrument.name)
+    for name, column in instruments.declared():
+        if name not in on and column.off is not None:
+            row[column.name] = column.off
+    return row
+
+
+# ---------------------------------------------------------------------- run summary
+def shock_start(economy: Economy) -> int | None:
+    """Month of the first scheduled shock (the stress the resilience metrics measure)."""
+    starts = [s.start for s in economy.scenario.shocks.scheduled]
+    return min(starts) if starts else None
+
+
+#: Months a firm must last to count as a five-year survivor.
+FIVE_YEARS = 60
+
+
+def entry_survival(economy: Economy, coop: bool, months: int = FIVE_YEARS) -> float | None:
+    """Share of new firms of one kind still open ``months`` after they were founded.
+
+    The cohort is every firm of the kind founded in the second half of the
+    burn-in or in the run, at least ``months`` before its end: the survey
+    anchors (co-ops ≈ 62%, conventional firms ≈ 35% at five years) follow
+    start-ups from their founding, not the standing stock of firms, which
+    survivors of earlier years dominate. The opening firms (founded together
+    when the economy is built) are left out. None without such firms.
+    """
+    end = economy.clock
+    first = max(economy.scenario.burn_in // 2, 1)
+    last = end - months
+    founded, failed = [], []
+    for is_coop, born, at in economy.firm_exits:
+        keep = is_coop == coop
+        founded.append(born[keep])
+        failed.append(np.full(int(keep.sum()), at))
+    open_ = economy.firm_active & (economy.firm_is_coop == coop)
+    founded.append(economy.firm_founded_at[open_])
+    failed.append(np.full(int(open_.sum()), np.iinfo(np.int64).max))
+    born, died = np.concatenate(founded), np.concatenate(failed)
+    cohort = (born >= first) & (born <= last)
+    if not cohort.any():
+        return None
+    return float((died[cohort] - born[cohort] > months).mean())
+
+
+def summarize(economy: Economy) -> dict[str, float | int | None]:
+    """Summary of a finished run.
+
+    Resilience is measured on monthly co-op output around the first scheduled
+    shock: ``drawdown`` (largest fall below the 12-month pre-shock mean, as a
+    share), ``recovery_time`` (months from the shock until output is back at
+    95% of the pre-shock mean; if it never is, the months from the shock to
+    the end of the run, and ``recovered`` is 0), ``area_lost`` (output lost,
+    in months of pre-shock output). Calibration figures: ``coop_hazard`` and
+    ``firm_hazard`` (failures per firm-year over the whole run, for co-ops and
+    for conventional firms), ``coop_survival_5y`` and ``firm_survival_5y`` (share
+    of the firms of that kind active at month 1 that had not failed by month
+    60), ``chargeoff_rate`` (net loan losses
+    per year over average loans outstanding, in the calm months before the shock).
+    """
+    rows = economy.history
+    if not rows:
+        raise ValueError("the economy has not run yet")
+    series = {key: np.array([row[key] for row in rows], dtype=np.float64) for key in rows[0]}
+    output = series["output"]
+    start = shock_start(economy)
+    summary: dict[str, float | int | None] = {"steps": len(rows)}
+    # Resilience needs at least one month before the shock (the pre-shock
+    # level) and one from it.
+    if start is not None and 2 <= start <= len(rows):
+        at = start - 1  # position of month `start` in the 0-based series
+        summary["shock_start"] = start
+        summary["drawdown"] = metrics.drawdown(output, at)
+        months = metrics.recovery_time(output, at)
+        # A run that has not recovered by its end counts the months it was
+        # watched (a lower bound), so averages and paired differences do not
+        # silently drop the worst cases; ``recovered`` says which it is.
+        summary["recovered"] = 0.0 if months is None else 1.0
+        summary["recovery_time"] = len(rows) - at if months is None else months
+        summary["area_lost"] = metrics.area_lost(output, at)
+    else:
+        summary.update(
+            shock_start=start, drawdown=None, recovery_time=None, recovered=None, area_lost=None
+        )
+    last = rows[-1]
+    for key in ("gini", "palma", "top10_share", "theil"):
+        summary[f"final_{key}"] = last[key]
+    summary["coop_failures"] = int(series["coop_failures"].sum())
+    summary["active_coops_final"] = int(last["active_coops"])
+    summary["mean_distress_share"] = float(series["distress_share"].mean())
+    summary["peak_unemployment"] = float(series["unemployment"].max())
+    summary["mean_velocity"] = float(np.nanmean(series["velocity"]))
+    summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
+    summary["mean_output"] = float(output.mean())
+    failures = series["failures_illiquid"].sum() + series["failures_insolvent"].sum()
+    summary["illiquid_share"] = (
+        float(series["failures_illiquid"].sum() / failures) if failures > 0 else None
+    )
+    limit = series["bank_credit_limit"]
+    summary["bank_use"] = (
+        float(np.mean(series["bank_credit_peak"][limit > 0] / limit[limit > 0]))
+        if (limit > 0).any()
+        else None
+    )
+    summary["bank_chargeoffs"] = float(series["bank_chargeoffs"].sum())
+    summary["mean_coop_pay_ratio"] = float(series["coop_pay_ratio"].mean())
+    for key in (
+        "coop_local_spend_share",
+        "firm_local_spend_share",
+        "household_local_spend_share",
+        "lm3",
+    ):
+        # No month with spending (a tiny economy whose co-ops all failed): no mean.
+        known = series[key][~np.isnan(series[key])]
+        summary[f"mean_{key}"] = float(known.mean()) if known.size else None
+    summary["mean_arrears"] = float(series["arrears"].mean())
+    summary["displaced"] = int(series["displaced"].sum())
+    # What outside creditors wrote off of households' arrears over the run.
+    summary["arrears_written_off"] = economy.arrears_written_off / CENTS
+    summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
+    summary["mean_consumption_gini"] = float(np.nanmean(series["consumption_gini"]))
+    for status in ("outside", "unemployed", "coop", "firm"):
+        key = f"distress_{status}"
+        summary[f"mean_{key}"] = float(series[key].mean())
+
+    # Hazard over the whole run, recession included, like the survey anchors;
+    # charge-offs over the calm months before the first shock.
+    for kind, active, failures in (
+        ("coop", "active_coops", "coop_failures"),
+        ("firm", "active_firms", "firm_failures"),
+    ):
+        exposure = series[active].sum() / 12.0
+        summary[f"{kind}_hazard"] = (
+            float(series[failures].sum() / exposure) if exposure > 0 else None
+        )
+        summary[f"{kind}_survival_5y"] = entry_survival(economy, coop=kind == "coop")
+    summary["firm_failures"] = int(series["firm_failures"].sum())
+    summary["active_firms_final"] = int(last["active_firms"])
+    summary["dividends_out"] = float(last["dividends_out"])
+    calm = slice(0, (start - 1) if start else len(rows))
+    loans = series["loans_outstanding"][calm]
+    losses = series["net_chargeoffs"][calm]
+    # No calm months (a shock in month 1) or no loans: no rate to report.
+    summary["chargeoff_rate"] = (
+        float(losses.sum() / loans.mean() * 12.0 / len(loans))
+        if len(loans) and loans.mean() > 0
+        else None
+    )
+    for key in ("investor_return", "community_return", "return_ratio", "community_capital_share"):
+        summary[key] = last[key]
+    summary.update(instrument_summary(series))
+    for key in last:
+        if key.startswith("loss_"):
+            summary[key] = last[key]
+    return {key: _plain(value) for key, value in summary.items()}
+
+
+def instrument_summary(series: dict[str, np.ndarray]) -> dict[str, float | None]:
+    """Each registered instrument's summarised columns that the run has, by their rule.
+
+    A summary carries its column's name.
+    """
+    out: dict[str, float | None] = {}
+    for _name, column in instruments.declared():
+        if column.summary is not None and column.name in series:
+            out[column.name] = summarise(series[column.name], column.summary)
+    return out
+
+
+def _plain(value):
+    """JSON-friendly scalars: numpy types to Python, NaN to None."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    return None if np.isnan(value) else value
