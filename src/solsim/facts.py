@@ -449,10 +449,10 @@ FACTS: tuple[Fact, ...] = (
         _column("countercyclical"),
         holds=lambda m: m["countercyclical"] < 0,
         direction="the correlation is negative",
-        if_missed="The channel is there but weak against monthly noise: credit use rises "
-        "with cash shortfalls in a recession, while the turnover of trade paid in credit "
-        "falls with trade itself, and the correlation is taken over raw monthly figures "
-        "(Stodder's are annual, after detrending).",
+        if_missed="The sign is right but the correlation is weak: credit use rises with "
+        "cash shortfalls in a recession, while trade paid in credit falls with trade "
+        "itself, and the correlation is taken over raw monthly figures (Stodder's are "
+        "annual, after detrending).",
     ),
     Fact(
         "cleared_alone",
@@ -484,8 +484,7 @@ FACTS: tuple[Fact, ...] = (
         direction="clearing with mutual credit settles more than clearing alone",
         if_missed="Co-ops pay suppliers in credit only out of a positive balance or when "
         "short of cash for what is due and next month's wages, and a supplier takes at "
-        "most 60% of an invoice in credit; Sardex members settle most invoices in credit "
-        "as a matter of course.",
+        "most 60% of an invoice in credit, so most trade credit is still paid in cash.",
     ),
     Fact(
         "mc_velocity",
