@@ -32,6 +32,7 @@ def statistics(points: int = 1, replicates: int = 4, **columns) -> pd.DataFrame:
     for name in ("chargeoff_rate", "cleared_alone", "cleared_with_credit", "mc_velocity"):
         frame[name] = 0.0
     frame["countercyclical"] = 0.0
+    frame["tb_giver_share"] = 0.5
     for name, values in columns.items():
         frame[name] = values
     return frame
@@ -109,3 +110,12 @@ def test_the_default_design_reads_the_scenario():
     design = facts.default_design(scenario)
     assert len(design) == 1 and design.loc[0, "coops.payment_delay"] == 3
     assert design.loc[0, "bank.procyclicality"] == scenario.bank.procyclicality
+
+
+def test_the_timebank_giver_share_is_the_smallest_share_giving_half_the_hours():
+    from solsim.engine.instruments.timebank import giver_share
+
+    assert giver_share(np.array([10, 10, 10, 10])) == 0.5  # equal givers: half of them
+    assert giver_share(np.array([97, 1, 1, 1])) == 0.25  # one of four gave nearly all
+    assert giver_share(np.array([30, 30, 20, 10, 5, 5])) == pytest.approx(2 / 6)
+    assert math.isnan(giver_share(np.zeros(3, dtype=np.int64)))

@@ -1201,7 +1201,12 @@ def facts_checks(
                 row.mean,
                 "mean ± 2 SE in the band",
                 row.passed,
-                note=f"{fact.why} {row.replicates} replicates of each variant ({where}).",
+                note=f"{fact.why} {row.replicates} replicates of each variant ({where})."
+                + (
+                    f" **Missed:** {fact.if_missed}"
+                    if judged and not row.passed and fact.if_missed
+                    else ""
+                ),
                 se=row.se,
                 replicates=row.replicates,
                 label=fact.label,

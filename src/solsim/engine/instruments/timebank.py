@@ -28,7 +28,9 @@ earn the hours they later need.
 
 Metrics (per month): ``tb_hours`` (hours exchanged), ``tb_positive`` (hours held
 in positive balances), ``tb_in_debt`` (share of members owing hours) and
-``tb_relief`` (essential spending replaced by help, hours × ``hour_value``).
+``tb_relief`` (essential spending replaced by help, hours × ``hour_value``)
+and ``tb_giver_share`` (the smallest share of members who gave half the hours
+given since month 1: how concentrated giving is; summarised by its final value).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from solsim.engine.params import MONTHLY_MAX, Probability
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
-__all__ = ["Timebank", "TimebankParams"]
+__all__ = ["Timebank", "TimebankParams", "giver_share"]
 
 # Hours are booked in hundredths, like cents.
 HUNDREDTHS = CENTS
@@ -87,6 +89,12 @@ class Timebank(Instrument):
         Column("tb_positive", "timebank hours in credit", "number"),
         Column("tb_in_debt", "timebank members owing hours", "share"),
         Column("tb_relief", "essentials covered by timebank hours", "money", "better"),
+        Column(
+            "tb_giver_share",
+            "smallest share of members who gave half the timebank hours",
+            "share",
+            summary="final",
+        ),
     )
     control = Control(
         None,
@@ -119,6 +127,11 @@ class Timebank(Instrument):
         self.net.limit[:] = np.where(self.member, round(p.hour_limit * HUNDREDTHS), 0)
         self.exchanged = 0
         self.essential = 0
+        # Hours each household has given since month 1 (hundredths).
+        self.given = np.zeros(e.n_households, dtype=np.int64)
+
+    def start_run(self, economy: Economy) -> None:
+        self.given[:] = 0
 
     def start_month(self, economy: Economy) -> None:
         self.exchanged = 0
@@ -146,7 +159,7 @@ class Timebank(Instrument):
         if not given.any():
             return
         households = np.arange(e.n_households)
-        net.spread(households, given, households, offer, "timebank_hours")
+        self.given += net.spread(households, given, households, offer, "timebank_hours")
         self.exchanged += int(given.sum())
         essential = np.minimum(given, need)
         self.essential += int(essential.sum())
@@ -160,4 +173,21 @@ class Timebank(Instrument):
             "tb_positive": float(np.maximum(balance, 0).sum()) / HUNDREDTHS,
             "tb_in_debt": float((balance < 0).mean()) if balance.size else 0.0,
             "tb_relief": self.essential / HUNDREDTHS * self.params.hour_value,
+            "tb_giver_share": giver_share(self.given[self.member]),
         }
+
+
+def giver_share(given: np.ndarray) -> float:
+    """The smallest share of members who together gave at least half the hours.
+
+    ``given``: hours each member gave. Members are ranked by hours given, most
+    first; the share is ``k / n`` for the smallest ``k`` whose hours reach half
+    the total (0.5 when every member gave the same; near 0 when a few gave
+    nearly all). NaN when no hours were given. Unit: share of members.
+    """
+    total = int(given.sum())
+    if given.size == 0 or total == 0:
+        return float("nan")
+    ranked = np.sort(given)[::-1]
+    k = int(np.searchsorted(np.cumsum(ranked), total / 2.0)) + 1
+    return k / given.size
