@@ -27,6 +27,7 @@ from solsim.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "solsim"
 PLUGINS = Path(__file__).parent / "data" / "plugins"
+SCENARIOS = ROOT / "scenarios"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 TINY = {
     "economy.households": 150,
@@ -132,7 +133,7 @@ def test_a_record_that_breaks_its_declaration_is_an_error():
 # ------------------------------------------------------------------ nothing else names it
 #: Where no instrument may be named: the engine core, the run's reporting
 #: (records and summaries), the experiments (sweeps, compare, sensitivity), the
-#: report, the dashboard and the command line.
+#: report, the dashboard and the command line, and the Mesa face.
 GUARDED = [
     *sorted((SRC / "engine").glob("*.py")),
     *sorted((SRC / "experiments").glob("*.py")),
@@ -141,6 +142,8 @@ GUARDED = [
     *sorted((SRC / "cli").glob("*.py")),
     SRC / "runner.py",
     SRC / "results.py",
+    SRC / "agents.py",
+    SRC / "model.py",
 ]
 
 
@@ -389,3 +392,19 @@ def test_no_import_cycles_below_the_command_line():
     # The two the contract once had: agents <-> model, and the engine's ring.
     assert "solsim.model" not in edges["solsim.agents"]
     assert "solsim.engine.instruments.registry" in edges["solsim.engine.params"]
+
+
+def test_agents_read_the_attributes_instruments_declare():
+    from solsim.model import SolidarityEconomy
+
+    small = {"economy.households": 200, "economy.coops": 6}
+    with_timebank = SolidarityEconomy(SCENARIOS / "timebank.toml", seed=0, overrides=small)
+    for _ in range(3):
+        with_timebank.step()
+    hours = [agent.timebank_hours for agent in with_timebank.agents]
+    assert any(h != 0 for h in hours) and sum(hours) == pytest.approx(0.0, abs=1e-9)
+    without = SolidarityEconomy(SCENARIOS / "baseline.toml", seed=0, overrides=small)
+    household = next(iter(without.agents))
+    assert household.timebank_hours == 0.0  # declared, but the timebank is off
+    with pytest.raises(AttributeError, match="no attribute 'not_a_thing'"):
+        household.not_a_thing

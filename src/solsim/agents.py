@@ -53,14 +53,20 @@ class _Facade(mesa.Agent):
         """Mutual-credit balance (0 where the agent does not take part)."""
         return float(self.economy.ledger.credit[self.account]) / CENTS
 
-    @property
-    def timebank_hours(self) -> float:
-        """Timebank balance in hours (0 without a timebank or outside it)."""
-        timebank = next((i for i in self.economy.instruments if i.name == "timebank"), None)
-        hours = None if timebank is None else timebank.ledger
-        if hours is None or self.account >= hours.n_accounts:
-            return 0.0
-        return float(hours.credit[self.account]) / CENTS
+    def __getattr__(self, name: str):
+        # Attributes instruments declare (``agent_attributes``): the running
+        # instrument's value, or 0.0 when the instrument is off.
+        if name.startswith("_") or "model" not in self.__dict__:
+            raise AttributeError(name)
+        from solsim.engine.instruments import registry
+
+        declared = any(name in registry.get(n).agent_attributes for n in registry.available())
+        if not declared:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        for instrument in self.economy.instruments:
+            if name in instrument.agent_attributes:
+                return instrument.agent_value(self.economy, name, self.account)
+        return 0.0
 
     @property
     def net_worth(self) -> float:

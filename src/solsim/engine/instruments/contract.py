@@ -40,6 +40,10 @@ What an instrument declares
 ``watches``
     Surprises the report flags (:class:`Watch`): a reserve run out, a tool
     that had nothing to do.
+``agent_attributes`` and ``agent_value``
+    Attributes the instrument adds to the Mesa agent facades (a timebank's
+    ``timebank_hours``), so ``model.agents`` and a DataCollector can read them;
+    0.0 in runs without the instrument.
 ``describe`` and ``capital_stack``
     Class methods the report calls to put the settings in words and to know
     the capital stacks the instrument sets (defaults: the settings as
@@ -401,6 +405,10 @@ class Instrument:
     loss_layers: ClassVar[tuple[LossLayer, ...]] = ()
 
     watches: ClassVar[tuple[Watch, ...]] = ()
+    #: Attributes the instrument adds to every Mesa agent facade (names; 0.0
+    #: when the instrument is off or the agent takes no part), read through
+    #: :meth:`agent_value`.
+    agent_attributes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: InstrumentParams):
         self.params = params
@@ -457,3 +465,8 @@ class Instrument:
     def record(self, economy: Economy) -> dict[str, float]:
         """The declared columns' values this month."""
         return {}
+
+    def agent_value(self, economy: Economy, name: str, account: int) -> float:
+        """The value of one of :attr:`agent_attributes` for the agent whose money
+        ledger account is ``account``."""
+        raise AttributeError(name)

@@ -112,6 +112,13 @@ class Timebank(Instrument):
         return "timebanks", detail
 
     params: TimebankParams
+    agent_attributes = ("timebank_hours",)
+
+    def agent_value(self, economy: Economy, name: str, account: int) -> float:
+        """``timebank_hours``: the agent's balance in hours (0 outside the timebank)."""
+        if name != "timebank_hours" or account >= self.ledger.n_accounts:
+            return 0.0
+        return float(self.ledger.credit[account]) / HUNDREDTHS
 
     def setup(self, economy: Economy) -> None:
         e, p = economy, self.params
