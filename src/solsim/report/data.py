@@ -359,13 +359,12 @@ def from_results_dir(
 
 def _reference_model(experiment, design: pd.DataFrame, names: dict[int, str], reference: str):
     """The reference scenario's first replicate, re-run with the sweep's own seed."""
-    from solsim.experiments.seeds import run_seed
     from solsim.runner import run
     from solsim.scenario import load_scenario
 
     point = next(p for p, n in names.items() if n == reference)
     scenario = load_scenario(None, None, data=experiment.point_scenario(point))
-    seed = run_seed(experiment.root_seed, point, 0, experiment.common_random_numbers)
+    seed = experiment.seed(point, 0)
     return {reference: run(scenario, seed=seed, agents=False).model}
 
 
