@@ -72,7 +72,12 @@ from solsim.engine import instruments as instrument_registry
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 from solsim.experiments.seeds import design_seed, future_seed, run_seed
-from solsim.experiments.uncertainty import Uncertainties, future_overrides, sample_futures
+from solsim.experiments.uncertainty import (
+    Uncertainties,
+    applicable,
+    future_overrides,
+    sample_futures,
+)
 from solsim.scenario import (
     OverrideError,
     apply_overrides,
@@ -531,6 +536,13 @@ class Experiment:
             info["design_seed"] = design_seed(self.root_seed)
         if self.uncertainties is not None:
             info["uncertainties"] = self.uncertainties.describe()
+            for name, factor in self.uncertainties.parameters.items():
+                # Structures it is set in (an instrument's factor: those with it).
+                info["uncertainties"][name]["applies_to"] = [
+                    structure
+                    for structure, data in self.bases.items()
+                    if all(applicable(path, data) for path in factor.paths)
+                ]
             info["futures"] = self.uncertainties.samples
         if self.kind == "sobol":
             info["second_order"] = self.spec.design.second_order
@@ -658,8 +670,12 @@ def experiment_hash(
     if spec.design.kind == "scenarios":
         payload["reference"] = spec.design.reference
     if spec.uncertainties is not None:
-        # Names are design columns; what each sets is part of the experiment too.
-        payload["uncertainties"] = spec.uncertainties.describe()
+        # Names are design columns; what each sets is part of the experiment too
+        # (its label and unit are not: they change no result).
+        payload["uncertainties"] = {
+            name: {"paths": f.paths, "range": list(f.range)}
+            for name, f in spec.uncertainties.parameters.items()
+        }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_canonical)
     return hashlib.sha256(text.encode()).hexdigest()
 
