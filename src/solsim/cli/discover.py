@@ -51,8 +51,7 @@ def discover_command(
         int, typer.Option("--boxes", help="At most this many boxes.", min=1, max=10)
     ] = 3,
     out: OutOpt = None,
-    quiet: DirArg = Annotated[Path, typer.Argument(help="Results directory of a sweep with uncertainties.")]
-QuietOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """PRIM boxes and feature scores: in which futures does the outcome happen?
 
@@ -108,8 +107,7 @@ def robustness_command(
         ),
     ] = None,
     out: OutOpt = None,
-    quiet: DirArg = Annotated[Path, typer.Argument(help="Results directory of a sweep with uncertainties.")]
-QuietOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Regret (against the best structure in the same future) and satisficing.
 
