@@ -44,6 +44,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
 from solsim.experiments.seeds import run_seed
@@ -188,8 +190,8 @@ def model(
     structures
         Name → scenario: adds the categorical lever ``structure``.
     outcomes
-        Summary metrics, as EMA ``ScalarOutcome`` (``ArrayOutcome`` with one value
-        per replication for a ``ReplicatorModel``).
+        Summary metrics, as EMA ``ScalarOutcome`` (for a ``ReplicatorModel``, the
+        mean over the replications, missing values left out).
     timeseries
         Monthly timeseries columns, as EMA ``ArrayOutcome`` (one array per run).
     replications
@@ -234,11 +236,21 @@ def model(
         wrapped.replications = [{"replicate": r} for r in range(replications)]
     wrapped.uncertainties = made["uncertainty"]
     wrapped.levers = made["lever"]
-    # A replicator returns one value per replication: summaries become arrays
-    # (experiments × replications) and timeseries get a replication axis too.
-    scalar = ema.ScalarOutcome if replications is None else ema.ArrayOutcome
-    wrapped.outcomes = [scalar(o) for o in outcomes] + [ema.ArrayOutcome(t) for t in timeseries]
+    # A replicator returns one value per replication: a summary is their mean
+    # (the workbench keeps one class per outcome name in a process, so a name is
+    # a ScalarOutcome either way); a timeseries keeps a replication axis.
+    aggregate = {} if replications is None else {"function": _mean}
+    wrapped.outcomes = [ema.ScalarOutcome(o, **aggregate) for o in outcomes] + [
+        ema.ArrayOutcome(t) for t in timeseries
+    ]
     return wrapped
+
+
+def _mean(values) -> float:
+    """The mean over replications, ignoring runs where the metric is undefined."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else float("nan")
 
 
 def _overridden(source, overrides: Mapping[str, Any]) -> dict[str, Any]:

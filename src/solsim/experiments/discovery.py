@@ -289,7 +289,20 @@ def discover(
     x = x.astype({c: np.float64 for c in numeric})
     cases = int(y.sum())
     ranges = {c: (float(x[c].min()), float(x[c].max())) for c in numeric}
+    with warnings.catch_warnings():
+        # The workbench's own pandas deprecations are not the caller's concern.
+        warnings.filterwarnings("ignore", module="ema_workbench")
+        boxes = _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min)
+    scores = _scores(feature_scoring, x, y, seed)
+    return Discovery(
+        outcome=outcome, n=len(y), cases=cases, boxes=boxes, scores=scores, ranges=ranges
+    )
+
+
+def _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min) -> list[Box]:
+    """Up to ``max_boxes`` boxes, each chosen on its peeling trajectory."""
     boxes: list[Box] = []
+    cases = int(y.sum())
     if cases > 0:
         finder = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
         init = finder.box_init
@@ -319,10 +332,7 @@ def discover(
             )
             if boxes[-1].density < threshold or not boxes[-1].limits:
                 break
-    scores = _scores(feature_scoring, x, y, seed)
-    return Discovery(
-        outcome=outcome, n=len(y), cases=cases, boxes=boxes, scores=scores, ranges=ranges
-    )
+    return boxes
 
 
 def _drop_insignificant(found, chosen: int, significance: float) -> int:
