@@ -50,6 +50,14 @@ def discover_command(
     boxes: Annotated[
         int, typer.Option("--boxes", help="At most this many boxes.", min=1, max=10)
     ] = 3,
+    max_restrictions: Annotated[
+        int | None,
+        typer.Option(
+            "--max-restrictions",
+            help="Only boxes restricting at most this many factors (easier to read).",
+            min=1,
+        ),
+    ] = None,
     out: OutOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -69,7 +77,14 @@ def discover_command(
         raise UsageError(f"--outcome {exc}") from None
     target = out or directory / "discovery" / slug(parsed.text)
     check_output(target)
-    found = discover(x, y, outcome=parsed.text, threshold=threshold, max_boxes=boxes)
+    found = discover(
+        x,
+        y,
+        outcome=parsed.text,
+        threshold=threshold,
+        max_boxes=boxes,
+        max_restrictions=max_restrictions,
+    )
     factors = results.experiment.get("uncertainties") or {}
     currency = results.experiment.get("currency") or ""
     page = write_discovery(found, parsed, factors, target, currency)

@@ -19,11 +19,16 @@ A box is described by
 
 PRIM peels a box step by step, trading coverage for density; the box reported
 is the point of that peeling trajectory with the highest coverage among those
-whose density reaches ``threshold`` (the highest density if none does). A
-restriction whose quasi-p value (Bryant & Lempert 2010: could chance alone have
-made it?) exceeds ``significance`` is then dropped, so a box names only the
-factors that matter. Later boxes are searched among the cases the earlier ones
-left out.
+whose density reaches ``threshold`` (the highest density if none does), among
+the points restricting at most ``max_restrictions`` factors when that is given
+(a box a reader can hold in mind). PRIM's first peels trim every factor a
+little; the box is then simplified: restrictions are dropped one at a time,
+the one whose removal costs the least density first, while the density stays
+within ``tolerance`` of the chosen box's (dropping one only widens the box, so
+coverage never falls). Each restriction carries its quasi-p value
+(Bryant & Lempert 2010: how likely chance alone would have made it); with
+``significance`` set, restrictions above it are dropped. Later boxes are
+searched among the cases the earlier ones left out.
 
 A factor that applies to some structures only (mutual-credit acceptance, where
 some structures have no mutual credit) is left out unless every structure
@@ -69,6 +74,7 @@ class Limit:
     lower_bound: bool = False  # whether ``low`` cuts into the factor's range
     upper_bound: bool = False
     categories: tuple[str, ...] = ()
+    quasi_p: float = math.nan
 
 
 @dataclass
@@ -95,10 +101,11 @@ class Box:
                     "low": limit.low,
                     "high": limit.high,
                     "categories": " | ".join(limit.categories),
+                    "quasi_p": limit.quasi_p,
                 }
                 for limit in self.limits
             ],
-            columns=["box", "factor", "low", "high", "categories"],
+            columns=["box", "factor", "low", "high", "categories", "quasi_p"],
         )
 
 
@@ -210,27 +217,34 @@ def discovery_inputs(
     return x, y, parsed
 
 
-def _limits(box_lims: pd.DataFrame, init: pd.DataFrame) -> list[Limit]:
+def _limits(box_lims: pd.DataFrame, init: pd.DataFrame, p_values: dict[str, float]) -> list[Limit]:
     """The factors a box restricts, compared with the box of every case."""
     limits = []
     for factor in init.columns:
         own, whole = box_lims[factor], init[factor]
         if isinstance(whole.iloc[0], set):
             if own.iloc[0] != whole.iloc[0]:
-                limits.append(Limit(factor, categories=tuple(sorted(map(str, own.iloc[0])))))
+                categories = tuple(sorted(map(str, own.iloc[0])))
+                limits.append(
+                    Limit(factor, categories=categories, quasi_p=p_values.get(factor, math.nan))
+                )
             continue
         low, high = float(own.iloc[0]), float(own.iloc[1])
         cut_low, cut_high = low > float(whole.iloc[0]), high < float(whole.iloc[1])
         if cut_low or cut_high:
-            limits.append(Limit(factor, low, high, cut_low, cut_high))
+            limits.append(
+                Limit(factor, low, high, cut_low, cut_high, quasi_p=p_values.get(factor, math.nan))
+            )
     return limits
 
 
-def _pick(trajectory: pd.DataFrame, threshold: float) -> int:
+def _pick(trajectory: pd.DataFrame, threshold: float, max_restrictions: int | None) -> int:
     """The trajectory point with the highest coverage among those dense enough."""
+    if max_restrictions is not None:
+        trajectory = trajectory[trajectory["res_dim"] <= max_restrictions]
     dense = trajectory[trajectory["density"] >= threshold]
     if dense.empty:
-        return int(trajectory["density"].to_numpy().argmax())
+        return int(trajectory["density"].idxmax())
     best = dense.sort_values(["coverage", "density"], ascending=False, kind="stable")
     return int(best.index[0])
 
@@ -241,7 +255,9 @@ def discover(
     *,
     outcome: str = "",
     threshold: float = 0.8,
-    significance: float = 0.1,
+    significance: float | None = None,
+    max_restrictions: int | None = None,
+    tolerance: float = 0.05,
     max_boxes: int = 3,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
@@ -262,7 +278,12 @@ def discover(
         The density a box must reach to be reported (later boxes are kept only
         if they reach it too).
     significance
-        Restrictions with a larger quasi-p value are dropped.
+        If given, restrictions with a larger quasi-p value are dropped.
+    max_restrictions
+        If given, only boxes restricting at most this many factors.
+    tolerance
+        The density a simplified box may lose against the one chosen (0: no
+        simplification).
     max_boxes
         At most this many boxes.
     peel_alpha, mass_min
@@ -292,14 +313,36 @@ def discover(
     with warnings.catch_warnings():
         # The workbench's own pandas deprecations are not the caller's concern.
         warnings.filterwarnings("ignore", module="ema_workbench")
-        boxes = _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min)
+        boxes = _boxes(
+            prim,
+            x,
+            y,
+            threshold,
+            significance,
+            max_restrictions,
+            tolerance,
+            max_boxes,
+            peel_alpha,
+            mass_min,
+        )
     scores = _scores(feature_scoring, x, y, seed)
     return Discovery(
         outcome=outcome, n=len(y), cases=cases, boxes=boxes, scores=scores, ranges=ranges
     )
 
 
-def _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min) -> list[Box]:
+def _boxes(
+    prim,
+    x,
+    y,
+    threshold,
+    significance,
+    max_restrictions,
+    tolerance,
+    max_boxes,
+    peel_alpha,
+    mass_min,
+) -> list[Box]:
     """Up to ``max_boxes`` boxes, each chosen on its peeling trajectory."""
     boxes: list[Box] = []
     cases = int(y.sum())
@@ -311,16 +354,18 @@ def _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min)
             if found is None:
                 break
             trajectory = found.peeling_trajectory.reset_index(drop=True)
-            chosen = _pick(trajectory, threshold)
+            chosen = _pick(trajectory, threshold, max_restrictions)
             if number > 1 and trajectory["density"].iloc[chosen] < threshold:
                 break
             found.select(chosen)
-            final = _drop_insignificant(found, chosen, significance)
+            final = _simplify(found, chosen, tolerance) if tolerance > 0 else chosen
+            if significance is not None:
+                final = _drop_insignificant(found, chosen, significance)
             stats = found.peeling_trajectory.iloc[final]
             boxes.append(
                 Box(
                     number=number,
-                    limits=_limits(found.box_lims[final], init),
+                    limits=_limits(found.box_lims[final], init, _quasi_p(found, final)),
                     coverage=float(stats["coverage"]),
                     density=float(stats["density"]),
                     mass=float(stats["mass"]),
@@ -335,12 +380,60 @@ def _boxes(prim, x, y, threshold, significance, max_boxes, peel_alpha, mass_min)
     return boxes
 
 
+def _inside(x: pd.DataFrame, lims: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``x`` lie inside box limits (numbers: both ends included)."""
+    inside = np.ones(len(x), dtype=bool)
+    for column in lims.columns:
+        bound = lims[column]
+        if isinstance(bound.iloc[0], set):
+            inside &= x[column].isin(bound.iloc[0]).to_numpy()
+        else:
+            values = x[column].to_numpy(dtype=np.float64)
+            inside &= (values >= float(bound.iloc[0])) & (values <= float(bound.iloc[1]))
+    return inside
+
+
+def _simplify(found, chosen: int, tolerance: float) -> int:
+    """Drop restrictions greedily while the density stays within ``tolerance``;
+    the final trajectory index."""
+    finder = found.prim
+    x = finder.x.loc[finder.yi_remaining]
+    y = np.asarray(finder.y[finder.yi_remaining], dtype=np.float64)
+    init = finder.box_init
+    lims = found.box_lims[chosen].copy()
+    floor = float(found.peeling_trajectory["density"].iloc[chosen]) - tolerance
+    restricted = [limit.factor for limit in _limits(lims, init, {})]
+    dropped = []
+    while len(restricted) > 1:
+        trials = []
+        for factor in restricted:
+            trial = lims.copy()
+            trial[factor] = init[factor]
+            inside = _inside(x, trial)
+            trials.append((y[inside].mean() if inside.any() else 0.0, factor))
+        density, factor = max(trials)
+        if density < floor:
+            break
+        lims[factor] = init[factor]
+        restricted.remove(factor)
+        dropped.append(factor)
+    for factor in dropped:
+        found.drop_restriction(factor)  # each from the box the last one left
+    return len(found.peeling_trajectory) - 1 if dropped else chosen
+
+
+def _quasi_p(found, index: int) -> dict[str, float]:
+    """Each restricted factor's quasi-p value at a trajectory point (the larger of
+    its two ends' values; the workbench writes −1 for an end left free)."""
+    return {
+        factor: max((float(p) for p in pair if p >= 0), default=math.nan)
+        for factor, pair in found.p_values[index].items()
+    }
+
+
 def _drop_insignificant(found, chosen: int, significance: float) -> int:
     """Drop the restrictions chance alone could explain; the final trajectory index."""
-    p_values = {
-        factor: max((p for p in pair if p >= 0), default=0.0)
-        for factor, pair in found.p_values[chosen].items()
-    }
+    p_values = _quasi_p(found, chosen)
     weak = sorted((f for f, p in p_values.items() if p > significance), key=p_values.get)
     if not weak or len(weak) == len(p_values):
         return chosen
