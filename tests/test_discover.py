@@ -462,3 +462,27 @@ def test_ema_model_refuses_bad_factors():
         solsim.ema.model(uncertainties={"a-b": ("funds.interest_rate", 0.0, 0.1)})
     with pytest.raises(ValueError, match="must be below"):
         solsim.ema.model(uncertainties={"r": ("funds.interest_rate", 0.1, 0.0)})
+
+
+# ------------------------------------------------------------ the funder report
+@pytest.mark.slow
+def test_report_of_an_uncertainty_sweep(swept, tmp_path):
+    from solsim.experiments.compare import compare_results
+    from solsim.experiments.results import load
+    from solsim.report import write_report
+    from solsim.report.data import from_results_dir
+
+    comparison = compare_results(load(swept))
+    # Pairs are (future, replicate): six per structure, not one.
+    assert set(comparison["n"][comparison["metric"] == "drawdown"]) == {6}
+    data = from_results_dir(swept, network=False, comparison=comparison)
+    assert data.futures is not None and data.futures.futures == 6
+    assert data.summaries.groupby("scenario")["replicate"].nunique().to_dict() == {
+        "baseline": 6,
+        "mutual_credit": 6,
+    }
+    page = write_report(data, tmp_path / "report.html").read_text()
+    assert page.index("When would this fail?") < page.index("Which structure holds up best?")
+    assert page.index("What each scenario did") < page.index("When would this fail?")
+    assert "worst quarter of runs" in page  # no failure outcome was named
+    assert (tmp_path / "figures" / "robustness.png").is_file()

@@ -544,6 +544,11 @@ class Experiment:
                     if all(applicable(path, data) for path in factor.paths)
                 ]
             info["futures"] = self.uncertainties.samples
+            info["futures_report"] = {
+                "failure": list(self.uncertainties.failure),
+                "satisfy": list(self.uncertainties.satisfy),
+                "metrics": list(self.uncertainties.metrics),
+            }
         if self.kind == "sobol":
             info["second_order"] = self.spec.design.second_order
             info["samples"] = self.spec.design.samples

@@ -12,6 +12,14 @@ a ``scenarios`` list, a ``grid`` or a ``table``)::
     label = "the recession's length"          # optional: how sentences name it
     unit = "months"                           # optional: "share" is written as %
 
+The table may also say what the report asks of the futures (none of it changes
+a run)::
+
+    failure = ["coop_hazard > 0.15"]          # "When would this fail?": outcomes
+    satisfy = ["coop_hazard < 0.15"]          # thresholds a structure should meet
+    metrics = ["coop_hazard", "drawdown"]     # regret on these (NAME:lower for one
+                                              # without a direction)
+
 Every structure runs in every future: the design holds one point per
 (future, structure), future-major, with a ``future`` column and one column per
 uncertainty (named by the uncertainty, not the key path). With common random
@@ -33,6 +41,8 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from solsim.experiments.outcome import OutcomeError, parse_outcome
 
 __all__ = [
     "RESERVED",
@@ -76,6 +86,32 @@ class Uncertainties(_Strict):
 
     samples: Annotated[int, Field(ge=2, le=1_000_000)]
     parameters: dict[str, Uncertainty]
+    failure: list[str] = Field(default_factory=list)
+    satisfy: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+
+    @field_validator("failure", "satisfy")
+    @classmethod
+    def _expressions(cls, value: list[str]) -> list[str]:
+        # Parsed now so that a typo fails before any run; columns are checked
+        # against the summaries once they exist.
+        for text in value:
+            try:
+                parse_outcome(text)
+            except OutcomeError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str]) -> list[str]:
+        for item in value:
+            name, _, way = item.partition(":")
+            if not _NAME.match(name) or way not in ("", "lower", "higher"):
+                raise ValueError(
+                    f"{item!r}: a summary column, optionally NAME:lower or NAME:higher"
+                )
+        return value
 
     @field_validator("parameters")
     @classmethod

@@ -82,6 +82,9 @@ class ReportData:
     currency
         The label money is written with (``"£"``, ``"EUR"``); empty for the
         model's plain currency units.
+    futures
+        For an experiment with uncertainties, scenario discovery and robustness
+        (:class:`~solsim.report.futures.FuturesSection`); None otherwise.
     """
 
     timeseries: pd.DataFrame
@@ -94,6 +97,7 @@ class ReportData:
     meta: dict[str, Any] = field(default_factory=dict)
     title: str = "solsim comparison"
     currency: str = ""
+    futures: Any = None
 
     @property
     def scenario_names(self) -> list[str]:
@@ -308,9 +312,21 @@ def from_results_dir(
     names = _point_names(design)
     reference_name = info.get("reference") or names.get(0)
 
+    futures = None
+    if "future" in design.columns:
+        # Every (future, replicate) is one paired draw across the structures: number
+        # them as replicates, so the report pairs and spreads over them as usual.
+        future_of = dict(
+            zip(design["point"].astype(int), design["future"].astype(int), strict=True)
+        )
+        replicates = int(info.get("replicates") or 1)
+
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         frame.insert(0, "scenario", frame["point"].astype(int).map(names))
+        if "future" in design.columns:
+            future = frame["point"].astype(int).map(future_of)
+            frame["replicate"] = future * replicates + frame["replicate"]
         return frame
 
     timeseries = named(results.timeseries)
@@ -322,9 +338,15 @@ def from_results_dir(
     settings: dict[str, dict[str, Any]] = {}
     models: dict[str, Any] = {}
     if experiment is not None:
-        settings = {names[p]: experiment.point_scenario(p) for p in names}
+        # A structure's settings in the first future it runs in.
+        for p in sorted(names):
+            settings.setdefault(names[p], experiment.point_scenario(p))
         if network:
             models = _reference_model(experiment, design, names, reference_name)
+    if info.get("uncertainties"):
+        from solsim.report.futures import futures_section
+
+        futures = futures_section(results)
     meta = {
         "experiment": info.get("name"),
         "description": info.get("description") or None,
@@ -343,6 +365,7 @@ def from_results_dir(
         "versions": manifest.get("versions", {}),
     }
     return ReportData(
+        futures=futures,
         timeseries=timeseries,
         summaries=summaries,
         households=households,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from solsim.errors import ScenarioError
 from solsim.experiments.discovery import Discovery, box_sentence
 from solsim.experiments.outcome import Outcome
 from solsim.experiments.robustness import Robustness
@@ -25,9 +28,11 @@ from solsim.report import catalog as C
 from solsim.storage import atomic_write
 
 __all__ = [
+    "FuturesSection",
     "box_sentences",
     "direction",
     "discovery_markdown",
+    "futures_section",
     "outcome_words",
     "robustness_figure",
     "robustness_markdown",
@@ -149,7 +154,7 @@ def trajectory_figure(discovery: Discovery) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
+def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
@@ -174,14 +179,15 @@ def write_discovery(
     _write(out_dir / "boxes.csv", discovery.boxes_table().to_csv(index=False))
     _write(out_dir / "limits.csv", discovery.limits_table().to_csv(index=False))
     _write(out_dir / "scores.csv", discovery.scores.to_csv(index=False))
-    _write(out_dir / "trajectory.png", _png(trajectory_figure(discovery)))
+    _write(out_dir / "trajectory.png", png(trajectory_figure(discovery)))
     return _write(
         out_dir / "discovery.md", discovery_markdown(discovery, outcome, factors, currency)
     )
 
 
 # ---------------------------------------------------------------- robustness
-def _regret_display(robust: Robustness, currency: str = "") -> pd.DataFrame:
+def regret_display(robust: Robustness, currency: str = "") -> pd.DataFrame:
+    """The regret table as a reader sees it: labels, units, the better direction."""
     rows = []
     for row in robust.regret.itertuples(index=False):
         metric = C.info(row.metric)
@@ -218,7 +224,7 @@ def robustness_markdown(robust: Robustness, currency: str = "", title: str = "")
         "Regret is how far a structure falls short of the best structure in the same "
         "future (0 for the best); rank 1 has the smallest maximum regret.",
         "",
-        _table(_regret_display(robust, currency)),
+        _table(regret_display(robust, currency)),
         "",
     ]
     if robust.satisficing is not None:
@@ -255,7 +261,7 @@ def robustness_figure(robust: Robustness) -> Figure:
         ax.scatter(table["mean_regret"] * scale, y, color="black", s=14, zorder=3, label="mean")
         ax.set_yticks(y, structures, fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(f"regret: {info.label}", fontsize=9)
+        ax.set_title(textwrap.shorten(f"regret: {info.label}", 40), fontsize=9)
         ax.set_xlabel(C.unit_name(info, change=True) or "", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     if metrics:
@@ -282,5 +288,95 @@ def write_robustness(robust: Robustness, out_dir: str | Path, currency: str = ""
     _write(out_dir / "regret.csv", robust.regret.to_csv(index=False))
     if robust.satisficing is not None:
         _write(out_dir / "satisficing.csv", robust.satisficing.to_csv(index=False))
-    _write(out_dir / "robustness.png", _png(robustness_figure(robust)))
+    _write(out_dir / "robustness.png", png(robustness_figure(robust)))
     return _write(out_dir / "robustness.md", robustness_markdown(robust, currency))
+
+
+# ---------------------------------------------------------------- the funder report
+#: Outcomes the report ranks structures on when the experiment names none.
+HEADLINE = ("hazard", "drawdown", "mean_distress_share", "final_gini", "lost_community")
+
+
+@dataclass
+class FuturesSection:
+    """What the funder report says about an experiment with uncertainties."""
+
+    futures: int
+    discoveries: list[tuple[Outcome, Discovery]]
+    robustness: Robustness | None
+    factors: dict[str, Any]
+    notes: list[str]
+
+
+def _parse_metrics(items: list[str], columns: list[str]) -> dict[str, int]:
+    metrics: dict[str, int] = {}
+    for item in items:
+        name, _, way = item.partition(":")
+        if name not in columns:
+            continue
+        sign = {"lower": -1, "higher": 1}.get(way, direction(name))
+        if sign:
+            metrics[name] = sign
+    return metrics
+
+
+def futures_section(results) -> FuturesSection | None:
+    """Scenario discovery and robustness for the report, or None without uncertainties.
+
+    The outcomes and thresholds are those the experiment's ``[uncertainties]``
+    table names (``failure``, ``satisfy``, ``metrics``); without ``failure`` the
+    report asks when the co-op failure hazard is in its worst quarter of runs.
+    """
+    from solsim.experiments.discovery import discover, discovery_inputs
+    from solsim.experiments.outcome import OutcomeError
+    from solsim.experiments.robustness import robustness, runs_by_structure
+
+    info = results.experiment
+    if not info.get("uncertainties"):
+        return None
+    wanted = info.get("futures_report") or {}
+    summaries = results.summaries
+    columns = [c for c in summaries.columns if summaries[c].notna().any()]
+    notes: list[str] = []
+    failure = list(wanted.get("failure") or [])
+    if not failure:
+        hazard = C.pick(columns, "hazard")
+        if hazard is not None:
+            cut = float(np.nanquantile(summaries[hazard], 0.75))
+            failure = [f"{hazard} > {cut:.3g}"]
+            notes.append(
+                f"No failure outcome was named (failure = [...] in [uncertainties]); this "
+                f"asks when {C.info(hazard).label} is in its worst quarter of runs."
+            )
+    discoveries = []
+    for text in failure:
+        try:
+            x, y, parsed = discovery_inputs(results, text)
+        except OutcomeError as exc:
+            notes.append(f"Not analysed: {exc}.")
+            continue
+        discoveries.append((parsed, discover(x, y, outcome=parsed.text, max_boxes=2)))
+    metrics = _parse_metrics(list(wanted.get("metrics") or []), columns)
+    if not metrics:
+        names = [C.pick(columns, "hazard") if key == "hazard" else key for key in HEADLINE]
+        metrics = _parse_metrics([n for n in names if n], columns)
+    robust = None
+    runs = None
+    try:
+        runs, _ = runs_by_structure(results)
+    except ScenarioError:  # one structure: nothing to rank
+        notes.append("One structure only: nothing to rank.")
+    if runs is not None and metrics:
+        satisfy = list(wanted.get("satisfy") or [])
+        try:
+            robust = robustness(results, metrics, satisfy)
+        except OutcomeError as exc:
+            notes.append(f"Thresholds not applied: {exc}.")
+            robust = robustness(results, metrics)
+    return FuturesSection(
+        futures=int(info.get("futures") or 0),
+        discoveries=discoveries,
+        robustness=robust,
+        factors=dict(info.get("uncertainties") or {}),
+        notes=notes,
+    )
