@@ -486,3 +486,19 @@ def test_report_of_an_uncertainty_sweep(swept, tmp_path):
     assert page.index("What each scenario did") < page.index("When would this fail?")
     assert "worst quarter of runs" in page  # no failure outcome was named
     assert (tmp_path / "figures" / "robustness.png").is_file()
+
+
+@pytest.mark.slow
+def test_the_ema_docs_example_runs(monkeypatch):
+    import re
+
+    text = (ROOT / "docs" / "ema.md").read_text()
+    block = re.findall(r"```python\n(.*?)```", text, re.S)[0]
+    # The same example, smaller: fewer households and experiments.
+    block = block.replace('"economy.households": 200', '"economy.households": 60, "burn_in": 12')
+    block = block.replace("scenarios=16, policies=2", "scenarios=6, policies=1")
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/ema.md", "exec"), namespace)
+    assert len(namespace["experiments"]) == 6
+    assert namespace["outcomes"]["output"].shape == (6, 24)
