@@ -477,6 +477,7 @@ def test_report_of_an_uncertainty_sweep(swept, tmp_path):
     assert set(comparison["n"][comparison["metric"] == "drawdown"]) == {6}
     data = from_results_dir(swept, network=False, comparison=comparison)
     assert data.futures is not None and data.futures.futures == 6
+    assert data.runs_text == "2 scenarios × 6 futures"
     assert data.summaries.groupby("scenario")["replicate"].nunique().to_dict() == {
         "baseline": 6,
         "mutual_credit": 6,

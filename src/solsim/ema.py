@@ -63,7 +63,12 @@ def _workbench():
     with warnings.catch_warnings():
         # The workbench warns on import about evaluators solsim does not use.
         warnings.simplefilter("ignore", UserWarning)
-        import ema_workbench
+        try:
+            import ema_workbench
+        except ImportError:
+            raise ImportError(
+                "solsim.ema needs the EMA Workbench: pip install 'solsim[discovery]'"
+            ) from None
 
     return ema_workbench
 

@@ -72,6 +72,12 @@ def discover_command(
 
     results = _results(directory)
     try:
+        import ema_workbench  # noqa: F401  (an optional extra: say so before any work)
+    except ImportError:
+        from solsim.experiments.discovery import MISSING
+
+        raise UsageError(MISSING) from None
+    try:
         x, y, parsed = discovery_inputs(results, outcome, structure)
     except OutcomeError as exc:
         raise UsageError(f"--outcome {exc}") from None

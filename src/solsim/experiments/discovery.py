@@ -38,7 +38,7 @@ analysed has it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,8 @@ __all__ = [
 
 #: The design column that names a structure, as PRIM sees it (EMA drops "scenario").
 STRUCTURE = "structure"
+#: What to do when the EMA Workbench is not installed.
+MISSING = "scenario discovery needs the EMA Workbench: pip install 'solsim[discovery]'"
 #: Summary columns that are settings or bookkeeping, never outcomes.
 _NOT_OUTCOMES = frozenset({"point", "replicate", "steps", "shock_start"})
 
@@ -300,8 +302,11 @@ def discover(
     with warnings.catch_warnings():
         # The workbench warns on import about evaluators solsim does not use.
         warnings.simplefilter("ignore", UserWarning)
-        from ema_workbench.analysis import feature_scoring, prim
-        from ema_workbench.util import ema_logging
+        try:
+            from ema_workbench.analysis import feature_scoring, prim
+            from ema_workbench.util import ema_logging
+        except ImportError:
+            raise ImportError(MISSING) from None
 
     ema_logging.get_rootlogger().setLevel("WARNING")
     y = np.asarray(y, dtype=bool)
@@ -518,8 +523,3 @@ def box_sentence(
         f"{outcome_words} in {box.density:.0%} of {where}; those futures hold "
         f"{box.coverage:.0%} of all such cases."
     )
-
-
-def describe_outcome(outcome: Outcome, name: Callable[[str], str] = str, value=None) -> str:
-    """The outcome in words (a thin alias kept beside :func:`box_sentence`)."""
-    return outcome.describe(name, value)

@@ -117,6 +117,17 @@ class ReportData:
         counts = self.summaries.groupby("scenario")["replicate"].nunique()
         return int(counts.min()) if len(counts) else 0
 
+    @property
+    def runs_text(self) -> str:
+        """``5 scenarios × 20 replicates``, or ``4 scenarios × 64 futures`` (× replicates
+        when a future has several) for an experiment with uncertainties."""
+        scenarios = f"{len(self.scenario_names)} scenarios"
+        if self.futures is None or not self.futures.futures:
+            return f"{scenarios} × {self.replicates} replicates"
+        per_future = self.replicates // self.futures.futures
+        text = f"{scenarios} × {self.futures.futures} futures"
+        return text + (f" × {per_future} replicates" if per_future > 1 else "")
+
     def shock_window(self) -> tuple[int, int] | None:
         """First and last month of the reference scenario's first scheduled shock."""
         settings = self.scenarios.get(self.reference) or next(iter(self.scenarios.values()), None)

@@ -244,7 +244,7 @@ def answer_html(data: ReportData, screen: FirstScreen) -> str:
     months = int(data.timeseries["step"].max()) if len(data.timeseries) else None
     shock = _shock_words(data)
     facts = [
-        f"{len(data.scenario_names)} scenarios × {data.replicates} replicates"
+        data.runs_text
         + (f", {months} months each" if months else "")
         + (f", under a recession: {shock}" if shock else "")
         + ".",
