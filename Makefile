@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS := dev,dask,sensitivity,viz,notebooks
+EXTRAS := dev,dask,sensitivity,discovery,viz,notebooks
 
 # The first interpreter >= 3.12 found on PATH or under pyenv.
 PYTHON ?= $(shell for c in python3.12 python3.13 python3 \

@@ -34,6 +34,7 @@ COOPS = 10  # worker co-ops
 MONTHS = 36  # months per run (recession from month 24 to 35)
 SAMPLES = 16  # Sobol base samples N (a power of two): N × (D + 2) design points
 REPLICATES = 1  # seeds per design point
+FUTURES = 12  # sampled futures in the "when would it fail?" section
 WORKERS = 1  # local processes running the sweep
 OUT_DIR = "../out/workshop"  # where the sweep's files go
 
@@ -263,3 +264,104 @@ for metric, table in indices.items():
 # **Try:** add `instruments.guarantee.coverage = [0.0, 0.9]` to the design (with
 # `scenario` set to `guarantee.toml`), or run the sweep on more cores with
 # `WORKERS = 2`.
+#
+# ## When would it fail? Structures across uncertain futures
+#
+# Sensitivity asks which settings matter. A funder asks something else: *under
+# which futures does my structure fail, and which structure holds up best across
+# futures nobody can predict?* An `[uncertainties]` table samples futures (here
+# the recession's depth and length, and how volatile co-op demand is) and runs
+# every structure in every future, on that future's own random streams.
+
+# %%
+futures_text = f"""
+name = "workshop_futures"
+replicates = 1
+root_seed = 7
+steps = {MONTHS}
+
+[set]
+economy.households = {HOUSEHOLDS}
+economy.coops = {COOPS}
+economy.communities = 2
+
+[design]
+kind = "scenarios"
+reference = "baseline"
+
+[design.scenarios]
+baseline = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"
+guarantee = "{(ROOT / "scenarios" / "guarantee.toml").as_posix()}"
+
+[uncertainties]
+samples = {FUTURES}
+
+[uncertainties.parameters.depth]
+path = "shocks.scheduled.0.size"
+range = [0.1, 0.5]
+label = "the recession's depth"
+unit = "share"
+
+[uncertainties.parameters.length]
+path = "shocks.scheduled.0.duration"
+range = [3, 12]
+label = "the recession's length"
+unit = "months"
+
+[uncertainties.parameters.volatility]
+path = "coops.demand_volatility"
+range = [0.1, 0.4]
+label = "co-op demand volatility"
+"""
+futures_file = Path(OUT_DIR) / "workshop_futures.toml"
+futures_file.write_text(futures_text)
+futures = load_experiment(futures_file)
+run_sweep(futures, Path(OUT_DIR) / "futures", workers=WORKERS, progress=False)
+futures_results = solsim.results.load(Path(OUT_DIR) / "futures")
+futures.design.head()
+
+# %% [markdown]
+# ### Scenario discovery
+#
+# Which futures push the co-op failure hazard into its worst quarter? PRIM (from
+# the EMA Workbench) looks for a box of futures where that happens most often;
+# each box is restated in words.
+
+# %%
+from solsim.experiments.discovery import discover, discovery_inputs
+from solsim.report.futures import box_sentences
+
+hazard = futures_results.summaries["coop_hazard"]
+outcome = f"coop_hazard > {hazard.quantile(0.75):.3f}"
+x, y, parsed = discovery_inputs(futures_results, outcome)
+found = discover(x, y, outcome=outcome, max_boxes=1)
+factors = futures_results.experiment["uncertainties"]
+for sentence in box_sentences(found, parsed, factors):
+    print(sentence)
+found.scores
+
+# %% [markdown]
+# ### What we see
+#
+# The sentence says how often the outcome happens inside the box (its density)
+# and what share of all such runs the box holds (its coverage). The feature
+# scores rank the factors by how much they tell about the outcome. With a dozen
+# futures the box is rough; the command line does the same on a finished sweep:
+# `solsim discover DIR --outcome "coop_hazard > 0.15"`.
+
+# %%
+from solsim.experiments.robustness import robustness
+from solsim.report.futures import robustness_figure
+
+robust = robustness(futures_results, {"coop_hazard": -1, "drawdown": -1}, ["coop_hazard < 0.15"])
+robustness_figure(robust)
+
+# %% [markdown]
+# ### What we see
+#
+# Regret is how far a structure falls short of the best structure in the same
+# future (0 where it is the best): the bars show the worst and the 90th
+# percentile across futures, the dot the mean. The last panel is the share of
+# futures in which each structure keeps the failure hazard below 15% a year. A
+# structure with a lower mean can still have the larger worst case: that is the
+# question robustness asks. From the shell: `solsim robustness DIR`.

@@ -140,6 +140,7 @@ def _click_line(exc: Exception) -> str:
 # Subcommands register themselves on import.
 from solsim.cli import compare as _compare  # noqa: E402,F401
 from solsim.cli import dashboard as _dashboard  # noqa: E402,F401
+from solsim.cli import discover as _discover  # noqa: E402,F401
 from solsim.cli import run as _run  # noqa: E402,F401
 from solsim.cli import sensitivity as _sensitivity  # noqa: E402,F401
 from solsim.cli import sweep as _sweep  # noqa: E402,F401

@@ -108,7 +108,10 @@ def paired_comparison(
         :data:`COLUMNS`; the reference's own rows have difference 0 and no
         interval. Rows are in design order, then metric order.
     """
-    frame = summaries.merge(design[["point", "scenario"]], on="point", how="inner")
+    # In an experiment with uncertainties a pair is the same replicate of the same
+    # future: the same settings and the same draws in both scenarios.
+    keys = ["future", "replicate"] if "future" in design.columns else ["replicate"]
+    frame = summaries.merge(design[["point", *keys[:-1], "scenario"]], on="point", how="inner")
     if metrics is None:
         metrics = [
             c
@@ -121,7 +124,7 @@ def paired_comparison(
     if reference not in order:
         raise ValueError(f"reference {reference!r} is not a scenario of the design")
     by_scenario = {
-        name: group.set_index("replicate")[list(metrics)]
+        name: group.set_index(keys)[list(metrics)]
         for name, group in frame.groupby("scenario", sort=False)
     }
     empty = pd.DataFrame(columns=list(metrics), dtype=float)

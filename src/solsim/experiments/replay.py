@@ -16,7 +16,6 @@ from pathlib import Path
 
 from solsim.errors import ScenarioError
 from solsim.experiments import layout
-from solsim.experiments.seeds import run_seed
 from solsim.experiments.spec import Experiment, load_experiment
 from solsim.experiments.worker import RunTask
 
@@ -61,7 +60,7 @@ def replay_task(directory: str | Path, point: int, replicate: int) -> tuple[Expe
         raise ScenarioError(
             "--rep", str(replicate), f"no such replicate (the sweep has {replicates})"
         )
-    seed = run_seed(experiment.root_seed, point, replicate, experiment.common_random_numbers)
+    seed = experiment.seed(point, replicate)
     task = RunTask(
         point=point,
         replicate=replicate,

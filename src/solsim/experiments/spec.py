@@ -39,6 +39,10 @@ Design kinds and their keys:
     ``scenarios``: a table of name = scenario file; ``reference``: the name the
     others are compared with. The top-level ``scenario`` key is not used.
 
+An optional ``[uncertainties]`` table crosses the design (the structures being
+compared: a ``scenarios``, ``grid`` or ``table`` design) with a Latin hypercube
+sample of futures; see :mod:`~solsim.experiments.uncertainty`.
+
 Parameters are dotted scenario key paths (``funds.interest_rate``,
 ``instruments.<name>.<key>``, ``shocks.scheduled.0.size``), checked against
 the :class:`~solsim.engine.params.Scenario` schema. Sampled parameters whose
@@ -67,7 +71,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from solsim.engine import instruments as instrument_registry
 from solsim.engine.params import Scenario
 from solsim.errors import ScenarioError
-from solsim.experiments.seeds import design_seed
+from solsim.experiments.seeds import design_seed, future_seed, run_seed
+from solsim.experiments.uncertainty import (
+    Uncertainties,
+    applicable,
+    future_overrides,
+    sample_futures,
+)
 from solsim.scenario import (
     OverrideError,
     apply_overrides,
@@ -89,6 +99,8 @@ __all__ = [
 
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "table", "scenarios")
 RANGE_KINDS = ("lhs", "sobol", "morris")
+#: Design kinds whose points are structures that uncertainties can be crossed with.
+LEVER_KINDS = ("scenarios", "grid", "table")
 
 #: Version of the on-disk layout and of the experiment hash recipe.
 FORMAT = 1
@@ -156,6 +168,7 @@ class ExperimentSpec(_Strict):
     currency: str = ""
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
     design: Design
+    uncertainties: Uncertainties | None = None
 
     @field_validator("currency")
     @classmethod
@@ -196,7 +209,7 @@ _LISTED = 5
 def is_experiment_key(key: str) -> bool:
     """Whether an override sets the experiment (``replicates``, ``design.samples``)
     rather than every scenario."""
-    return key in EXPERIMENT_KEYS or key == "design" or key.startswith("design.")
+    return key in EXPERIMENT_KEYS or key.split(".", 1)[0] in ("design", "uncertainties")
 
 
 # ---------------------------------------------------------------- key paths
@@ -379,6 +392,11 @@ def _validate_spec(file: str, raw: dict[str, Any]) -> ExperimentSpec:
                 name: tuple(value) if isinstance(value, list) else value
                 for name, value in design["parameters"].items()
             }
+    uncertainties = raw.get("uncertainties")
+    if isinstance(uncertainties, dict) and isinstance(uncertainties.get("parameters"), dict):
+        for factor in uncertainties["parameters"].values():
+            if isinstance(factor, dict) and isinstance(factor.get("range"), list):
+                factor["range"] = tuple(factor["range"])
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
@@ -444,6 +462,23 @@ class Experiment:
         return len(self.design)
 
     @property
+    def uncertainties(self) -> Uncertainties | None:
+        """The ``[uncertainties]`` table, or None for an experiment without futures."""
+        return self.spec.uncertainties
+
+    def seed(self, point: int, replicate: int) -> np.random.SeedSequence:
+        """The seed of run (point, replicate).
+
+        With uncertainties and common random numbers, every structure of a
+        future shares that future's streams; otherwise see
+        :func:`~solsim.experiments.seeds.run_seed`.
+        """
+        if self.uncertainties is not None and self.common_random_numbers:
+            future = int(self.design["future"].iloc[point])
+            return future_seed(self.root_seed, future, replicate)
+        return run_seed(self.root_seed, point, replicate, self.common_random_numbers)
+
+    @property
     def reference(self) -> str | None:
         """The reference scenario's name (``scenarios`` designs)."""
         return getattr(self.spec.design, "reference", None)
@@ -452,11 +487,15 @@ class Experiment:
         """Scenario data of a design point (a plain dict, ready for validation)."""
         row = self.design.iloc[point]
         if self.kind == "scenarios":
-            return copy.deepcopy(self.bases[row["scenario"]])
-        overrides = {
-            name: _as_leaf(self.design[name].iloc[point], name) for name in self.parameters
-        }
-        return apply_overrides(self.bases["base"], overrides)
+            data = copy.deepcopy(self.bases[row["scenario"]])
+        else:
+            overrides = {
+                name: _as_leaf(self.design[name].iloc[point], name) for name in self.parameters
+            }
+            data = apply_overrides(self.bases["base"], overrides)
+        if self.uncertainties is None:
+            return data
+        return apply_overrides(data, future_overrides(self.uncertainties, row, data, _as_leaf))
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem of a range design (names and bounds)."""
@@ -495,6 +534,21 @@ class Experiment:
         if self.kind in RANGE_KINDS:
             info["problem"] = self.problem()
             info["design_seed"] = design_seed(self.root_seed)
+        if self.uncertainties is not None:
+            info["uncertainties"] = self.uncertainties.describe()
+            for name, factor in self.uncertainties.parameters.items():
+                # Structures it is set in (an instrument's factor: those with it).
+                info["uncertainties"][name]["applies_to"] = [
+                    structure
+                    for structure, data in self.bases.items()
+                    if all(applicable(path, data) for path in factor.paths)
+                ]
+            info["futures"] = self.uncertainties.samples
+            info["futures_report"] = {
+                "failure": list(self.uncertainties.failure),
+                "satisfy": list(self.uncertainties.satisfy),
+                "metrics": list(self.uncertainties.metrics),
+            }
         if self.kind == "sobol":
             info["second_order"] = self.spec.design.second_order
             info["samples"] = self.spec.design.samples
@@ -620,6 +674,13 @@ def experiment_hash(
     }
     if spec.design.kind == "scenarios":
         payload["reference"] = spec.design.reference
+    if spec.uncertainties is not None:
+        # Names are design columns; what each sets is part of the experiment too
+        # (its label and unit are not: they change no result).
+        payload["uncertainties"] = {
+            name: {"paths": f.paths, "range": list(f.range)}
+            for name, f in spec.uncertainties.parameters.items()
+        }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_canonical)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -646,6 +707,8 @@ def _check_size(file: str, spec: ExperimentSpec) -> None:
     points = _n_points(spec)
     if points is None:
         return
+    if spec.uncertainties is not None:
+        points *= spec.uncertainties.samples
     key = "design.parameters" if spec.design.kind == "grid" else "design"
     if points > MAX_POINTS:
         raise ScenarioError(
@@ -687,6 +750,80 @@ def _check_points(file: str, prefix: str, base: dict[str, Any], points) -> None:
         f"{prefix}{key}",
         f"{reason}; {count} design points are invalid: {', '.join(bad)}{more}",
     )
+
+
+def _crossed(
+    file: str,
+    spec: ExperimentSpec,
+    bases: dict[str, dict[str, Any]],
+    structures: pd.DataFrame,
+    parameters: list[str],
+) -> pd.DataFrame:
+    """Every structure in every sampled future, future-major; each point validated."""
+    uncertainties = spec.uncertainties
+    assert uncertainties is not None
+    if spec.design.kind not in LEVER_KINDS:
+        raise ScenarioError(
+            file,
+            "uncertainties",
+            f"uncertainties cross a design of structures ({', '.join(LEVER_KINDS)}); "
+            f"a {spec.design.kind!r} design samples parameters itself",
+        )
+    clash = sorted(set(uncertainties.parameters) & set(structures.columns))
+    if clash:
+        raise ScenarioError(
+            file, f"uncertainties.parameters.{clash[0]}", "also a column of the design"
+        )
+    integer: dict[str, bool] = {}
+    for name, factor in uncertainties.parameters.items():
+        key = f"uncertainties.parameters.{name}"
+        leaves = {}
+        for path in factor.paths:
+            try:
+                leaves[path] = resolve_path(path)
+            except _PathError as exc:
+                raise ScenarioError(file, f"{key}.path", f"{path}: {exc}") from None
+        if not all(_is_numeric(leaf) for leaf in leaves.values()):
+            raise ScenarioError(file, f"{key}.path", "a range needs a numeric scenario key")
+        low, high = factor.range
+        if low >= high:
+            raise ScenarioError(
+                file, f"{key}.range", f"low ({low:g}) must be below high ({high:g})"
+            )
+        integer[name] = any(leaf is int for leaf in leaves.values())
+    futures = sample_futures(uncertainties, design_seed(spec.root_seed), integer)
+    rows = [
+        {"future": f["future"], **s, **{n: f[n] for n in uncertainties.parameters}}
+        for f in futures.to_dict("records")
+        for s in structures.to_dict("records")
+    ]
+    table = pd.DataFrame(rows, columns=["future", *structures.columns, *uncertainties.parameters])
+    for name in uncertainties.parameters:
+        table[name] = table[name].astype(futures[name].dtype)
+    # Validate each (future, structure): a sampled value may break a cross-field
+    # rule in one structure only (a shock that outlasts the run, shares above 1).
+    for _, row in table.iterrows():
+        if spec.design.kind == "scenarios":
+            data = bases[row["scenario"]]
+        else:
+            values = {n: _as_leaf(row[n], n) for n in parameters}
+            data = apply_overrides(bases["base"], values)
+        try:
+            _validate(apply_overrides(data, future_overrides(uncertainties, row, data, _as_leaf)))
+        except (ScenarioError, _PathError, OverrideError) as exc:
+            reason = getattr(exc, "reason", str(exc))
+            where = getattr(exc, "key", "")
+            factor = next(
+                (n for n, u in uncertainties.parameters.items() if where in u.paths),
+                None,
+            )
+            key = f"uncertainties.parameters.{factor}" if factor else "uncertainties"
+            raise ScenarioError(
+                file,
+                key,
+                f"{where}: {reason} (future {int(row['future'])}; narrow the range)",
+            ) from None
+    return table
 
 
 def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
@@ -838,6 +975,8 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
                 for row in range(len(table))
             ),
         )
+    if spec.uncertainties is not None:
+        table = _crossed(file, spec, bases, table, parameters)
     table.insert(0, "point", np.arange(len(table), dtype=np.int64))
     if len(table) * spec.replicates > MAX_RUNS:
         raise ScenarioError(

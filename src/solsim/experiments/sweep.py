@@ -29,7 +29,7 @@ from solsim.engine.instruments import registry as instrument_registry
 from solsim.errors import ScenarioError
 from solsim.experiments import layout
 from solsim.experiments.executors import RunExecutor, make_executor
-from solsim.experiments.seeds import run_seed, seed_record
+from solsim.experiments.seeds import seed_record
 from solsim.experiments.spec import FORMAT, Experiment
 from solsim.experiments.worker import RunOutput, RunTask, execute_run
 from solsim.storage import atomic_write, versions, write_json, write_parquet
@@ -229,7 +229,7 @@ def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
             if len(cache) > 256:  # bound memory on designs with many points
                 cache.clear()
             cache[point] = experiment.point_scenario(point)
-        seed = run_seed(experiment.root_seed, point, replicate, experiment.common_random_numbers)
+        seed = experiment.seed(point, replicate)
         yield RunTask(
             point=point,
             replicate=replicate,

@@ -88,6 +88,9 @@ class ReportData:
     currency
         The label money is written with (``"£"``, ``"EUR"``); empty for the
         model's plain currency units.
+    futures
+        For an experiment with uncertainties, scenario discovery and robustness
+        (:class:`~solsim.report.futures.FuturesSection`); None otherwise.
     """
 
     timeseries: pd.DataFrame
@@ -100,6 +103,7 @@ class ReportData:
     meta: dict[str, Any] = field(default_factory=dict)
     title: str = "solsim comparison"
     currency: str = ""
+    futures: Any = None
 
     @property
     def scenario_names(self) -> list[str]:
@@ -118,6 +122,17 @@ class ReportData:
         """Replicates per scenario (the smallest count, if they differ)."""
         counts = self.summaries.groupby("scenario")["replicate"].nunique()
         return int(counts.min()) if len(counts) else 0
+
+    @property
+    def runs_text(self) -> str:
+        """``5 scenarios × 20 replicates``, or ``4 scenarios × 64 futures`` (× replicates
+        when a future has several) for an experiment with uncertainties."""
+        scenarios = f"{len(self.scenario_names)} scenarios"
+        if self.futures is None or not self.futures.futures:
+            return f"{scenarios} × {self.replicates} replicates"
+        per_future = self.replicates // self.futures.futures
+        text = f"{scenarios} × {self.futures.futures} futures"
+        return text + (f" × {per_future} replicates" if per_future > 1 else "")
 
     def shock_window(self) -> tuple[int, int] | None:
         """First and last month of the reference scenario's first scheduled shock."""
@@ -316,9 +331,21 @@ def from_results_dir(
     names = _point_names(design)
     reference_name = info.get("reference") or names.get(0)
 
+    futures = None
+    if "future" in design.columns:
+        # Every (future, replicate) is one paired draw across the structures: number
+        # them as replicates, so the report pairs and spreads over them as usual.
+        future_of = dict(
+            zip(design["point"].astype(int), design["future"].astype(int), strict=True)
+        )
+        replicates = int(info.get("replicates") or 1)
+
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         frame.insert(0, "scenario", frame["point"].astype(int).map(names))
+        if "future" in design.columns:
+            future = frame["point"].astype(int).map(future_of)
+            frame["replicate"] = future * replicates + frame["replicate"]
         return frame
 
     timeseries = named(results.timeseries)
@@ -330,9 +357,15 @@ def from_results_dir(
     settings: dict[str, dict[str, Any]] = {}
     models: dict[str, Any] = {}
     if experiment is not None:
-        settings = {names[p]: experiment.point_scenario(p) for p in names}
+        # A structure's settings in the first future it runs in.
+        for p in sorted(names):
+            settings.setdefault(names[p], experiment.point_scenario(p))
         if network:
             models = _reference_model(experiment, design, names, reference_name)
+    if info.get("uncertainties"):
+        from solsim.report.futures import futures_section
+
+        futures = futures_section(results)
     meta = {
         "experiment": info.get("name"),
         "description": info.get("description") or None,
@@ -351,6 +384,7 @@ def from_results_dir(
         "versions": manifest.get("versions", {}),
     }
     return ReportData(
+        futures=futures,
         timeseries=timeseries,
         summaries=summaries,
         households=households,
@@ -367,13 +401,12 @@ def from_results_dir(
 
 def _reference_model(experiment, design: pd.DataFrame, names: dict[int, str], reference: str):
     """The reference scenario's first replicate, re-run with the sweep's own seed."""
-    from solsim.experiments.seeds import run_seed
     from solsim.runner import run
     from solsim.scenario import load_scenario
 
     point = next(p for p, n in names.items() if n == reference)
     scenario = load_scenario(None, None, data=experiment.point_scenario(point))
-    seed = run_seed(experiment.root_seed, point, 0, experiment.common_random_numbers)
+    seed = experiment.seed(point, 0)
     return {reference: run(scenario, seed=seed, agents=False).model}
 
 

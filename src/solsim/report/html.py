@@ -45,6 +45,11 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("settings", "Scenario settings"),
     ("about", "About these results"),
 )
+#: Sections of an experiment with uncertainties, after the answer.
+FUTURES_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("failure", "When would this fail?"),
+    ("robust", "Which structure holds up best?"),
+)
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --bg: #fafafa;
@@ -239,7 +244,7 @@ def answer_html(data: ReportData, screen: FirstScreen) -> str:
     months = int(data.timeseries["step"].max()) if len(data.timeseries) else None
     shock = _shock_words(data)
     facts = [
-        f"{len(data.scenario_names)} scenarios × {data.replicates} replicates"
+        data.runs_text
         + (f", {months} months each" if months else "")
         + (f", under a recession: {shock}" if shock else "")
         + ".",
@@ -553,6 +558,73 @@ def _meta_html(data: ReportData) -> str:
     )
 
 
+def _frame_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f'<div class="scroll"><table><tr>{head}</tr>{rows}</table></div>'
+
+
+def futures_html(data: ReportData, figures_dir: str | Path) -> dict[str, str]:
+    """The bodies of "When would this fail?" and "Which structure holds up best?"."""
+    from solsim.report import futures as FU
+
+    section = data.futures
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in section.notes)
+    failure = (
+        f'<p class="lead">Each structure ran in the same {section.futures} sampled futures. '
+        "PRIM (the EMA Workbench's) looks for the futures where an outcome is most "
+        "frequent; each box below says how often the outcome happens inside it "
+        "(density) and what share of all its cases it holds (coverage).</p>"
+    )
+    for index, (outcome, found) in enumerate(section.discoveries, start=1):
+        words = FU.outcome_words(outcome, data.currency)
+        failure += (
+            f"<h3>{_e(words[0].upper() + words[1:])}</h3>"
+            f'<p class="note">In {found.cases} of {found.n} runs '
+            f"(<code>{_e(outcome.text)}</code>).</p>"
+        )
+        sentences = FU.box_sentences(found, outcome, section.factors, data.currency)
+        failure += (
+            "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in sentences) + "</ul>"
+            if sentences
+            else '<p class="note">No box: the outcome never happens, or happens everywhere.</p>'
+        )
+        top = ", ".join(f"{_e(r.factor)} {r.score:.2f}" for r in found.scores.head(5).itertuples())
+        failure += f"<p>What tells most about it (feature scores, extra trees): {top}.</p>"
+        if found.boxes:
+            name = f"prim_{index}"
+            failure += _img(
+                F.save_figure(FU.trajectory_figure(found), figures_dir, name),
+                "PRIM peeling trajectory",
+                f"figures/{name}.png · figures/{name}.svg",
+            )
+    robust_ = section.robustness
+    if robust_ is None:
+        robust = '<p class="note">Nothing to rank.</p>'
+    else:
+        futures = int(robust_.regret["futures"].max()) if len(robust_.regret) else 0
+        robust = (
+            f'<p class="lead">Across {futures} futures, from the most robust: '
+            f"{_e(', '.join(robust_.ranking()))}. Regret is how far a structure falls short "
+            "of the best structure in the same future (0 for the best); rank 1 has the "
+            "smallest maximum regret.</p>" + _frame_html(FU.regret_display(robust_, data.currency))
+        )
+        if robust_.satisficing is not None:
+            shown = robust_.satisficing.copy()
+            for column in shown.columns[2:]:
+                shown[column] = [f"{v:.0%}" for v in shown[column]]
+            robust += "<h3>Share of futures meeting every threshold</h3>" + _frame_html(shown)
+        robust += _img(
+            F.save_figure(FU.robustness_figure(robust_), figures_dir, "robustness"),
+            "regret and satisficing per structure",
+            "figures/robustness.png · figures/robustness.svg",
+        )
+    return {"failure": failure + notes, "robust": robust}
+
+
 def render(data: ReportData, figures_dir: str | Path) -> str:
     """The report page as a string; figures are written to ``figures_dir`` as PNG and SVG."""
     comparison = comparison_table(data)
@@ -604,13 +676,17 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
         "settings": settings_html(data),
         "about": _meta_html(data),
     }
-    nav = "".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title in SECTIONS)
+    page_sections = list(SECTIONS)
+    if data.futures is not None:
+        bodies.update(futures_html(data, figures_dir))
+        page_sections[1:1] = FUTURES_SECTIONS
+    nav = "".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title in page_sections)
     sections = "".join(
         f'<section id="{anchor}"><h2>{_e(title)}</h2>'
         + (f'<p class="lead">{_e(TEXT[anchor])}</p>' if anchor in TEXT else "")
         + bodies[anchor]
         + "</section>"
-        for anchor, title in SECTIONS
+        for anchor, title in page_sections
     )
     subtitle = data.meta.get("description") or (
         "What each risk-sharing structure does to the community's resilience, circulation and "

@@ -120,7 +120,7 @@ def comparison_output(console: Console, screen: FirstScreen, data: ReportData, t
     """Everything ``solsim compare`` prints before the file locations."""
     months = int(data.timeseries["step"].max()) if len(data.timeseries) else None
     facts = [
-        f"{len(data.scenario_names)} scenarios × {data.replicates} replicates"
+        data.runs_text
         + (f", {months} months each" if months else "")
         + f"; reference: {data.reference}."
     ]
