@@ -36,7 +36,7 @@ def discover_command(
         typer.Option(
             "--outcome",
             help="Which runs count, over summary columns: 'coop_hazard > 0.12', "
-            "'drawdown > 0.2 and not guarantee_paid'.",
+            "'drawdown > 0.2 and not recovered'.",
         ),
     ],
     structure: Annotated[

@@ -3,7 +3,7 @@
 An outcome is a comparison or a boolean over a sweep's summary columns::
 
     coop_hazard > 0.12
-    drawdown >= 0.2 and not guarantee_paid
+    drawdown >= 0.2 and not recovered
     0.05 < chargeoff_rate <= 0.2 or firm_failures > 3
 
 The text is parsed with Python's own parser (:func:`ast.parse`, expression
