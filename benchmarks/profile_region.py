@@ -27,18 +27,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
-#: The phases ``run_month`` calls, in order, then the metrics row.
+#: The phases ``run_month`` calls, in order, then the metrics row: (module, function).
 PHASES = (
-    "apply_shocks",
-    "labour_market",
-    "pay_wages",
-    "household_spending",
-    "trade",
-    "debt_service",
-    "fund_operations",
-    "surplus_split",
-    "exit_and_distress",
-    "record",
+    ("phases", "apply_shocks"),
+    ("phases", "labour_market"),
+    ("phases", "firm_staffing"),
+    ("bank", "set_limits"),
+    ("phases", "pay_wages"),
+    ("phases", "household_spending"),
+    ("phases", "trade"),
+    ("phases", "debt_service"),
+    ("bank", "service"),
+    ("phases", "fund_operations"),
+    ("phases", "enter_firms"),
+    ("phases", "fund_distributions"),
+    ("phases", "surplus_split"),
+    ("phases", "exit_and_distress"),
+    ("reporting", "record"),
 )
 
 
@@ -49,6 +54,10 @@ def region_overrides(households: int) -> dict[str, int]:
         "economy.coops": max(1, households // 50),
         "economy.funds": max(2, households // 5000),
     }
+
+
+def _label(module: str, name: str) -> str:
+    return name if module == "phases" else f"{module}.{name}"
 
 
 def phase_times(households: int = 100_000, steps: int = 120, seed: int = 0) -> dict[str, object]:
@@ -62,12 +71,13 @@ def phase_times(households: int = 100_000, steps: int = 120, seed: int = 0) -> d
         ``Economy.step`` calls; ``build``: CPU seconds to build the model;
         ``steps``: months run.
     """
-    from solsim.engine import phases
+    from solsim.engine import bank, phases, reporting
     from solsim.engine.economy import Economy
     from solsim.model import SolidarityEconomy
 
+    modules = {"phases": phases, "bank": bank, "reporting": reporting}
     spent: collections.Counter[str] = collections.Counter()
-    originals = {name: getattr(phases, name) for name in PHASES}
+    originals = {(module, name): getattr(modules[module], name) for module, name in PHASES}
 
     def timed(name, fn):
         @functools.wraps(fn)
@@ -82,8 +92,8 @@ def phase_times(households: int = 100_000, steps: int = 120, seed: int = 0) -> d
 
     original_step = Economy.step
     try:
-        for name, fn in originals.items():
-            setattr(phases, name, timed(name, fn))
+        for (module, name), fn in originals.items():
+            setattr(modules[module], name, timed(_label(module, name), fn))
         Economy.step = timed("step", original_step)
         start = time.process_time()
         model = SolidarityEconomy(
@@ -93,13 +103,14 @@ def phase_times(households: int = 100_000, steps: int = 120, seed: int = 0) -> d
         for _ in range(steps):
             model.step()
     finally:
-        for name, fn in originals.items():
-            setattr(phases, name, fn)
+        for (module, name), fn in originals.items():
+            setattr(modules[module], name, fn)
         Economy.step = original_step
     # ``run_month`` also calls instrument hooks between phases and resets a few
     # arrays: whatever the wrapped phases do not cover.
-    covered = sum(spent[name] for name in PHASES)
-    table = {name: spent[name] for name in PHASES}
+    labels = [_label(module, name) for module, name in PHASES]
+    covered = sum(spent[label] for label in labels)
+    table = {label: spent[label] for label in labels}
     table["other (hooks between phases, month set-up)"] = max(spent["step"] - covered, 0.0)
     return {"phases": table, "step": spent["step"], "build": build, "steps": steps}
 

@@ -175,9 +175,14 @@ def firm_staffing(e: Economy) -> None:
     rng = e.streams["allocation"]
     if cut.any():
         # Who goes: a random order of each firm's staff, the first ``cut`` of it.
+        # One draw per employed household (so the stream does not depend on
+        # which firms cut), but only the cutting firms' staff are sorted.
         employed = np.flatnonzero(e.hh_employer >= 0)
+        draws = rng.random(employed.size)
+        cutting = cut[e.hh_employer[employed]] > 0
+        employed, draws = employed[cutting], draws[cutting]
         firm = e.hh_employer[employed]
-        order = np.lexsort((rng.random(employed.size), firm))
+        order = np.lexsort((draws, firm))
         start = np.searchsorted(firm[order], firm[order])
         rank = np.empty(employed.size, dtype=np.int64)
         rank[order] = np.arange(employed.size) - start
