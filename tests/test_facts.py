@@ -119,3 +119,18 @@ def test_the_timebank_giver_share_is_the_smallest_share_giving_half_the_hours():
     assert giver_share(np.array([97, 1, 1, 1])) == 0.25  # one of four gave nearly all
     assert giver_share(np.array([30, 30, 20, 10, 5, 5])) == pytest.approx(2 / 6)
     assert math.isnan(giver_share(np.zeros(3, dtype=np.int64)))
+
+
+def test_validation_clears_only_the_facts_sweeps_it_wrote(tmp_path):
+    from solsim.validation import clear_earlier_facts
+
+    ours = tmp_path / "defaults"
+    ours.mkdir()
+    (ours / "design.csv").write_text("x\n1\n")
+    (ours / "calm.toml").write_text("")
+    theirs = tmp_path / "robust"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("a user's file")
+    clear_earlier_facts(tmp_path)
+    assert not ours.exists()
+    assert (theirs / "notes.txt").read_text() == "a user's file"

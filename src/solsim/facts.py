@@ -39,6 +39,7 @@ orderings* the facts assert (levels move with parameters; signs should not).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -207,7 +208,7 @@ def run_variants(
                 f"# The {name!r} variant of the stylised facts (solsim.facts): the\n"
                 f"# baseline over design.csv; its overrides are applied as --set.\n"
                 f'name = "facts_{name}"\n'
-                f'scenario = "{Path(baseline).resolve().as_posix()}"\n'
+                f"scenario = {json.dumps(Path(baseline).resolve().as_posix())}\n"
                 f"replicates = {replicates}\n"
                 f"root_seed = {root_seed}\n"
                 "common_random_numbers = true\n\n"

@@ -1138,6 +1138,19 @@ def _baseline_path(path: str | Path | None) -> Path:
     return written
 
 
+def clear_earlier_facts(folder: Path) -> None:
+    """Remove the facts' sweeps an earlier validation left in ``folder``.
+
+    Fresh runs every time: a sweep left by another version of solsim would
+    otherwise be resumed, not rerun. Only folders these checks wrote (a design
+    table beside the variants' experiment files) are removed.
+    """
+    for part in ("defaults", "robust"):
+        earlier = Path(folder) / part
+        if (earlier / "design.csv").is_file() and (earlier / "calm.toml").is_file():
+            shutil.rmtree(earlier)
+
+
 def facts_checks(
     s: _Settings,
     baseline: str | Path | None = None,
@@ -1162,10 +1175,8 @@ def facts_checks(
     if out_dir is None:
         folder = Path(tempfile.mkdtemp(prefix="solsim-facts-"))
     else:
-        # Fresh runs every time: a sweep left by another version of solsim
-        # would otherwise be resumed, not rerun.
         folder = Path(out_dir)
-        shutil.rmtree(folder, ignore_errors=True)
+        clear_earlier_facts(folder)
     sizes = dict(s.fact_sizes)
     shock = facts.shock_window(scenario)
     defaults = facts.fact_statistics(
