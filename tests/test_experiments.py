@@ -478,3 +478,13 @@ def test_sensitivity_needs_a_sobol_or_morris_sweep(grid_sweep, capsys):
     _, out_dir, _ = grid_sweep
     code, _, err = cli(capsys, "sensitivity", str(out_dir), "--metric", "final_gini")
     assert code == 2 and "sensitivity needs a sobol or morris design" in err
+
+
+def test_comparison_numbers_are_never_in_scientific_notation():
+    from solsim.experiments.compare import fmt
+
+    assert fmt(8.415e-05) == "0.00008415"
+    assert fmt(-5.244e-06) == "-0.000005244"
+    assert fmt(0.1327) == "0.1327"
+    assert fmt(4_237_937.2) == "4,237,937"
+    assert fmt(3e-13) == "0"

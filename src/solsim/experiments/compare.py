@@ -160,13 +160,17 @@ def paired_comparison(
 
 
 def fmt(value: float) -> str:
-    """A number for a table: 4 significant digits, thousands separators when large."""
+    """A number for a table: 4 significant digits, thousands separators when large,
+    never in scientific notation."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
     if abs(value) < 1e-12:  # rounding noise of a zero difference
         return "0"
+    if abs(value) < 1e-4:
+        # Positional, not ``8.4e-05``: a reader compares a column of these.
+        return np.format_float_positional(value, precision=4, fractional=False, trim="-")
     return f"{value:.4g}"
 
 
