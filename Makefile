@@ -19,7 +19,7 @@ help:
 	@echo "make demo      run the funder comparison and write out/demo/report.html"
 	@echo "make test      run the test suite"
 	@echo "make bench     run the benchmarks and write benchmarks/RESULTS.md"
-	@echo "make validate  reproduce published results (docs/validation.md)"
+	@echo "make validate  known answers and stylised facts, across the parameter space (docs/validation.md)"
 	@echo "make readme-figures  rerun the README's results: its tables and numbers, docs/readme_figures.json"
 	@echo "make report-screens  the README's pictures of the report (docs/img/), from make demo's report"
 	@echo "make lint      ruff check and format check"
