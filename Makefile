@@ -115,7 +115,7 @@ validate: install
 	$(VENV)/bin/solsim validate --robust --out out/validation
 
 # The README's results tables and the numbers in its findings, from fresh runs of
-# the commands it names (compare, sweep, validate; about 4 minutes on 2 cores):
+# the commands it names (compare, sweep, validate --robust; about 12 minutes on 2 idle cores):
 # writes docs/readme_figures.json and docs/validation.md and rewrites the README
 # between its readme-figures markers. tests/test_readme_figures.py checks them.
 readme-figures: install
