@@ -228,3 +228,23 @@ def test_validate_rejects_a_missing_baseline_with_one_line(tmp_path, capsys):
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "nope.toml" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_baseline_without_a_recession_is_a_one_line_error(tmp_path):
+    calm = tmp_path / "calm.toml"
+    calm.write_text(
+        f'extends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
+        "[shocks]\nscheduled = []\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "solsim", "validate", "--quick", "--baseline", str(calm),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"error: {calm}: shocks.scheduled: needs a scheduled export_drop: the recession "
+        "the stylised facts are measured on"
+    ]
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -635,9 +635,6 @@ def shock_window(scenario: Any) -> tuple[int, int]:
     for shock in scenario.shocks.scheduled:
         if shock.kind == "export_drop":
             return shock.start, shock.duration
-    raise ValueError("the baseline has no scheduled export drop to measure the recession on")
-
-
-def describe_design(design: pd.DataFrame) -> Sequence[str]:
-    """The design's parameters and their ranges, one line each."""
-    return [f"{key}: {design[key].min():g}–{design[key].max():g}" for key in design.columns]
+    raise ValueError(
+        "needs a scheduled export_drop: the recession the stylised facts are measured on"
+    )

@@ -91,12 +91,19 @@ def validate_command(
     of an economy with a constant local re-spend share, and the baseline's
     calibration anchors.
     """
+    from solsim.errors import ScenarioError
+    from solsim.facts import shock_window
     from solsim.scenario import load_scenario
     from solsim.storage import atomic_write, write_json
     from solsim.validation import run_validation
 
     if baseline is not None:
-        load_scenario(baseline)  # a bad file is a one-line error before any work
+        # A bad file is a one-line error before any work, and so is a baseline
+        # without the recession the stylised facts are measured on.
+        try:
+            shock_window(load_scenario(baseline))
+        except ValueError as exc:
+            raise ScenarioError(str(baseline), "shocks.scheduled", str(exc)) from None
     console = Console()
     with console.status("validating…"):
         report = run_validation(
