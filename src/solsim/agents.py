@@ -58,15 +58,15 @@ class _Facade(mesa.Agent):
         # instrument's value, or 0.0 when the instrument is off.
         if name.startswith("_") or "model" not in self.__dict__:
             raise AttributeError(name)
-        from solsim.engine.instruments import registry
-
-        declared = any(name in registry.get(n).agent_attributes for n in registry.available())
-        if not declared:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         for instrument in self.economy.instruments:
             if name in instrument.agent_attributes:
                 return instrument.agent_value(self.economy, name, self.account)
-        return 0.0
+        # Not running: declared by an instrument that is off, or nobody's.
+        from solsim.engine.instruments import registry
+
+        if any(name in registry.get(n).agent_attributes for n in registry.available()):
+            return 0.0
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def net_worth(self) -> float:
