@@ -27,7 +27,7 @@ fund by fund, by
    zero: a fund already in deficit absorbs nothing);
 3. each switched-on instrument's declared layer
    (:class:`~solsim.engine.instruments.contract.LossLayer`), in the order the
-   instruments are listed: a guarantee pays cash in;
+   instruments are listed (an outside backer pays cash in);
 4. the tranches, junior first (pro rata in a pari-passu stack), over the
    capital still at risk (:func:`solsim.engine.capital.allocate`);
 5. the backstop: ``"depositors"`` (deposits are written down pro rata; what

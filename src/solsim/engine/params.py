@@ -449,8 +449,8 @@ class FundParams(_Strict):
     loan recovers the co-op's cash and its equipment, sold outside at a
     ``collateral_haircut`` below its depreciated value; a start-up loan that
     bought no equipment recovers only the cash. The loss left hits the
-    allowance, then the fund's net assets, then instruments' layers (a
-    guarantee), then the tranches junior first, then the ``backstop``:
+    allowance, then the fund's net assets, then instruments' layers (an
+    outside backer), then the tranches junior first, then the ``backstop``:
     ``"depositors"`` (their deposits are written down pro rata; what they
     cannot cover is bailed out from outside) or ``"outside"`` (a bail-out).
 
