@@ -1230,9 +1230,7 @@ def irr(flows: ArrayLike, periods_per_year: int = 12) -> float:
     return float(np.expm1(periods_per_year * np.log1p(rate)))
 
 
-def investor_irr(
-    invested: float, paid: ArrayLike, redeemed: ArrayLike, balance: float
-) -> float:
+def investor_irr(invested: float, paid: ArrayLike, redeemed: ArrayLike, balance: float) -> float:
     r"""Outside investors' money-weighted annual return over a run.
 
     The dated monthly flows to the investors are

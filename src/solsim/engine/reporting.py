@@ -419,9 +419,7 @@ def resilience(
     return out
 
 
-def investor_returns(
-    series: Mapping[str, ArrayLike], invested: float
-) -> dict[str, float | None]:
+def investor_returns(series: Mapping[str, ArrayLike], invested: float) -> dict[str, float | None]:
     """The outside investors' return over a run, from its monthly columns.
 
     ``investor_irr`` is the money-weighted annual return on the dated flows
@@ -554,6 +552,10 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     summary.update(investor_returns(series, float(t.size[t.held_by("outside")].sum())))
     for key in ("community_return", "community_equity", "community_capital_share"):
         summary[key] = last[key]
+    # Return parity needs the paired run without the instrument (solsim.runner).
+    summary["community_gain"] = None
+    summary["return_parity"] = None
+    summary["return_parity_reason"] = metrics.NO_COUNTERFACTUAL
     summary.update(instrument_summary(series))
     for key in last:
         if key.startswith("loss_"):
