@@ -32,6 +32,7 @@ import pandas as pd
 from solsim import metrics
 from solsim.engine import reporting
 from solsim.engine.params import Scenario
+from solsim.engine.summaries import CF_PREFIX
 from solsim.model import SolidarityEconomy
 from solsim.scenario import load_scenario, scenario_hash
 
@@ -46,8 +47,6 @@ __all__ = [
 Counterfactual = Literal["no_shock", "no_instrument"]
 #: The kinds of paired counterfactual run.
 COUNTERFACTUALS: tuple[str, ...] = ("no_shock", "no_instrument")
-#: Prefix of the counterfactual's summary keys in a paired row.
-CF_PREFIX = "cf_"
 
 
 @dataclass

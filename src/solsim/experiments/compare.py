@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from solsim.engine.summaries import CF_PREFIX
 from solsim.errors import ScenarioError
 from solsim.experiments.results import Results
 from solsim.experiments.results import load as load_results
 from solsim.experiments.spec import load_experiment
 from solsim.experiments.sweep import SweepReport, run_sweep
-from solsim.runner import CF_PREFIX
 from solsim.storage import atomic_write
 
 __all__ = [
