@@ -308,3 +308,26 @@ def test_a_bad_counterfactual_exits_2_with_file_and_key(tmp_path, capsys):
     assert "no_shock" in err and not (tmp_path / "o").exists()
     code, _, err = _cli(capsys, "run", str(BASELINE), "--counterfactual", "none")
     assert code == 2 and err.count("\n") == 1 and "--counterfactual none" in err
+
+
+# ------------------------------------------------------------------ directions
+def test_every_reader_takes_a_metrics_direction_from_its_one_declaration():
+    from solsim.engine import instruments, summaries
+    from solsim.report import catalog
+    from solsim.report.futures import direction as report_direction
+
+    keys = [c.name for c in summaries.SUMMARY_METRICS]
+    keys += [c.name for _name, c in instruments.declared()]
+    for key in keys:
+        declared = summaries.direction(key)
+        assert catalog.info(key).direction == declared, key
+        assert report_direction(key) == declared, key
+    # The community's view: hazards and lost jobs are worse, parity better,
+    # the investors' own return neither.
+    assert summaries.direction("hazard_illiquid") == summaries.direction("job_years_lost") == -1
+    assert summaries.direction("return_parity") == 1
+    assert summaries.direction("investor_irr") == 0
+    # A counterfactual's own figure is a baseline, not an outcome.
+    assert summaries.direction("cf_coop_hazard") == 0
+    assert catalog.info("cf_coop_hazard").unit == catalog.info("coop_hazard").unit
+    assert "return_ratio" not in catalog.CATALOG
