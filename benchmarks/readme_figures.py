@@ -801,6 +801,20 @@ def render_findings(data: dict[str, Any]) -> str:
                 f"baseline; it changes by {_join(parts)}."
             )
 
+    # Return parity, where the runs were paired with their twin without the tool.
+    parity = {
+        n: f["mean"]
+        for n in [reference, *others]
+        if (f := figures.get(f"instruments/return_parity/{n}")) and f["mean"] is not None
+    }
+    if parity:
+        levels = [f"{number(value, 'ratio')} with {_long(n)}" for n, value in parity.items()]
+        text += (
+            " Return parity, the community's paired gain (against the same runs without the "
+            "tool; without the fund for the baseline) per unit of the outside investors' net "
+            f"gain, 1 meaning equal, is {_join(levels)}."
+        )
+
     # Losses per tranche.
     losses = [
         f for f in part["figures"] if f["metric"].startswith(LOSS_PREFIX) and f["mean"] is not None
