@@ -220,8 +220,8 @@ def test_no_instrument_counterfactual_gives_return_parity():
     s = result.summary
     assert s["cf_removed"] == "instruments"
     assert result.counterfactual.model.economy.scenario.instruments == {}
-    gain = (s["community_return"] + s["community_equity"]) - (
-        s["cf_community_return"] + s["cf_community_equity"]
+    gain = (s["community_return"] + s["community_equity"] - s["community_capital_in"]) - (
+        s["cf_community_return"] + s["cf_community_equity"] - s["cf_community_capital_in"]
     )
     assert s["community_gain"] == pytest.approx(gain)
     if s["investor_net_gain"] > 0:
@@ -331,3 +331,21 @@ def test_every_reader_takes_a_metrics_direction_from_its_one_declaration():
     assert summaries.direction("cf_coop_hazard") == 0
     assert catalog.info("cf_coop_hazard").unit == catalog.info("coop_hazard").unit
     assert "return_ratio" not in catalog.CATALOG
+
+
+def test_the_counterfactual_is_part_of_the_experiment(tmp_path):
+    from solsim.experiments.spec import load_experiment
+
+    hashes = {}
+    for kind in ("no_shock", "no_instrument"):
+        path = tmp_path / f"{kind}.toml"
+        path.write_text(EXPERIMENT.format(kind=kind))
+        experiment = load_experiment(path)
+        assert experiment.describe()["counterfactual"] == kind
+        hashes[kind] = experiment.hash
+    plain = tmp_path / "plain.toml"
+    plain.write_text(
+        EXPERIMENT.format(kind="no_shock").replace('counterfactual = "no_shock"\n', "")
+    )
+    hashes[None] = load_experiment(plain).hash
+    assert len(set(hashes.values())) == 3  # a sweep never resumes into another pairing

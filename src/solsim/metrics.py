@@ -1300,7 +1300,8 @@ def return_parity(community_gain: float, holders_net_gain: float) -> tuple[float
 
     where :math:`G_c` is the community's gain against the paired run without
     the instrument (wages, patronage, deposit interest, community coupons and
-    the community's equity, run minus counterfactual) and :math:`G_h` the
+    the community's equity net of the capital it put in, run minus
+    counterfactual) and :math:`G_h` the
     capital holders' net gain over the run. :math:`\rho = 1` means the
     community gained as much as the capital holders (the seed's test:
     "EQUAL or greater to the community as it does to the capital holder" is

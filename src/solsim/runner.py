@@ -189,10 +189,11 @@ def paired_summary(run_: RunResult, twin: RunResult, kind: str, removed: str) ->
     with the same measures against the twin, month by month. ``no_instrument``
     sets ``community_gain``, the community's paired gain (currency):
 
-        (community_return + community_equity) − the twin's,
+        (community_return + community_equity − community_capital_in) − the twin's,
 
-    wages, patronage, deposit interest and community coupons paid over the run
-    plus what the community owns in the funds at the end; and
+    wages, patronage, deposit interest and community coupons paid over the run,
+    plus what the community owns in the funds at the end, less the capital its
+    holders put in at the start (as the investors' net gain is net of theirs); and
     ``return_parity`` = community_gain ÷ ``investor_net_gain``
     (:func:`solsim.metrics.return_parity`), with ``return_parity_reason`` saying
     why it is undefined when it is.
@@ -235,5 +236,10 @@ def _number(value: Any) -> float:
 
 
 def _total(summary: dict[str, Any]) -> float:
-    """What the community received over the run and owns at its end (currency)."""
-    return _number(summary.get("community_return")) + _number(summary.get("community_equity"))
+    """What the community received over the run and owns at its end, less the
+    capital its holders committed (currency)."""
+    return (
+        _number(summary.get("community_return"))
+        + _number(summary.get("community_equity"))
+        - _number(summary.get("community_capital_in"))
+    )

@@ -467,8 +467,10 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     co-op revenue (the months weighted by revenue), beside ``mean_lm3``, the
     mean of the monthly ratios. ``consumption_gini_final`` is the Gini of the
     last month's household consumption. Risk and return: :func:`investor_returns`;
-    ``community_return`` (to date) and ``community_equity`` (at the end) are
-    what return parity compares between paired runs (:func:`solsim.runner.run`).
+    ``community_return`` (to date), ``community_equity`` (at the end) and
+    ``community_capital_in`` (the community holders' capital committed at the
+    start) are what return parity compares between paired runs
+    (:func:`solsim.runner.run`).
     """
     rows = economy.history
     series = history_series(economy)
@@ -552,6 +554,9 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     summary.update(investor_returns(series, float(t.size[t.held_by("outside")].sum())))
     for key in ("community_return", "community_equity", "community_capital_share"):
         summary[key] = last[key]
+    # What community holders committed to the funds' capital at the start: their
+    # part of the equity at the end is theirs only net of it.
+    summary["community_capital_in"] = float(t.size[t.held_by("community")].sum())
     # Return parity needs the paired run without the instrument (solsim.runner).
     summary["community_gain"] = None
     summary["return_parity"] = None

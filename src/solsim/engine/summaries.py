@@ -116,6 +116,8 @@ SUMMARY_METRICS: tuple[Column, ...] = (
        "local household income", "money", "better", 0.01, "reference"),
     _m("community_equity", "community's equity in the funds at the end", "community equity",
        "money", "better", 0.01, "reference"),
+    _m("community_capital_in", "community holders' capital committed", "community capital in",
+       "money", "neutral", 0.01, "reference"),
     _m("chargeoff_rate", "net charge-offs (calm months)", "charge-offs, %/yr", "rate",
        "neutral", 0.0025),
     _m("bank_use", "bank credit drawn ÷ lines", "bank credit use, %", "share", "neutral", 0.01),
