@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from solsim import metrics
-from solsim.engine import households, instruments
+from solsim.engine import fund_books, households, instruments
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.instruments.contract import summarise
 from solsim.engine.ledger import CENTS
@@ -94,6 +94,59 @@ def circulation(e: Economy) -> dict[str, float]:
         "household_local_spend_share": hh_share,
         "lm3": metrics.lm3(first, second, third),
     }
+
+
+def fund_record(e: Economy) -> dict[str, float]:
+    """The funds' books (:mod:`solsim.engine.fund_books`), summed over funds (currency).
+
+    Flows this month: ``net_chargeoffs`` (charge-offs net of recoveries) and
+    ``recoveries`` (cash and collateral recovered on defaulted loans).
+    Cumulative since month 1: ``net_chargeoffs_cum`` and, one per absorbing
+    layer, ``absorbed_allowance``, ``absorbed_net_assets``, ``absorbed_<layer>``
+    for every registered instrument layer (0 when it is off),
+    ``absorbed_tranche_<name>`` for each tranche name and ``absorbed_backstop``;
+    they add up to ``net_chargeoffs_cum`` exactly. Balances: ``allowance`` and
+    ``fund_net_assets``. ``tranche_wiped_out`` is 1 once any tranche has lost at
+    least 99% of its size in the run. ``loss_<name>`` is each tranche name's
+    loss now (equal to its ``absorbed_tranche_<name>``; the report's name).
+    """
+    books = e.books
+    t = e.tranches
+    row: dict[str, float] = {
+        "net_chargeoffs": books.net_chargeoffs_month / CENTS,
+        "recoveries": books.recoveries_month / CENTS,
+        "net_chargeoffs_cum": int(books.net_chargeoffs_cum.sum()) / CENTS,
+        "absorbed_allowance": int(books.absorbed["allowance"].sum()) / CENTS,
+        "absorbed_net_assets": int(books.absorbed["net_assets"].sum()) / CENTS,
+    }
+    for _name, layer in instruments.loss_layers():
+        absorbed = books.absorbed.get(layer.layer)
+        row[f"absorbed_{layer.layer}"] = 0.0 if absorbed is None else int(absorbed.sum()) / CENTS
+    names = list(dict.fromkeys(t.name))
+    for name in names:
+        lost = int(t.loss_cents[[n == name for n in t.name]].sum()) / CENTS
+        row[f"absorbed_tranche_{name}"] = lost
+    row["absorbed_backstop"] = int(books.absorbed["backstop"].sum()) / CENTS
+    row["allowance"] = int(books.allowance.sum()) / CENTS
+    row["fund_net_assets"] = float(e.fund_net_assets().sum())
+    row["tranche_wiped_out"] = float((t.peak_loss_share >= fund_books.WIPED_OUT).any())
+    for name in names:
+        row[f"loss_{name}"] = row[f"absorbed_tranche_{name}"]
+    return row
+
+
+def tranche_outcomes(e: Economy) -> dict[str, float]:
+    """Per tranche name, whether any fund's tranche of that name was hit in the run
+    (``tranche_hit_<name>``: it absorbed some loss) and whether one was wiped out
+    (``tranche_wiped_<name>``: it lost at least 99% of its size), as 1 or 0."""
+    t = e.tranches
+    out: dict[str, float] = {}
+    for name in dict.fromkeys(t.name):
+        rows = np.array([n == name for n in t.name])
+        peak = t.peak_loss_share[rows]
+        out[f"tranche_hit_{name}"] = float((peak > 0).any())
+        out[f"tranche_wiped_{name}"] = float((peak >= fund_books.WIPED_OUT).any())
+    return out
 
 
 def firm_record(e: Economy) -> dict[str, float]:
@@ -260,7 +313,7 @@ def record(e: Economy) -> dict[str, float]:
         fund_assets=float(
             (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
         ),
-        net_chargeoffs=e.month_flows["net_loss"],
+        **fund_record(e),
         investor_return=investor_return,
         investor_paid=float(t.paid[outside].sum()),
         investor_redeemed=float(t.redeemed[outside].sum()),
@@ -274,8 +327,6 @@ def record(e: Economy) -> dict[str, float]:
         **household_record(e),
         **firm_record(e),
     )
-    for name in dict.fromkeys(t.name):
-        row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())
     row.update(instrument_record(e))
     return row
 
@@ -563,8 +614,14 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     summary["return_parity_reason"] = metrics.NO_COUNTERFACTUAL
     summary.update(instrument_summary(series))
     for key in last:
-        if key.startswith("loss_"):
+        if key.startswith(("loss_", "absorbed_")):
             summary[key] = last[key]
+    summary["net_chargeoffs_cum"] = last["net_chargeoffs_cum"]
+    summary["recoveries"] = float(series["recoveries"].sum())
+    summary["allowance_final"] = last["allowance"]
+    summary["fund_net_assets_final"] = last["fund_net_assets"]
+    summary["tranche_wiped_out"] = float(series["tranche_wiped_out"].max())
+    summary.update(tranche_outcomes(economy))
     return {key: _plain(value) for key, value in summary.items()}
 
 

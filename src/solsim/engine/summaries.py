@@ -123,6 +123,19 @@ SUMMARY_METRICS: tuple[Column, ...] = (
     _m("bank_use", "bank credit drawn ÷ lines", "bank credit use, %", "share", "neutral", 0.01),
     _m("community_capital_share", "community share of fund capital", "community capital, %",
        "share", "neutral", 0.01),
+    # The funds' books (solsim.engine.fund_books): what loans lost and who
+    # absorbed it. Net assets belong to the depositors, so more is better; the
+    # others say who carried a loss, neither better nor worse in themselves.
+    _m("net_chargeoffs_cum", "net loan charge-offs over the run", "net charge-offs", "money",
+       "neutral", 0.01, "reference"),
+    _m("recoveries", "recoveries on defaulted loans", "recoveries", "money", "neutral", 0.01,
+       "reference"),
+    _m("allowance_final", "loan-loss allowance at the end", "allowance at end", "money",
+       "neutral", 0.01, "reference"),
+    _m("fund_net_assets_final", "funds' net assets at the end", "fund net assets at end",
+       "money", "better", 0.01, "reference"),
+    _m("tranche_wiped_out", "runs with a tranche wiped out", "tranche wiped out, %", "share",
+       "neutral", 0.05),
     # Who carried the losses, derived per run from the tranche losses and the
     # instruments' loss layers (solsim.report.answer.holder_losses). Only the
     # community's own loss is worse for the community; the others carry losses
