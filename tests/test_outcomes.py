@@ -349,3 +349,19 @@ def test_the_counterfactual_is_part_of_the_experiment(tmp_path):
     )
     hashes[None] = load_experiment(plain).hash
     assert len(set(hashes.values())) == 3  # a sweep never resumes into another pairing
+
+
+def test_run_command_writes_the_pair(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "pair"
+    tiny = [f"--set={key}={value}" for key, value in TINY.items()]
+    args = ["run", str(BASELINE), "--steps", "6", *tiny, "--counterfactual", "no_shock"]
+    code, _, err = _cli(capsys, *args, "--out", str(out), "-q")
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counterfactual"] == "no_shock" and "cf_coop_hazard" in summary
+    assert json.loads((out / "manifest.json").read_text())["counterfactual"] == "no_shock"
+    twin = pd.read_parquet(out / "counterfactual_timeseries.parquet")
+    run = pd.read_parquet(out / "timeseries.parquet")
+    assert len(twin) == len(run) == 6
