@@ -85,8 +85,8 @@ def commands(out: str = "out") -> dict[str, dict[str, Any]]:
 INSTRUMENT_ROWS = (
     ("drawdown", "output drawdown, %", "pct"),
     ("coop_hazard", "co-op failure hazard, % a year", "pct"),
-    ("hazard_illiquid", "failure hazard of all firms, illiquid, % a year", "pct"),
-    ("hazard_insolvent", "failure hazard of all firms, insolvent, % a year", "pct"),
+    ("coop_hazard_illiquid", "co-op failure hazard, illiquid, % a year", "pct"),
+    ("coop_hazard_insolvent", "co-op failure hazard, insolvent, % a year", "pct"),
     ("coop_failures", "co-op failures", "count"),
     ("mean_distress_share", "distress share, %", "pct"),
     ("mean_arrears", "household arrears, thousands", "k"),

@@ -146,6 +146,12 @@ def test_summary_hazards_irr_and_no_return_ratio(shocked):
     assert s["hazard_illiquid"] + s["hazard_insolvent"] == pytest.approx(
         failures.sum() / (every.sum() / 12)
     )
+    # Each kind's hazards by cause add up to its hazard.
+    for kind in ("coop", "firm"):
+        parts = s[f"{kind}_hazard_illiquid"] + s[f"{kind}_hazard_insolvent"]
+        assert parts == pytest.approx(s[f"{kind}_hazard"])
+    coops = ts["active_coops"].sum() / 12
+    assert s["coop_hazard_illiquid"] == pytest.approx(ts["coop_failures_illiquid"].sum() / coops)
     irr = metrics.investor_irr(
         s["investor_invested"],
         ts["investor_paid"],

@@ -206,7 +206,7 @@ def test_the_instrument_table_shows_hazards_irr_and_return_parity():
     source["metrics"] = [m for m in source["metrics"] if m != "investor_return"]
     part["figures"] = [f for f in part["figures"] if f["metric"] != "investor_return"]
     reference = source["reference"]
-    values = {"coop_hazard": 0.09, "hazard_illiquid": 0.01, "hazard_insolvent": 0.08,
+    values = {"coop_hazard": 0.09, "coop_hazard_illiquid": 0.01, "coop_hazard_insolvent": 0.08,
               "investor_irr": 0.0407, "return_parity": 72.5}  # fmt: skip
     for metric, value in values.items():
         source["metrics"].append(metric)
@@ -220,7 +220,8 @@ def test_the_instrument_table_shows_hazards_irr_and_return_parity():
     table = script.render_blocks(data)["instruments"]
     for label in (
         "co-op failure hazard, % a year | 9.00",
-        "failure hazard of all firms, illiquid, % a year | 1.00",
+        "co-op failure hazard, illiquid, % a year | 1.00",
+        "co-op failure hazard, insolvent, % a year | 8.00",
         "outside investors' return (money-weighted IRR), % a year | 4.07",
         "return parity: community's paired gain ÷ investors' net gain | 72.50",
     ):

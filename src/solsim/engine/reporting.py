@@ -153,7 +153,8 @@ def firm_record(e: Economy) -> dict[str, float]:
     """Firm and bank columns.
 
     ``failures_illiquid`` and ``failures_insolvent`` split the month's
-    failures by cause (:func:`expected_margin`); ``bank_credit`` is credit
+    failures by cause (:func:`expected_margin`), ``coop_failures_illiquid``
+    the co-ops among the illiquid; ``bank_credit`` is credit
     drawn on the bank's lines at the end of the month, ``bank_credit_peak`` at
     its highest within the month (co-ops draw to pay wages and inputs before
     sales come in, and repay after), ``bank_credit_limit`` the lines' total
@@ -181,6 +182,7 @@ def firm_record(e: Economy) -> dict[str, float]:
         "dividends_out": e.dividends_out,
         "failures_illiquid": float(e.failures_illiquid_month),
         "failures_insolvent": float(e.failures_insolvent_month),
+        "coop_failures_illiquid": float(e.coop_failures_illiquid_month),
         "bank_credit": int(e.bank_drawn.sum()) / CENTS,
         "bank_credit_peak": e.bank_peak_month / CENTS,
         "bank_credit_limit": int(e.bank_limit.sum()) / CENTS,
@@ -510,7 +512,10 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     the whole run, for co-ops and for conventional firms,
     :func:`solsim.metrics.hazard`), ``hazard_illiquid`` and ``hazard_insolvent``
     (failures of all firms, co-ops and conventional, by cause, per firm-year;
-    they add up to the hazard of all firms), ``coop_survival_5y`` and
+    they add up to the hazard of all firms), ``coop_hazard_illiquid``,
+    ``coop_hazard_insolvent``, ``firm_hazard_illiquid`` and
+    ``firm_hazard_insolvent`` (each kind's hazard by cause; a kind's two add up
+    to its hazard), ``coop_survival_5y`` and
     ``firm_survival_5y`` (share of the firms of that kind active at month 1
     that had not failed by month 60), ``chargeoff_rate`` (net loan losses per
     year over average loans outstanding, in the calm months before the shock).
@@ -589,6 +594,16 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     every_firm = series["active_coops"] + series["active_firms"]
     for cause in ("illiquid", "insolvent"):
         summary[f"hazard_{cause}"] = metrics.hazard(series[f"failures_{cause}"], every_firm)
+    # By kind and cause: each kind's failures split by the month's cause counts.
+    by_cause = {
+        ("coop", "illiquid"): series["coop_failures_illiquid"],
+        ("coop", "insolvent"): series["coop_failures"] - series["coop_failures_illiquid"],
+        ("firm", "illiquid"): series["failures_illiquid"] - series["coop_failures_illiquid"],
+    }
+    by_cause["firm", "insolvent"] = series["firm_failures"] - by_cause["firm", "illiquid"]
+    for (kind, cause), failed in by_cause.items():
+        active = series["active_coops" if kind == "coop" else "active_firms"]
+        summary[f"{kind}_hazard_{cause}"] = metrics.hazard(failed, active)
     summary["firm_failures"] = int(series["firm_failures"].sum())
     summary["active_firms_final"] = int(last["active_firms"])
     summary["dividends_out"] = float(last["dividends_out"])
