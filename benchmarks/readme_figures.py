@@ -80,9 +80,13 @@ def commands(out: str = "out") -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------------------- what is shown
 #: Rows of the instrument table: (summary key, label, unit). Units: ``pct`` a
 #: share shown in % (differences in percentage points), ``count`` one decimal,
-#: ``index`` three decimals, ``k`` currency in thousands, ``M`` in millions.
+#: ``index`` three decimals, ``ratio`` two decimals, ``k`` currency in
+#: thousands, ``M`` in millions. A key the results lack is left out.
 INSTRUMENT_ROWS = (
     ("drawdown", "output drawdown, %", "pct"),
+    ("coop_hazard", "co-op failure hazard, % a year", "pct"),
+    ("coop_hazard_illiquid", "co-op failure hazard, illiquid, % a year", "pct"),
+    ("coop_hazard_insolvent", "co-op failure hazard, insolvent, % a year", "pct"),
     ("coop_failures", "co-op failures", "count"),
     ("mean_distress_share", "distress share, %", "pct"),
     ("mean_arrears", "household arrears, thousands", "k"),
@@ -90,7 +94,10 @@ INSTRUMENT_ROWS = (
     ("final_gini", "final net-worth Gini", "index"),
     ("bank_use", "bank credit drawn ÷ lines, peak in month, %", "pct"),
     ("illiquid_share", "failures that were illiquid, %", "pct"),
+    ("investor_irr", "outside investors' return (money-weighted IRR), % a year", "pct"),
+    # Results written before the summaries carried the IRR.
     ("investor_return", "outside investors' return, % a year", "pct"),
+    ("return_parity", "return parity: community's paired gain ÷ investors' net gain", "ratio"),
     ("community_return", "community return, millions", "M"),
     ("guarantee_paid", "guarantee paid, thousands", "k"),
 )
@@ -583,6 +590,7 @@ def number(value: float | None, unit: str, signed: bool = False) -> str:
         "pct": (value * 100.0, 2),
         "count": (value, 1),
         "index": (value, 3),
+        "ratio": (value, 2),
         "k": (value / 1e3, 1),
         "M": (value / 1e6, 1),
     }[unit]
@@ -804,13 +812,22 @@ def render_findings(data: dict[str, Any]) -> str:
     else:
         text = "No tool has an outcome difference whose 95% interval excludes zero."
 
-    # Outside investors' return.
-    ret = figures.get(f"instruments/investor_return/{reference}")
+    # Outside investors' return: the money-weighted IRR, or the value multiple
+    # of results written before the summaries carried it.
+    investor = next(
+        (
+            k
+            for k in ("investor_irr", "investor_return")
+            if f"instruments/{k}/{reference}" in figures
+        ),
+        "investor_irr",
+    )
+    ret = figures.get(f"instruments/{investor}/{reference}")
     if ret and ret["mean"] is not None:
         moved = [
             n
             for n in others
-            if (f := figures.get(f"instruments/investor_return/{n}"))
+            if (f := figures.get(f"instruments/{investor}/{n}"))
             and f["difference"] is not None
             and number(f["difference"], "pct") != "0.00"
         ]
@@ -821,7 +838,7 @@ def render_findings(data: dict[str, Any]) -> str:
             )
         else:
             parts = [
-                f"{number(figures[f'instruments/investor_return/{n}']['difference'], 'pct', True)}"
+                f"{number(figures[f'instruments/{investor}/{n}']['difference'], 'pct', True)}"
                 f" points with {_long(n)}"
                 for n in moved
             ]
@@ -829,6 +846,20 @@ def render_findings(data: dict[str, Any]) -> str:
                 f" Outside investors' return is {number(ret['mean'], 'pct')}% a year in the "
                 f"baseline; it changes by {_join(parts)}."
             )
+
+    # Return parity, where the runs were paired with their twin without the tool.
+    parity = {
+        n: f["mean"]
+        for n in [reference, *others]
+        if (f := figures.get(f"instruments/return_parity/{n}")) and f["mean"] is not None
+    }
+    if parity:
+        levels = [f"{number(value, 'ratio')} with {_long(n)}" for n, value in parity.items()]
+        text += (
+            " Return parity, the community's paired gain (against the same runs without the "
+            "tool; without the fund for the baseline) per unit of the outside investors' net "
+            f"gain, 1 meaning equal, is {_join(levels)}."
+        )
 
     # Losses per tranche.
     losses = [

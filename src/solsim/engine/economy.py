@@ -334,6 +334,7 @@ class Economy:
         self.bank_peak_month = 0
         self.failures_illiquid_month = 0
         self.failures_insolvent_month = 0
+        self.coop_failures_illiquid_month = 0
         self.firm_sales_local = np.zeros(C)
         self.firm_sales_export = np.zeros(C)
         self.firm_sales_supply = np.zeros(C)

@@ -42,6 +42,7 @@ def run_month(e: Economy) -> None:
     e.bank_chargeoffs_month = 0
     e.failures_illiquid_month = 0
     e.failures_insolvent_month = 0
+    e.coop_failures_illiquid_month = 0
     e.books.start_month()
     apply_shocks(e)
     labour_market(e)
@@ -872,6 +873,7 @@ def _liquidate(e: Economy, failing: np.ndarray) -> None:
     illiquid = expected_margin(e)[failing] > 0
     e.failures_illiquid_month += int(illiquid.sum())
     e.failures_insolvent_month += int((~illiquid).sum())
+    e.coop_failures_illiquid_month += int((illiquid & e.firm_is_coop[failing]).sum())
     # Exports already sold are collected before anything is shared out.
     if e.export_due.size:
         due = e.export_due[:, failing].sum(axis=0)
