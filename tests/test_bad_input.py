@@ -86,8 +86,8 @@ FUND_BOOKS = [
     ("[funds.notes]\nnotice_months = -1\n", "funds.notes.notice_months"),
     ("[funds.notes]\ntenor_months = 0\n", "funds.notes.tenor_months"),
     ("[funds.flight]\ntrigger = 1.5\n", "funds.flight.trigger"),
-    ("[funds]\nbackstop = \"nobody\"\n", "funds.backstop"),
-    ("[funds]\nsurplus_rule = \"hoard\"\n", "funds.surplus_rule"),
+    ('[funds]\nbackstop = "nobody"\n', "funds.backstop"),
+    ('[funds]\nsurplus_rule = "hoard"\n', "funds.surplus_rule"),
     ("[funds]\nallowance_target = 0.9\n", "funds.allowance_target"),
     ("[funds]\ncollateral_haircut = -0.1\n", "funds.collateral_haircut"),
 ]

@@ -115,7 +115,10 @@ def defaulting_pool(instruments: dict, **sections):
 def recovering(e, coop: int, cash_cents: int) -> None:
     """Leave the co-op ``cash_cents`` and no equipment: the fund recovers just that."""
     e.ledger.transfer(
-        e.firm_account[coop], e.ledger.world, int(e.firm_cash[coop]) - cash_cents, "wages",
+        e.firm_account[coop],
+        e.ledger.world,
+        int(e.firm_cash[coop]) - cash_cents,
+        "wages",
         cents=True,
     )
     e.firm_equipment[coop] = 0.0
@@ -172,9 +175,7 @@ def test_the_allowance_and_net_assets_absorb_before_any_tranche():
 def test_a_loss_beyond_every_layer_lands_on_the_backstop(backstop):
     """The whole pool defaults with nothing recovered: 100 lost, tranches hold 100,
     but half of that capital was redeemed: the backstop takes the other 50."""
-    e = defaulting_pool(
-        {"first_loss": STACK_10_90}, funds={"capital": 100.0, "backstop": backstop}
-    )
+    e = defaulting_pool({"first_loss": STACK_10_90}, funds={"capital": 100.0, "backstop": backstop})
     e.tranches.redeemed[:] = e.tranches.size / 2  # capital that left earlier
     e.ledger.transfer(e.fund_account[0], e.ledger.world, 50 * CENTS, "redemptions", cents=True)
     deposits = int(e.hh_deposit.sum())

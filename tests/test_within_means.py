@@ -90,6 +90,14 @@ def _instruments(draw, funds: int, investors: int) -> dict:
             "max_payout": draw(st.floats(0.0, 2000.0)),
             "pools": draw(st.sampled_from(["community", "single"])),
         }
+    if draw(st.booleans()):
+        chosen["governance"] = {
+            "preset": draw(st.sampled_from(["community", "investor"])),
+            "voting": draw(st.sampled_from(["seats", "one_member_one_vote", "capital_weighted"])),
+            "rule": draw(st.sampled_from(["weighted_median", "weighted_mean"])),
+            "period_months": draw(st.integers(1, 12)),
+            "community_share": draw(st.one_of(st.none(), st.floats(0.0, 1.0))),
+        }
     return chosen
 
 
@@ -164,7 +172,6 @@ def scenarios(draw):
                 "lockup_months": draw(st.integers(0, 12)),
             },
             "flight": {"enabled": draw(st.booleans()), "trigger": draw(st.floats(0.0, 0.2))},
-            "governance": draw(st.sampled_from(["community", "investor"])),
         },
         "shocks": {
             "scheduled": shocks,

@@ -223,7 +223,7 @@ class Fund(_Facade):
     @property
     def cumulative_loss(self) -> float:
         """Net charge-offs to date: defaulted principal less recoveries (before any
-        layer, a guarantee included, absorbed them)."""
+        layer absorbed them)."""
         return float(self.economy.fund_cum_loss[self.index])
 
     @property
@@ -243,7 +243,9 @@ class Fund(_Facade):
         return float(self.economy.fund_gross_loss[self.index])
 
     @property
-    def governance(self) -> str:
+    def controlled_by(self) -> str:
+        """Who holds the majority of its votes: ``"community"`` (also when no
+        instrument puts its policy to a vote) or ``"investor"``."""
         return str(self.economy.fund_governance[self.index])
 
     @property

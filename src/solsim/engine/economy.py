@@ -393,18 +393,25 @@ class Economy:
         self.fund_cum_loss = np.zeros(F)
         self.fund_gross_loss = np.zeros(F)
         self.fund_interest_income = np.zeros(F)
-        self.fund_governance = np.full(F, fp.governance)
-        self.fund_rate = np.full(
-            F, fp.interest_rate + (fp.investor_premium if fp.governance == "investor" else 0.0)
-        )
+        # Fund policies. Without an instrument that decides them by vote,
+        # each fund follows the scenario's settings; who controls it is then the
+        # community that owns it.
+        self.fund_governance = np.full(F, "community")
+        self.fund_rate = np.full(F, fp.interest_rate)
         self.fund_tenor = np.full(F, fp.tenor_months, dtype=np.int64)
         self.fund_grace = np.full(F, fp.grace_months, dtype=np.int64)
         self.fund_revenue_share = np.full(F, fp.revenue_share)
-        # The lending screen: months of wages a co-op's cash must cover. Investor
-        # governance asks twice as much; instruments that carry risk may relax it.
-        self.fund_buffer_months = np.full(
-            F, fp.min_buffer_months * (2.0 if fp.governance == "investor" else 1.0)
-        )
+        # The lending screen: months of wages a co-op's cash must cover, times a
+        # factor by which instruments that carry risk may relax it.
+        self.fund_buffer_months = np.full(F, fp.min_buffer_months)
+        self.fund_screen_factor = np.ones(F)
+        # Share of the refounding chance a fund takes up (1: every chance), and
+        # whom it serves first: 0 in random order, 1 new co-ops first, -1
+        # existing co-ops first.
+        self.fund_refound = np.ones(F)
+        self.fund_priority = np.zeros(F, dtype=np.int8)
+        # Net assets above this share of total assets are paid out.
+        self.fund_net_asset_target = np.full(F, fp.net_asset_target)
         self.rate_shock = 0.0
         self.export_multiplier = 1.0
         self.tranches = self._default_tranches()

@@ -436,11 +436,12 @@ class CapitalFlight(_Strict):
 
 
 class FundParams(_Strict):
-    """Community loan funds: capital, deposits, lending terms, books and governance.
+    """Community loan funds: capital, deposits, lending terms and books.
 
-    ``governance = "community"`` lends at ``interest_rate`` to any co-op whose
-    cash covers ``min_buffer_months`` of wages; ``"investor"`` adds
-    ``investor_premium`` to the rate and asks for twice the buffer.
+    A fund lends at ``interest_rate`` to any co-op whose cash covers
+    ``min_buffer_months`` of wages. Who decides those terms, and so how they
+    change, is an instrument's matter (the votes and preferences of the fund's
+    constituencies); without one the settings hold.
 
     The books (:mod:`solsim.engine.fund_books`): each month a fund provisions
     its loan-loss allowance out of net interest toward ``allowance_target`` of
@@ -465,9 +466,7 @@ class FundParams(_Strict):
 
     capital: Annotated[float, Field(ge=0.0, le=CAPITAL_MAX)] = 400000.0
     outside_share: Probability = 0.6
-    governance: Literal["community", "investor"] = "community"
     interest_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.06
-    investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
     loan_size: Annotated[float, Field(gt=0.0, le=LOAN_MAX)] = 100000.0

@@ -452,7 +452,10 @@ def _liquidity_floor(e: Economy, deposits: np.ndarray | None = None) -> np.ndarr
 
 
 def fund_operations(e: Economy) -> None:
-    """Deposit interest, tranche coupons, redemptions, then new loans and new co-ops."""
+    """Policies decided, deposit interest, operating cost, provisions, tranche coupons,
+    redemptions, then new loans and new co-ops."""
+    # Instruments that decide fund policy (rate, screen, whom to serve, reserve) act first.
+    e.hook("decide")
     fp = e.scenario.funds
     ledger = e.ledger
     t = e.tranches
@@ -543,7 +546,7 @@ def fund_distributions(e: Economy) -> None:
     ledger = e.ledger
     cash = from_cents(e.fund_cash)
     assets = cash + from_cents(e.fund_loans() - e.books.allowance)
-    excess = (e.fund_net_assets() - fp.net_asset_target * assets).clip(0)
+    excess = (e.fund_net_assets() - e.fund_net_asset_target * assets).clip(0)
     # Surplus first writes back capital that earlier losses wrote off, senior
     # tranche first (a book entry: no cash moves); only a fund whose capital
     # is whole pays out.
@@ -619,7 +622,7 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     rng = e.streams["lending"]
     members = e.firm_workers()
     bill = members * e.firm_wage
-    buffer_months = e.fund_buffer_months
+    buffer_months = e.fund_buffer_months * e.fund_screen_factor
     fund_of = e.firm_fund
     eligible = (
         e.firm_active
@@ -635,7 +638,10 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     size = max(3, round(e.n_households * e.scenario.households.coop_employment / max(e.n_coops, 1)))
     unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
     founding = (
-        ~e.firm_active & e.firm_is_coop & ~e.loan_active & (rng.random(e.n_firms) < cp.entry_rate)
+        ~e.firm_active
+        & e.firm_is_coop
+        & ~e.loan_active
+        & (rng.random(e.n_firms) < cp.entry_rate * e.fund_refound[fund_of])
     )
     founding_idx = np.flatnonzero(founding)[: len(unemployed) // size]
     founding[:] = False
@@ -645,7 +651,11 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     if candidates.size == 0:
         return
     key = e.streams["allocation"].random(candidates.size)
-    order = np.lexsort((key, fund_of[candidates]))
+    # Whom a fund serves first: its policy ranks new and existing co-ops (the
+    # random key orders each rank), or leaves the order to the key alone.
+    priority = e.fund_priority[fund_of[candidates]]
+    rank = np.where(founding[candidates], -priority, priority)
+    order = np.lexsort((key, rank, fund_of[candidates]))
     candidates = candidates[order]
     funds = fund_of[candidates]
     amount = np.full(candidates.size, fp.loan_size)

@@ -85,6 +85,10 @@ hook                 called
                      (``economy.payable``, cents per supply edge) and before trade
                      credit is paid in cash: net obligations or pay part of them in
                      another medium (mutual credit), lowering ``economy.payable``.
+``decide``           at the start of the funds' month, before deposit interest and
+                     lending: set fund policy (``economy.fund_rate``,
+                     ``fund_buffer_months``, ``fund_refound``, ``fund_priority``,
+                     ``fund_net_asset_target``, ``fund_governance``).
 ``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
                      each) and ``ctx["fund"]`` name them; their terms are set.
 ``clearing``         after surplus split, before exit: act on the month's surplus
@@ -465,6 +469,9 @@ class Instrument:
 
     def new_loans(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """See loans just granted (mark them covered, change their terms)."""
+
+    def decide(self, economy: Economy) -> None:
+        """Set the funds' policies before they act this month (rate, screen, ...)."""
 
     def losses(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Absorb part of the losses on defaulted loans."""

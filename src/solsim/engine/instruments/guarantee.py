@@ -30,7 +30,7 @@ Rules
   the fund (they come out of distributable income) and add to the guarantor's
   reserve.
 * Cover changes what a fund will lend to: its screen (months of wages a
-  co-op's cash must cover, ``economy.fund_buffer_months``) falls by the factor
+  co-op's cash must cover, ``economy.fund_screen_factor``) falls by the factor
   ``1 − coverage × share``, so co-ops short of cash in a downturn can still
   borrow. That credit, not the transfer of losses, is the guarantee's effect
   on the real economy.
@@ -254,7 +254,7 @@ class Guarantee(Instrument):
         self.new_loans(e, {"coop": active, "fund": e.loan_fund[active]})
         # With a share g of each loss covered, a fund can lend to co-ops with
         # thinner cash buffers: the screen falls in proportion to the cover.
-        e.fund_buffer_months[self.in_scope] *= 1.0 - p.coverage * p.share
+        e.fund_screen_factor[self.in_scope] *= 1.0 - p.coverage * p.share
 
     def start_run(self, economy: Economy) -> None:
         """Month 1: the reserve is back at its committed size, the cap counts afresh.

@@ -61,6 +61,7 @@ BUILTIN: dict[str, str] = {
     "mutual_credit": "solsim.engine.instruments.mutual_credit",
     "timebank": "solsim.engine.instruments.timebank",
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
+    "governance": "solsim.engine.instruments.governance",
 }
 
 # Entry points already loaded (by their value), so a name seen twice loads once.

@@ -1,0 +1,163 @@
+"""Who decides: decision rules on hand cases, votes by rule, presets, the vote-share
+sweep, the power-shift schedule, and the one-line errors of bad settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS, SMALL, assert_bad_addition_rejected
+
+import solsim
+from solsim.engine.instruments.governance import (
+    CONSTITUENCIES,
+    DECISIONS,
+    weighted_mean,
+    weighted_median,
+)
+
+
+# ------------------------------------------------------------------ decision rules
+def test_weighted_median_on_hand_cases():
+    # One voter with most of the votes decides.
+    assert weighted_median([[0.05, 0.09]], np.array([0.8, 0.2])).tolist() == [0.05]
+    assert weighted_median([[0.05, 0.09]], np.array([0.2, 0.8])).tolist() == [0.09]
+    # Votes 1, 1, 2 on values 1, 2, 3: half the votes (2 of 4) prefer 2 or less.
+    assert weighted_median([[1.0, 2.0, 3.0]], np.array([1.0, 1.0, 2.0])).tolist() == [2.0]
+    # A tie at exactly half goes to the lower value: a change needs a majority.
+    assert weighted_median([[0.06, 0.09]], np.array([0.5, 0.5])).tolist() == [0.06]
+    assert weighted_median([[0.09, 0.06]], np.array([0.5, 0.5])).tolist() == [0.06]
+    # Just past half moves it.
+    assert weighted_median([[0.06, 0.09]], np.array([0.49, 0.51])).tolist() == [0.09]
+    # Order of the voters does not matter, and each row is decided on its own.
+    rows = np.array([[3.0, 1.0, 2.0], [0.0, 10.0, 5.0]])
+    np.testing.assert_array_equal(weighted_median(rows, np.array([1.0, 1.0, 1.0])), [2.0, 5.0])
+
+
+def test_weighted_mean_on_a_hand_case():
+    assert weighted_mean([[0.05, 0.09]], np.array([3.0, 1.0])).tolist() == pytest.approx([0.06])
+
+
+def governed(settings: dict, **overrides) -> solsim.SolidarityEconomy:
+    scenario = solsim.load_scenario(
+        SCENARIOS / "baseline.toml",
+        {**SMALL, "instruments": {"governance": settings}, **overrides},
+    )
+    return solsim.SolidarityEconomy(scenario, seed=1, agents=False)
+
+
+def instrument(model):
+    return next(i for i in model.economy.instruments if i.name == "governance")
+
+
+def test_one_member_one_vote_against_capital_weighted():
+    """Counted by heads, residents and borrowers outvote a few investors; counted by
+    capital, borrowers have no vote and investors' money weighs."""
+    heads = governed({"voting": "one_member_one_vote"})
+    money = governed({"voting": "capital_weighted"})
+    e = heads.economy
+    by_heads = instrument(heads).votes(e)
+    by_money = instrument(money).votes(money.economy)
+    borrowers = CONSTITUENCIES.index("borrowers")
+    outside = CONSTITUENCIES.index("outside_investors")
+    np.testing.assert_allclose(by_heads.sum(axis=1), 1.0)
+    np.testing.assert_allclose(by_money.sum(axis=1), 1.0)
+    assert (by_money[:, borrowers] == 0).all() and (by_heads[:, borrowers] > 0).all()
+    assert (by_money[:, outside] > by_heads[:, outside]).all()
+    # By heads: each fund's members counted as the definitions say.
+    members = instrument(heads).members(e)
+    served = np.bincount(e.hh_fund, minlength=e.n_funds)
+    np.testing.assert_array_equal(members[:, CONSTITUENCIES.index("residents")], served)
+    np.testing.assert_allclose(by_heads, members / members.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(("preset", "rate", "screen"), [("community", 0.06, 2.0),
+                                                         ("investor", 0.09, 4.0)])  # fmt: skip
+def test_presets_decide_the_terms_the_labels_used_to_fix(preset, rate, screen):
+    """v1's labels, now outcomes: the community's terms, or 3 points more and twice
+    the screen when investors hold the majority."""
+    model = governed({"preset": preset})
+    model.step()
+    e = model.economy
+    np.testing.assert_allclose(e.fund_rate, rate)
+    np.testing.assert_allclose(e.fund_buffer_months, screen)
+    assert set(e.fund_governance) == {preset}
+    assert e.fund_refound.tolist() == [1.0 if preset == "community" else 0.0] * e.n_funds
+
+
+def test_a_sweep_of_community_votes_moves_rate_and_screen_monotonically():
+    """More community votes never raise the decided rate or screen (the community
+    prefers lower ones), and the whole range is covered."""
+    decided = []
+    for share in np.linspace(0.0, 1.0, 11):
+        model = governed({"preset": "investor", "community_share": float(share)})
+        model.step()
+        e = model.economy
+        decided.append((e.fund_rate.mean(), e.fund_buffer_months.mean(), e.fund_refound.mean()))
+    rate, screen, refound = np.array(decided).T
+    assert (np.diff(rate) <= 1e-12).all() and (np.diff(screen) <= 1e-12).all()
+    assert (np.diff(refound) >= -1e-12).all()
+    assert rate[0] == pytest.approx(0.09) and rate[-1] == pytest.approx(0.06)
+    assert screen[0] == pytest.approx(4.0) and screen[-1] == pytest.approx(2.0)
+
+
+def test_decided_terms_reach_new_loans():
+    """The board decides in the burn-in too, so every loan the run holds carries
+    the investors' rate."""
+    model = governed({"preset": "investor"}, **{"funds.lending_rate": 1.0})
+    for _ in range(24):
+        model.step()
+    e = model.economy
+    assert e.loan_active.any()
+    np.testing.assert_allclose(e.loan_rate[e.loan_active], 0.09)
+
+
+def test_power_shift_hands_the_votes_to_the_community():
+    result = solsim.run(SCENARIOS / "power_shift.toml", seed=0, agents=False, overrides=SMALL)
+    ts = result.timeseries
+    share = ts["community_vote_share"]
+    assert share.iloc[0] == pytest.approx(0.2)
+    assert (np.diff(share) >= -1e-12).all()
+    # The last decision (month 109 of 120) stands at the schedule's value then.
+    last_decision = 1 + 12 * ((int(ts["step"].iloc[-1]) - 1) // 12)
+    assert share.iloc[-1] == pytest.approx(0.2 + 0.4 * (last_decision - 1) / 119)
+    # Decided once a year: the rate changes at most on months 1, 13, 25, ...
+    changes = np.flatnonzero(np.diff(ts["decided_rate"])) + 2
+    assert all((month - 1) % 12 == 0 for month in changes)
+    assert ts["decided_rate"].iloc[0] > ts["decided_rate"].iloc[-1]
+
+
+def test_loss_share_and_decision_share_are_shares():
+    result = solsim.run(SCENARIOS / "community_governed.toml", seed=0, agents=False,
+                        overrides=SMALL)  # fmt: skip
+    ts = result.timeseries
+    for column in ("community_decision_share", "benefit_bottom40_share", "outside_dependency"):
+        values = ts[column].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), column
+    assert ts["community_decision_share"].iloc[-1] == 1.0  # 80% of the votes decide alone
+    # Every decision is counted once a year over the two funds and five decisions.
+    assert ts["community_vote_share"].iloc[-1] == pytest.approx(0.8)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("[instruments.governance.seats]\nborrowers = 0.0\ndepositors = 0.0\nresidents = 0.0\n"
+         "philanthropy = 0.0\noutside_investors = 0.0\n",
+         "instruments.governance.seats", "positive total"),
+        ("[instruments.governance.preferences.borrowers]\nrate = 0.5\n",
+         "instruments.governance.preferences.borrowers.rate", "outside [0, 0.3]"),
+        ("[instruments.governance]\nrule = \"dictator\"\n",
+         "instruments.governance.rule", "valid: weighted_mean, weighted_median"),
+        ("[instruments.governance.seats]\nmayor = 1.0\n",
+         "instruments.governance.seats.mayor", "unknown constituency"),
+        ("[instruments.governance]\ncommunity_share = 0.5\nfollow_capital = true\n",
+         "instruments.governance.follow_capital", "not community_share and follow_capital"),
+    ],
+)  # fmt: skip
+def test_bad_governance_settings(tmp_path, capsys, text, key, reason):
+    assert_bad_addition_rejected(text, key, reason, tmp_path / "bad.toml", capsys)
+
+
+def test_every_decision_has_a_range():
+    assert set(DECISIONS) == {"rate", "screen", "refound", "new_first", "reserve"}
