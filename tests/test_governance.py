@@ -161,3 +161,36 @@ def test_bad_governance_settings(tmp_path, capsys, text, key, reason):
 
 def test_every_decision_has_a_range():
     assert set(DECISIONS) == {"rate", "screen", "refound", "new_first", "reserve"}
+
+
+# ------------------------------------------------------------------ power metrics
+def test_power_metrics_on_hand_cases():
+    from solsim.engine.reporting import bottom40_share, community_loss_share, outside_hhi
+
+    model = solsim.SolidarityEconomy(
+        solsim.load_scenario(SCENARIOS / "baseline.toml", {**SMALL, "burn_in": 0}),
+        seed=0,
+        agents=False,
+    )
+    e = model.economy
+    worth = e.household_net_worth()
+    poorest = worth <= np.quantile(worth, 0.4)
+    # Surplus paid only to the poorest 40%: all of it reaches them; paid alike
+    # to every household: their headcount share.
+    e.hh_patronage = np.where(poorest, 10.0, 0.0)
+    e.hh_deposit_interest = np.zeros(e.n_households)
+    assert bottom40_share(e) == 1.0
+    e.hh_patronage = np.ones(e.n_households)
+    assert bottom40_share(e) == pytest.approx(poorest.mean())
+    # Outside capital: each fund's outside tranche held by its own investor,
+    # equal sizes: HHI = 1 / (funds with outside capital).
+    assert outside_hhi(e) == pytest.approx(1.0 / e.n_funds)
+    # Losses: 30 by the allowance, 10 by net assets, 20 by the community's
+    # tranche, 40 by outside investors: the community carried 60%.
+    books, t = e.books, e.tranches
+    books.net_chargeoffs_cum[0] = 100 * 100
+    books.absorbed["allowance"][0] = 30 * 100
+    books.absorbed["net_assets"][0] = 10 * 100
+    t.loss_cents[np.flatnonzero(t.held_by("community") & (t.fund == 0))[0]] = 20 * 100
+    t.loss_cents[np.flatnonzero(t.held_by("outside") & (t.fund == 0))[0]] = 40 * 100
+    assert community_loss_share(e) == pytest.approx(0.6)

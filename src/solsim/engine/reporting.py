@@ -149,6 +149,76 @@ def tranche_outcomes(e: Economy) -> dict[str, float]:
     return out
 
 
+def power_record(e: Economy) -> dict[str, float]:
+    """Who depends on, benefits from and carries the risk of the funds (DESIGN §3).
+
+    ``outside_dependency``: outside investors' share of the funds' funding (their
+    tranches ÷ deposits + every tranche); ``outside_hhi``: the concentration of
+    their holdings (:func:`outside_hhi`); ``benefit_bottom40_share``
+    (:func:`bottom40_share`) and ``community_loss_share``
+    (:func:`community_loss_share`).
+    """
+    t = e.tranches
+    outside = float(t.balance[t.held_by("outside")].sum())
+    funding = float(t.balance.sum()) + float(e.fund_deposits().sum()) / CENTS
+    return {
+        "outside_dependency": outside / funding if funding > 0 else 0.0,
+        "outside_hhi": outside_hhi(e),
+        "benefit_bottom40_share": bottom40_share(e),
+        "community_loss_share": community_loss_share(e),
+    }
+
+
+def bottom40_share(e: Economy) -> float:
+    """Share of the month's surplus paid to households that reaches the bottom 40%.
+
+    Surplus: co-op patronage, deposit interest and the funds' payouts (dividends,
+    community coupons, running costs paid locally) this month (``hh_patronage``
+    + ``hh_deposit_interest``); the bottom 40% by net worth (DESIGN §3, benefit
+    incidence). 0.4 means in proportion to headcount; more is progressive. NaN
+    in a month without such surplus.
+    """
+    worth = e.household_net_worth()
+    income = e.hh_patronage + e.hh_deposit_interest
+    total = income.sum()
+    if total <= 0:
+        return float("nan")
+    cutoff = np.quantile(worth, 0.4)
+    return float(income[worth <= cutoff].sum() / total)
+
+
+def outside_hhi(e: Economy) -> float:
+    """Herfindahl index of the outside investors' holdings across all funds.
+
+    HHI = Σ s_i², s_i an outside investor's share of all outside capital at work
+    (1: one funder; 1/n: n equal funders; 0 without outside capital).
+    """
+    t = e.tranches
+    outside = t.held_by("outside")
+    per_investor = t.holdings.T @ np.where(outside, t.balance, 0.0)
+    total = per_investor.sum()
+    if total <= 0:
+        return 0.0
+    return float(((per_investor / total) ** 2).sum())
+
+
+def community_loss_share(e: Economy) -> float:
+    """Share of the funds' net charge-offs since month 1 carried by the community.
+
+    The community carries what the funds' own allowance and net assets absorb
+    (the fund is the community's), its tranches and the depositors' write-downs;
+    philanthropy, outside investors, guarantors and bail-outs are not the
+    community. 0 before any charge-off: there was nothing to carry.
+    """
+    books, t = e.books, e.tranches
+    total = int(books.net_chargeoffs_cum.sum())
+    if total <= 0:
+        return 0.0
+    own = int(books.absorbed["allowance"].sum()) + int(books.absorbed["net_assets"].sum())
+    tranches = int(t.loss_cents[t.held_by("community")].sum())
+    return (own + tranches + e.deposits_written_off) / total
+
+
 def firm_record(e: Economy) -> dict[str, float]:
     """Firm and bank columns.
 
@@ -316,6 +386,7 @@ def record(e: Economy) -> dict[str, float]:
             (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
         ),
         **fund_record(e),
+        **power_record(e),
         investor_return=investor_return,
         investor_paid=float(t.paid[outside].sum()),
         investor_redeemed=float(t.redeemed[outside].sum()),
@@ -636,6 +707,10 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     summary["allowance_final"] = last["allowance"]
     summary["fund_net_assets_final"] = last["fund_net_assets"]
     summary["tranche_wiped_out"] = float(series["tranche_wiped_out"].max())
+    for key in ("outside_dependency", "outside_hhi", "benefit_bottom40_share"):
+        known = series[key][~np.isnan(series[key])]
+        summary[key] = float(known.mean()) if known.size else None
+    summary["community_loss_share"] = last["community_loss_share"]
     summary.update(tranche_outcomes(economy))
     return {key: _plain(value) for key, value in summary.items()}
 

@@ -154,6 +154,16 @@ SUMMARY_METRICS: tuple[Column, ...] = (
        0.001, "capital"),
     _m("lost_outside", "lost by outside investors", "lost: investors", "money", "neutral", 0.001,
        "capital"),
+    # Power and incidence (DESIGN §3): who depends on whom, who benefits, who
+    # carries the risk (solsim.engine.reporting.power_record).
+    _m("outside_dependency", "outside investors' share of the funds' funding",
+       "outside dependency, %", "share", "worse", 0.01),
+    _m("outside_hhi", "concentration of outside funders' holdings (HHI)", "outside HHI",
+       "index", "worse", 0.01),
+    _m("benefit_bottom40_share", "surplus paid to households reaching the bottom 40%",
+       "benefit to bottom 40%, %", "share", "better", 0.01),
+    _m("community_loss_share", "share of fund losses the community carried",
+       "community loss share, %", "share", "neutral", 0.02),
 )
 # fmt: on
 _BY_NAME: dict[str, Column] = {column.name: column for column in SUMMARY_METRICS}

@@ -67,16 +67,10 @@ larger reserve; the community prefers the scenario's own terms
 
 Columns (power metrics, DESIGN §3): ``community_vote_share`` (mean over funds),
 ``community_decision_share`` (share of the decisions so far whose outcome
-equals the community constituencies' own decision by the same rule),
-``outside_dependency`` (outside investors' share of the funds' funding:
-their tranches ÷ deposits + tranches), ``benefit_bottom40_share`` (share of the
-month's surplus paid to households — patronage, deposit interest and fund
-payouts — reaching the bottom 40% of net worth) and ``community_loss_share``
-(share of net charge-offs since month 1 the community carried: the funds'
-allowance and net assets, the community's tranches and depositors'
-write-downs), and the decided ``decided_rate`` and
-``decided_screen`` (means over funds). ``outside_hhi`` is the concentration
-(Herfindahl index, 0–1) of the outside funders' holdings.
+equals the community constituencies' own decision by the same rule), and the
+decided ``decided_rate`` and ``decided_screen`` (means over funds). Who
+depends on, benefits from and carries the risk of the funds is measured in
+every run, governed or not (:func:`solsim.engine.reporting.power_record`).
 """
 
 from __future__ import annotations
@@ -310,14 +304,6 @@ class Governance(Instrument):
                summary="mean", short="rate decided"),
         Column("decided_screen", "lending screen decided, months of wages", "number",
                direction="worse", summary="mean", short="screen decided"),
-        Column("outside_dependency", "outside investors' share of the funds' funding", "share",
-               direction="worse", summary="mean", short="outside dependency"),
-        Column("benefit_bottom40_share", "solidarity income reaching the bottom 40%", "share",
-               direction="better", summary="mean", short="benefit to bottom 40%"),
-        Column("outside_hhi", "concentration of outside funders' holdings (HHI)", "share",
-               direction="worse", summary="mean", short="outside HHI"),
-        Column("community_loss_share", "share of fund losses the community carried", "share",
-               direction="neutral", summary="final", short="community loss share"),
     )  # fmt: skip
     control = Control(
         None,
@@ -478,19 +464,11 @@ class Governance(Instrument):
 
     # ------------------------------------------------------------------ record
     def record(self, economy: Economy) -> dict[str, float]:
-        e = economy
-        t = e.tranches
-        outside = float(t.balance[t.held_by("outside")].sum())
-        funding = float(t.balance.sum()) + float(e.fund_deposits().sum()) / CENTS
         return {
             "community_vote_share": float(self.vote_share.mean()),
             "community_decision_share": self.matched / self.decisions if self.decisions else 1.0,
             "decided_rate": float(self.decided[0].mean()),
             "decided_screen": float(self.decided[1].mean()),
-            "outside_dependency": outside / funding if funding > 0 else 0.0,
-            "outside_hhi": outside_hhi(e),
-            "benefit_bottom40_share": bottom40_share(e),
-            "community_loss_share": community_loss_share(e),
         }
 
 
@@ -505,53 +483,3 @@ def _rescale(share: np.ndarray, community: np.ndarray, target: np.ndarray) -> np
         proportions = np.where(held > 0, group / np.where(held > 0, held, 1.0), even)
         out[:, mask] = proportions * np.asarray(total)[:, None]
     return out
-
-
-def bottom40_share(e: Economy) -> float:
-    """Share of the month's surplus paid to households that reaches the bottom 40%.
-
-    Surplus: co-op patronage, deposit interest and the funds' payouts (dividends,
-    community coupons, running costs paid locally) this month (``hh_patronage``
-    + ``hh_deposit_interest``); the bottom 40% by net worth (DESIGN §3, benefit
-    incidence). 0.4 means in proportion to headcount; more is progressive. NaN
-    in a month without such surplus.
-    """
-    worth = e.household_net_worth()
-    income = e.hh_patronage + e.hh_deposit_interest
-    total = income.sum()
-    if total <= 0:
-        return float("nan")
-    cutoff = np.quantile(worth, 0.4)
-    return float(income[worth <= cutoff].sum() / total)
-
-
-def outside_hhi(e: Economy) -> float:
-    """Herfindahl index of the outside investors' holdings across all funds.
-
-    HHI = Σ s_i², s_i an outside investor's share of all outside capital at work
-    (1: one funder; 1/n: n equal funders; 0 without outside capital).
-    """
-    t = e.tranches
-    outside = t.held_by("outside")
-    per_investor = t.holdings.T @ np.where(outside, t.balance, 0.0)
-    total = per_investor.sum()
-    if total <= 0:
-        return 0.0
-    return float(((per_investor / total) ** 2).sum())
-
-
-def community_loss_share(e: Economy) -> float:
-    """Share of the funds' net charge-offs since month 1 carried by the community.
-
-    The community carries what the funds' own allowance and net assets absorb
-    (the fund is the community's), its tranches and the depositors' write-downs;
-    philanthropy, outside investors, guarantors and bail-outs are not the
-    community. 0 before any charge-off: there was nothing to carry.
-    """
-    books, t = e.books, e.tranches
-    total = int(books.net_chargeoffs_cum.sum())
-    if total <= 0:
-        return 0.0
-    own = int(books.absorbed["allowance"].sum()) + int(books.absorbed["net_assets"].sum())
-    tranches = int(t.loss_cents[t.held_by("community")].sum())
-    return (own + tranches + e.deposits_written_off) / total
