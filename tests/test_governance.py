@@ -194,3 +194,50 @@ def test_power_metrics_on_hand_cases():
     t.loss_cents[np.flatnonzero(t.held_by("community") & (t.fund == 0))[0]] = 20 * 100
     t.loss_cents[np.flatnonzero(t.held_by("outside") & (t.fund == 0))[0]] = 40 * 100
     assert community_loss_share(e) == pytest.approx(0.6)
+
+
+# ------------------------------------------------------------------ participatory budget
+def test_budget_allocation_by_turnout_and_need():
+    from solsim.engine.instruments.participatory_budget import allocate_budget
+
+    # Two communities of 100 in fund 0: no distress against half in distress,
+    # need weight 1, so 1 : 1.5; fund 1's one community takes its whole budget.
+    cents = allocate_budget(
+        np.array([1000, 777]), np.array([0, 0, 1]), np.array([100, 100, 50]),
+        np.array([0.0, 0.5, 0.2]), 0.1, 1.0,
+    )  # fmt: skip
+    assert cents.tolist() == [400, 600, 777]
+    # Without weight on need, turnout alone: equal communities, equal shares.
+    cents = allocate_budget(np.array([1000]), np.array([0, 0]), np.array([100, 300]),
+                            np.array([0.0, 0.9]), 0.05, 0.0)  # fmt: skip
+    assert cents.tolist() == [250, 750]
+
+
+def test_the_yearly_vote_pays_only_those_its_uses_name():
+    model = solsim.SolidarityEconomy(
+        solsim.load_scenario(
+            SCENARIOS / "participatory_budget.toml",
+            {**SMALL, "burn_in": 0, "instruments.participatory_budget.surplus_share": 0.0},
+        ),
+        seed=2,
+        agents=False,
+    )
+    e = model.economy
+    budget = next(i for i in e.instruments if i.name == "participatory_budget")
+    e.hh_distressed[:] = False
+    e.hh_distressed[[3, 5]] = True
+    e.hh_arrears_housing[:] = 0
+    e.hh_arrears_housing[7] = 500  # five units owed, far below its share
+    cash = e.hh_cash
+    e.month = 12
+    budget.start_month(e)
+    gained = e.hh_cash - cash
+    assert set(np.flatnonzero(gained)) <= {3, 5}
+    assert gained[[3, 5]].sum() == budget.allocated["aid"] > 0
+    assert budget.allocated["housing"] == 500 and e.hh_arrears_housing[7] == 0
+    grant = 10.0 * e.n_households * 100
+    assert budget.allocated["coop_startups"] == pytest.approx(0.4 * grant, abs=e.n_funds * 4)
+    # What could not be spent (aid beyond the two, housing beyond the arrears)
+    # waits in the budget: nothing is lost.
+    left = int(e.ledger.cash[budget.account].sum())
+    assert left + sum(budget.allocated.values()) == pytest.approx(grant, abs=2)

@@ -98,6 +98,12 @@ def _instruments(draw, funds: int, investors: int) -> dict:
             "period_months": draw(st.integers(1, 12)),
             "community_share": draw(st.one_of(st.none(), st.floats(0.0, 1.0))),
         }
+    if draw(st.booleans()):
+        chosen["participatory_budget"] = {
+            "grant_per_resident": draw(st.floats(0.0, 500.0)),
+            "surplus_share": draw(st.floats(0.0, 1.0)),
+            "need_weight": draw(st.floats(0.0, 5.0)),
+        }
     return chosen
 
 

@@ -553,6 +553,13 @@ def fund_distributions(e: Economy) -> None:
     excess -= fund_books.write_back(e, excess)
     room = (cash - _liquidity_floor(e)).clip(0)
     dividend = np.minimum(excess.clip(0), room)
+    # Instruments may take part of the payout (a participatory budget): they
+    # move it out of the fund and lower ``ctx["payout"]``.
+    ctx = {"payout": dividend}
+    e.hook("payout", ctx)
+    taken = dividend - ctx["payout"]
+    e.fund_interest_income -= taken
+    dividend = ctx["payout"]
     # What households received, in currency (None: nothing yet); adding it to a
     # zero array first would change no value, only cost passes.
     received = None

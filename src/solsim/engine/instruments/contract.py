@@ -89,6 +89,10 @@ hook                 called
                      lending: set fund policy (``economy.fund_rate``,
                      ``fund_buffer_months``, ``fund_refound``, ``fund_priority``,
                      ``fund_net_asset_target``, ``fund_governance``).
+``payout``           when funds pay out net assets above their target.
+                     ``ctx["payout"]`` (currency per fund) is what they will pay
+                     households; an instrument that takes part of it moves the
+                     money out of the fund through the ledger and lowers it.
 ``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
                      each) and ``ctx["fund"]`` name them; their terms are set.
 ``clearing``         after surplus split, before exit: act on the month's surplus
@@ -469,6 +473,9 @@ class Instrument:
 
     def new_loans(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """See loans just granted (mark them covered, change their terms)."""
+
+    def payout(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Take part of the funds' surplus payout (``ctx["payout"]``, currency per fund)."""
 
     def decide(self, economy: Economy) -> None:
         """Set the funds' policies before they act this month (rate, screen, ...)."""

@@ -62,6 +62,7 @@ BUILTIN: dict[str, str] = {
     "timebank": "solsim.engine.instruments.timebank",
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
     "governance": "solsim.engine.instruments.governance",
+    "participatory_budget": "solsim.engine.instruments.participatory_budget",
 }
 
 # Entry points already loaded (by their value), so a name seen twice loads once.
