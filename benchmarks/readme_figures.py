@@ -51,6 +51,7 @@ FORMAT = 1
 
 INSTRUMENTS_EXPERIMENT = "experiments/all_instruments.toml"
 NO_SHOCK_EXPERIMENT = "experiments/baseline_no_shock.toml"
+GOVERNANCE_EXPERIMENT = "experiments/governance_sweep.toml"
 BASELINE_SCENARIO = "scenarios/baseline.toml"
 
 
@@ -68,6 +69,12 @@ def commands(out: str = "out") -> dict[str, dict[str, Any]]:
             "argv": ["sweep", NO_SHOCK_EXPERIMENT, "--out", f"{out}/baseline_no_shock"],
             "folder": f"{out}/baseline_no_shock",
             "experiment": NO_SHOCK_EXPERIMENT,
+        },
+        "governance_sweep": {
+            "command": f"solsim sweep {GOVERNANCE_EXPERIMENT} --out {out}/governance_sweep",
+            "argv": ["sweep", GOVERNANCE_EXPERIMENT, "--out", f"{out}/governance_sweep"],
+            "folder": f"{out}/governance_sweep",
+            "experiment": GOVERNANCE_EXPERIMENT,
         },
         "validation": {
             "command": f"solsim validate --robust --out {out}/validation",
@@ -182,6 +189,7 @@ CALIBRATION_ORDER = (
 BLOCKS = (
     "instruments",
     "tranches",
+    "governance",
     "findings",
     "stationarity",
     "households",
@@ -372,6 +380,97 @@ def collect_tranches(summaries, design, command: str) -> list[dict[str, Any]]:
                     }
                 )
     return figures
+
+
+#: Rows of the governance sweep's table: (summary key, label, unit).
+GOVERNANCE_ROWS = (
+    ("decided_rate", "lending rate decided, %", "pct"),
+    ("decided_screen", "lending screen decided, months of wages", "count"),
+    ("coop_hazard", "co-op failure hazard, % a year", "pct"),
+    ("active_coops_final", "active co-ops at the end", "count"),
+    ("net_chargeoffs_cum", "funds' net charge-offs, thousands", "k"),
+    ("community_loss_share", "losses the community carried, %", "pct"),
+    ("community_return", "community return, millions", "M"),
+    ("investor_irr", "outside investors' IRR, % a year", "pct"),
+)
+
+
+def collect_governance(folder: Path, command: str) -> dict[str, Any]:
+    """The vote-share sweep: means per share, and paired differences from the
+    fully community-governed point (share 1), replicate by replicate."""
+    import solsim.results
+    from solsim.experiments.compare import paired_comparison
+
+    if not (folder / "manifest.json").exists():
+        return {"source": {"command": command}, "figures": []}
+    results = solsim.results.load(folder)
+    design = results.design.copy()
+    column = next(c for c in design.columns if c.endswith("community_share"))
+    design["scenario"] = [f"share {value:g}" for value in design[column]]
+    reference = design.loc[design[column].idxmax(), "scenario"]
+    metrics = [key for key, _, _ in GOVERNANCE_ROWS if key in results.summaries.columns]
+    table = paired_comparison(results.summaries, design, reference, metrics)
+    figures = [
+        {
+            "id": f"governance/{row.metric}/{row.scenario}",
+            "command": command,
+            "metric": row.metric,
+            "scenario": row.scenario,
+            "statistic": "mean" if row.scenario == reference else "paired difference",
+            "mean": _number(row.mean),
+            "reference_mean": _number(row.reference_mean),
+            "difference": None if row.scenario == reference else _number(row.difference),
+            "ci_low": _number(row.ci_low),
+            "ci_high": _number(row.ci_high),
+            "confidence": 0.95,
+            "replicates": int(row.n) if row.n == row.n else None,
+        }
+        for row in table.itertuples(index=False)
+    ]
+    return {
+        "source": {
+            "command": command,
+            "experiment": GOVERNANCE_EXPERIMENT,
+            "replicates": results.experiment["replicates"],
+            "reference": reference,
+            "scenarios": list(dict.fromkeys(design.sort_values(column)["scenario"])),
+            "metrics": metrics,
+        },
+        "figures": figures,
+    }
+
+
+def render_governance(data: dict[str, Any]) -> str:
+    """The vote-share sweep's table: the community-governed mean, then each
+    share's paired difference from it."""
+    part = data.get("governance") or {}
+    source, figures = part.get("source", {}), _by_id(part.get("figures", []))
+    if not figures:
+        return f"`{source.get('command', '')}` has not been run."
+    reference, shares = source["reference"], source["scenarios"]
+    others = [s for s in shares if s != reference]
+    lines = [
+        f"`{source['command']}`: the community constituencies' share of the funds' votes "
+        f"from 0 to 1 (outside investors hold most of the rest), {source['replicates']} "
+        "replicates per share on common random numbers, under the standard recession. The "
+        f"first column is the mean with the community holding all the votes ({reference}); "
+        "the others are paired differences from it with 95% intervals, **bold** where the "
+        "interval excludes zero.",
+        "",
+    ]
+    header = ["metric", f"{reference} (mean)"] + [f"{s} Δ" for s in others]
+    lines += [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for key, label, unit in GOVERNANCE_ROWS:
+        if key not in source["metrics"]:
+            continue
+        ref = figures.get(f"governance/{key}/{reference}")
+        cells = [label, number(ref["mean"] if ref else None, unit)]
+        cells += [difference_cell(figures.get(f"governance/{key}/{s}"), unit) for s in others]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def collect_households(folder: Path, command: str) -> dict[str, Any]:
@@ -574,6 +673,9 @@ def collect(base: Path, out: str) -> dict[str, Any]:
         ),
         "validation": collect_validation(base / "validation", specs["validation"]["command"]),
         "settings": collect_settings(),
+        "governance": collect_governance(
+            base / "governance_sweep", specs["governance_sweep"]["command"]
+        ),
     }
 
 
@@ -1279,6 +1381,7 @@ def render_blocks(data: dict[str, Any]) -> dict[str, str]:
     return {
         "instruments": render_instruments(data),
         "tranches": render_tranches(data),
+        "governance": render_governance(data),
         "findings": render_findings(data),
         "stationarity": render_stationarity(data),
         "households": render_households(data),
