@@ -138,6 +138,10 @@ SCENARIO_NAMES = {
     "intertrading": ("intertrading", "intertrading"),
     "timebank": ("timebank", "the timebank"),
     "mutual_aid": ("mutual aid", "mutual aid"),
+    "community_governed": ("community-governed", "community-governed funds"),
+    "investor_governed": ("investor-governed", "investor-governed funds"),
+    "power_shift": ("power shift", "votes shifting to the community"),
+    "participatory_budget": ("participatory budget", "the participatory budget"),
     "all_tools": ("all tools", "the full set of tools"),
 }
 
