@@ -358,6 +358,22 @@ class Economy:
         self.loan_grace_left = np.zeros(C, dtype=np.int64)
         self.loan_revenue_share = np.zeros(C)
         self.loan_arrears = np.zeros(C, dtype=np.int64)
+        # Terms an instrument may set on a loan when it is granted (its
+        # ``new_loans`` hook); ``_lend`` resets them for every new loan.
+        # The tenor the loan was granted with (months after the grace period).
+        self.loan_tenor = np.zeros(C, dtype=np.int64)
+        # Everything paid on the loan since it was granted, interest included (cents).
+        self.loan_repaid = np.zeros(C, dtype=np.int64)
+        # Revenue-based terms: by month k of the tenor the co-op has paid at
+        # least ``floor × principal × k / tenor`` in all; it never pays more
+        # than ``cap × principal`` in all (0: no cap).
+        self.loan_floor = np.zeros(C)
+        self.loan_cap = np.zeros(C)
+        # Repaid only out of surplus: the month's payment is at most this share
+        # of the co-op's surplus (0: a scheduled loan).
+        self.loan_surplus_share = np.zeros(C)
+        # Recovered only from the asset the loan financed, not from the co-op's cash.
+        self.loan_asset_only = np.zeros(C, dtype=bool)
 
         # Funds ------------------------------------------------------------
         self.fund_sequential = np.zeros(F, dtype=bool)
