@@ -180,6 +180,32 @@ def test_mutual_aid_pool_runs_dry_and_pays_pro_rata():
     assert max(np.asarray(driest)[ts["aid_unmet"] > 0]) < 10.0
 
 
+def test_mutual_aid_pools_count_in_their_members_net_worth():
+    data = {
+        "economy": SMALL,
+        "steps": 6,
+        "burn_in": 0,
+        "instruments": {"mutual_aid": {"members": 0.5}},
+    }
+    e = SolidarityEconomy(load_scenario(data=data), seed=2, agents=False).economy
+    (aid,) = e.instruments
+    for _ in range(6):
+        e.step()
+    held = e.ledger.cash[aid.pool] / CENTS
+    assert held.sum() > 0
+    claims = aid.household_claims(e)
+    # Every cent in the pools is someone's, members of a pool hold equal shares,
+    # and households outside the pools hold none.
+    assert claims.sum() == pytest.approx(held.sum())
+    assert (claims[~aid.member] == 0).all()
+    for pool in range(aid.n_pools):
+        mine = claims[aid.member & (aid.pool_of == pool)]
+        assert mine == pytest.approx(np.full(mine.size, held[pool] / mine.size))
+    with_pools = e.household_net_worth()
+    e.instruments = []
+    assert with_pools - e.household_net_worth() == pytest.approx(claims)
+
+
 # ------------------------------------------------------------------ properties
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -742,7 +742,8 @@ class Economy:
 
     def household_net_worth(self) -> np.ndarray:
         """Cash + deposits (with interest owed on them) + mutual credit + share of
-        their co-op's net worth, in currency.
+        their co-op's net worth + claims on money instruments hold for them
+        (:meth:`Instrument.household_claims`), in currency.
 
         A member's share of a co-op is its net worth divided equally among its
         members; it can be negative for an indebted co-op.
@@ -762,7 +763,13 @@ class Economy:
         if owned.size:
             # A local owner owns its firm.
             np.add.at(share, self.firm_owner[owned], worth[owned])
-        return own + share
+        worth = own + share
+        # Money instruments hold for their members (pools) is the members'.
+        for instrument in self.instruments:
+            claims = instrument.household_claims(self)
+            if claims is not None:
+                worth = worth + claims
+        return worth
 
     def fund_deposits(self) -> np.ndarray:
         return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)

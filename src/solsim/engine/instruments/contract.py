@@ -44,6 +44,10 @@ What an instrument declares
     Attributes the instrument adds to the Mesa agent facades (a timebank's
     ``timebank_hours``), so ``model.agents`` and a DataCollector can read them;
     0.0 in runs without the instrument.
+``household_claims``
+    Optional: what each household owns of money the instrument holds in its
+    own accounts (a mutual-aid pool's balance, shared among its members),
+    in currency. Household net worth, and so the wealth Gini, counts it.
 ``describe`` and ``capital_stack``
     Class methods the report calls to put the settings in words and to know
     the capital stacks the instrument sets (defaults: the settings as
@@ -465,6 +469,14 @@ class Instrument:
     def record(self, economy: Economy) -> dict[str, float]:
         """The declared columns' values this month."""
         return {}
+
+    def household_claims(self, economy: Economy) -> np.ndarray | None:
+        """Each household's claim on money the instrument holds (currency), or None.
+
+        :meth:`~solsim.engine.economy.Economy.household_net_worth` adds it, so
+        balances an instrument holds for its members (a pool) count as theirs.
+        """
+        return None
 
     def agent_value(self, economy: Economy, name: str, account: int) -> float:
         """The value of one of :attr:`agent_attributes` for the agent whose money
