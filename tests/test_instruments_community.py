@@ -206,6 +206,45 @@ def test_mutual_aid_pools_count_in_their_members_net_worth():
     assert with_pools - e.household_net_worth() == pytest.approx(claims)
 
 
+def _timebank_economy(**terms):
+    data = {"economy": SMALL, "steps": 2, "burn_in": 0, "instruments": {"timebank": terms}}
+    return SolidarityEconomy(load_scenario(data=data), seed=4, agents=False).economy
+
+
+def test_timebank_help_met_in_full_clears_the_shortfall():
+    # 10.00 short at 18 an hour: 0.56 hours asked (rounded up), so the shortfall is
+    # covered to the cent and the household is no longer short; flooring to 0.55
+    # hours left 0.10 unpaid, above the 0.01 that counts as distress.
+    e = _timebank_economy(members=1.0, active_share=1.0, hour_value=18.0, service_share=1.0)
+    (bank,) = e.instruments
+    bank.start_month(e)
+    shortfall = np.zeros(e.n_households)
+    shortfall[7] = 10.0
+    ctx = {"shortfall": shortfall}
+    bank.spending(e, ctx)
+    assert ctx["shortfall"][7] == 0.0
+    assert bank.relief == pytest.approx(10.0)
+    assert bank.lifted == 1
+    assert bank.essential == 56  # hundredths of an hour received
+
+
+def test_timebank_only_active_members_trade_and_the_out_of_work_give_most():
+    e = _timebank_economy(members=1.0, active_share=0.15)
+    (bank,) = e.instruments
+    assert bank.active.mean() == pytest.approx(0.15, abs=0.02)
+    assert not (bank.active & ~bank.member).any()
+    e.hh_employer[:10] = -2  # unemployed
+    offered = bank.hours_offered(e)
+    assert (offered[:10] == 30.0).all()
+    inactive = np.flatnonzero(~bank.active)[:5]
+    bank.start_month(e)
+    shortfall = np.zeros(e.n_households)
+    shortfall[inactive] = 5.0
+    ctx = {"shortfall": shortfall.copy()}
+    bank.spending(e, ctx)
+    assert (ctx["shortfall"][inactive] == 5.0).all()  # members who never trade get no help
+
+
 # ------------------------------------------------------------------ properties
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
