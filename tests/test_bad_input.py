@@ -448,6 +448,11 @@ INSTRUMENT_TERMS = [
         "less than or equal to 1",
     ),
     (
+        "[instruments.mutual_credit]\nwage_share = 1.2\n",
+        "instruments.mutual_credit.wage_share",
+        "less than or equal to 1",
+    ),
+    (
         "[instruments.timebank]\nactive_share = 1.5\n",
         "instruments.timebank.active_share",
         "less than or equal to 1",

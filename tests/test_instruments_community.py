@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from solsim.clearing import eisenberg_noe
 from solsim.cli import main
+from solsim.engine import phases
 from solsim.engine.credit import CreditNetwork, split_cents
 from solsim.engine.economy import Economy
 from solsim.engine.instruments import registry
@@ -204,6 +205,39 @@ def test_mutual_aid_pools_count_in_their_members_net_worth():
     with_pools = e.household_net_worth()
     e.instruments = []
     assert with_pools - e.household_net_worth() == pytest.approx(claims)
+
+
+def test_a_firm_short_of_cash_and_bank_credit_pays_part_of_wages_in_credit():
+    # Co-op 0 has 1,000 in cash, no bank line and members earning the co-op wage:
+    # each member in the network is paid 30% of its wage in credit, the rest of the
+    # bill in cash as far as the 1,000 goes, and the wage bill counts both.
+    data = {
+        "economy": SMALL,
+        "steps": 2,
+        "burn_in": 0,
+        "instruments": {"mutual_credit": {"wage_share": 0.3, "coop_credit_limit": 1e6}},
+    }
+    e = SolidarityEconomy(load_scenario(data=data), seed=3, agents=False).economy
+    (credit,) = e.instruments
+    coop = 0
+    e.ledger.transfer(e.firm_account[[coop]], e.ledger.world, e.firm_cash[[coop]] - 1000 * CENTS,
+                      "test", cents=True)  # fmt: skip
+    e.bank_limit[:] = 0
+    e.month_flows = {"wages": np.zeros(e.n_firms)}
+    e.firm_paid_local = np.zeros(e.n_firms)
+    credit.start_month(e)
+    members = np.flatnonzero(e.hh_employer == coop)
+    wage = e.firm_wage[coop]
+    before = credit.net.balance(credit.hh_m[members]).copy()
+    phases.pay_wages(e)
+    in_credit = credit.net.balance(credit.hh_m[members]) - before
+    assert (in_credit == np.floor(0.3 * wage * CENTS)).all()
+    assert credit.net.balance(credit.coop_m[[coop]])[0] == -in_credit.sum()
+    # All the cash went on wages, but for a cent or less per member (rounding down).
+    left = int(e.firm_cash[coop])
+    assert 0 <= left <= members.size
+    paid = (in_credit.sum() + 1000 * CENTS - left) / CENTS
+    assert e.month_flows["wages"][coop] == pytest.approx(paid)
 
 
 def _timebank_economy(**terms):

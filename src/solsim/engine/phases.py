@@ -216,23 +216,45 @@ def pay_wages(e: Economy) -> None:
     members = e.firm_workers()
     bill = members * e.firm_wage * CENTS
     planned = planned_pay_ratio(e, members)
-    bank.draw(e, np.ceil(planned * bill).astype(np.int64))
+    due = np.ceil(planned * bill).astype(np.int64)
+    bank.draw(e, due)
+    # Where cash and bank credit fall short, an instrument may pay part of the
+    # wages in another medium (mutual credit): ``paid`` per firm and
+    # ``per_worker`` per household, in cents, count as wages paid.
+    ctx = {
+        "due": due,
+        "planned": planned,
+        "paid": np.zeros(e.n_firms, dtype=np.int64),
+        "per_worker": np.zeros(e.n_households, dtype=np.int64),
+    }
+    e.hook("wages", ctx)
+    other = np.asarray(ctx["paid"], dtype=np.float64)
     cash = e.firm_cash.astype(np.float64)
-    affordable = np.divide(cash, bill, out=np.ones(e.n_firms), where=bill > 0).clip(0.0, 1.0)
-    ratio = np.minimum(planned, affordable)
+    affordable = np.divide(cash + other, bill, out=np.ones(e.n_firms), where=bill > 0)
+    ratio = np.minimum(planned, affordable.clip(0.0, 1.0))
     e.firm_pay_ratio = np.where(bill > 0, ratio, 1.0)
     # Paying less than the floor (planned pay never is) is a month unable to meet wages.
     e.firm_unable |= (ratio < e.scenario.coops.pay_floor - 1e-9) & e.firm_active
     in_coop = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[in_coop]
     wage = e.firm_wage[employer] * ratio[employer]
+    in_other = ctx["per_worker"][in_coop]
+    if other.any():
+        # What was paid in another medium is not paid again in cash, and the
+        # cash paid stays within each firm's cash (a worker paid more than its
+        # share in the other medium leaves the others no more cash than there is).
+        wage = np.maximum(wage - in_other / CENTS, 0.0)
+        wanted = np.bincount(employer, wage, minlength=e.n_firms)
+        fits = np.divide(cash / CENTS, wanted, out=np.ones(e.n_firms), where=wanted > 0)
+        wage = wage * np.minimum(fits, 1.0)[employer]
     paid = ledger.transfer(e.firm_account[employer], e.hh_account[in_coop], wage, "wages")
     income = np.zeros(e.n_households)
-    wages = paid / CENTS
-    income[in_coop] = wages
+    # Income is what came in cash (it is what households spend cash out of).
+    income[in_coop] = paid / CENTS
+    wages = (paid + in_other) / CENTS
     e.month_flows["wages"] = np.bincount(employer, wages, minlength=e.n_firms)
     e.firm_paid_local += e.month_flows["wages"]
-    e.community_wages += paid.sum() / CENTS
+    e.community_wages += (paid.sum() + in_other.sum()) / CENTS
 
     outside = np.flatnonzero(e.hh_employer == OUTSIDE)
     paid = ledger.transfer(

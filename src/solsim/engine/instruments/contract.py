@@ -78,6 +78,13 @@ hook                 called
                      month 1 starts from the steady state with the instrument
                      as the scenario sets it.
 ``start_month``      after shocks and the labour market, before wages.
+``wages``            when firms pay wages, after they drew on the bank. ``ctx["due"]``
+                     (cents per firm: the wage bill at planned pay) and
+                     ``ctx["planned"]`` (the planned share of full pay); an
+                     instrument that pays part of it in another medium (mutual
+                     credit) adds what each firm paid to ``ctx["paid"]`` and what
+                     each household received to ``ctx["per_worker"]`` (cents); the
+                     firm pays the rest in cash, as far as its cash goes.
 ``spending``         after households spent their cash. ``ctx["shortfall"]``
                      (float, per household) is essential spending not yet covered;
                      an instrument that pays part of it lowers it. Households whose
@@ -447,6 +454,9 @@ class Instrument:
 
     def start_month(self, economy: Economy) -> None:
         """Act at the start of a month (after shocks and the labour market)."""
+
+    def wages(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Pay part of the wages that cash and bank credit cannot cover."""
 
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Cover part of households' essential shortfall."""
