@@ -16,9 +16,10 @@ co-op's revenue less the wages and inputs it paid that month
 (:func:`solsim.engine.phases.loan_dues`). A month without surplus costs the
 co-op nothing and puts it in no arrears; interest not paid for want of surplus
 is not added to the loan; after the tenor the loan is repaid out of surplus as
-it comes. The loan is recovered only from the asset it financed
-(``economy.loan_asset_only``): when a co-op fails the fund does not take its
-remaining cash, which goes to its members.
+it comes. The loan is marked recoverable only from the asset it financed
+(``economy.loan_asset_only``), which liquidation reads: when a co-op fails the
+fund may sell the financed equipment but does not take the co-op's remaining
+cash.
 
 The lender's cost to the borrower is reported as the **extraction ratio**:
 the interest paid on these loans (the cost of capital; the principal is the
