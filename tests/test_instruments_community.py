@@ -262,6 +262,25 @@ def test_timebank_help_met_in_full_clears_the_shortfall():
     assert bank.essential == 56  # hundredths of an hour received
 
 
+def test_everyday_help_in_hours_keeps_cash_the_household_would_have_spent():
+    # Household 5 holds 10 hours and is not short: it asks for 5 hours of everyday
+    # help (spend_share 0.5), worth 90 at 18 an hour, which replaces services it
+    # bought: at most 30% of the 100 it imported this month, so it keeps 30.
+    e = _timebank_economy(members=1.0, active_share=1.0, hour_value=18.0, service_share=0.3)
+    (bank,) = e.instruments
+    bank.start_month(e)
+    # A neighbour of the same community owes it the hours.
+    neighbour = np.flatnonzero(e.hh_community == e.hh_community[5])[-1]
+    bank.net.pay(np.array([neighbour]), np.array([5]), np.array([1000]), "test")
+    e.hh_consumption = np.zeros(e.n_households)
+    e.hh_consumption[5] = 100.0
+    before = int(e.hh_cash[5])
+    ctx = {"shortfall": np.zeros(e.n_households), "purchases": np.zeros(e.purchase.nnz)}
+    bank.spending(e, ctx)
+    assert int(e.hh_cash[5]) - before == 30 * CENTS
+    assert bank.kept == pytest.approx(30.0)
+
+
 def test_timebank_only_active_members_trade_and_the_out_of_work_give_most():
     e = _timebank_economy(members=1.0, active_share=0.15)
     (bank,) = e.instruments

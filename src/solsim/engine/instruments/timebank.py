@@ -21,8 +21,11 @@ services can replace, at most ``service_share`` of its essential spending,
 valued at ``hour_value`` per hour, rounded up to the hundredth of an hour so
 that help met in full covers that part in full. It can owe up to
 ``hour_limit`` hours. Active members who are not short and hold hours ask for
-everyday help with ``spend_share`` of them (no cash effect: it is how givers
-earn their hours back). Active members offer time: ``hours_unemployed`` a
+everyday help with ``spend_share`` of them: services they would otherwise
+have bought, so the cash stays with them (at most ``service_share`` of what
+they imported this month, booked as imports the outside world returns). This is
+how those who give time — mostly the unemployed and underemployed — turn their
+hours into cash they need not spend. Active members offer time: ``hours_unemployed`` a
 month if unemployed; ``hours_employed`` if in work, plus, for members of a
 co-op on short pay, the hours the pay cut freed. In each timebank requests are
 met as far as the hours on offer allow, and the hours are given pro rata to
@@ -37,7 +40,9 @@ Metrics (per month): ``tb_hours`` (hours exchanged; summed over the run),
 members owing hours), ``tb_relief`` (essential spending replaced by help,
 currency; summed), ``tb_lifted`` (households whose shortfall the help covered
 in full and whose rent was paid: lifted out of distress; summed),
-``tb_short`` (active members short of essentials; averaged) and
+``tb_short`` (active members short of essentials; averaged),
+``tb_cash_kept`` (cash members kept by receiving everyday help in hours;
+summed) and
 ``tb_giver_share`` (the smallest share of members who gave half the hours
 given since month 1: how concentrated giving is; summarised by its final value).
 """
@@ -111,6 +116,13 @@ class Timebank(Instrument):
         ),
         Column("tb_short", "active timebank members short of essentials", "count", summary="mean"),
         Column(
+            "tb_cash_kept",
+            "cash kept by receiving services in hours",
+            "money",
+            "better",
+            summary="sum",
+        ),
+        Column(
             "tb_giver_share",
             "smallest share of members who gave half the timebank hours",
             "share",
@@ -161,6 +173,7 @@ class Timebank(Instrument):
         self.relief = 0.0
         self.lifted = 0
         self.short = 0
+        self.kept = 0.0
         # Hours each household has given since month 1 (hundredths).
         self.given = np.zeros(e.n_households, dtype=np.int64)
 
@@ -173,6 +186,7 @@ class Timebank(Instrument):
         self.relief = 0.0
         self.lifted = 0
         self.short = 0
+        self.kept = 0.0
 
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         e, p, net = economy, self.params, self.net
@@ -209,6 +223,26 @@ class Timebank(Instrument):
         lifted = (shortfall > 0.01) & (after <= 0.01) & (e.hh_housing_gap <= 0.01)
         self.lifted += int(lifted.sum())
         ctx["shortfall"] = np.maximum(after, 0.0)
+        self._keep_cash(e, ctx, given - essential)
+
+    def _keep_cash(self, e: Economy, ctx: dict[str, Any], everyday: np.ndarray) -> None:
+        """Everyday help received in hours replaces services the household bought
+        in cash this month: that much of its imported spending was not needed,
+        and the cash stays with it (booked as imports returned by the outside
+        world, at most ``service_share`` of what it imported this month).
+        """
+        p = self.params
+        if not everyday.any():
+            return
+        purchases = np.asarray(ctx.get("purchases", np.zeros(e.purchase.nnz)), dtype=np.float64)
+        local = np.bincount(e.purchase_row, purchases, minlength=e.n_households) / CENTS
+        imported = np.maximum(e.hh_consumption - local, 0.0)
+        kept = np.minimum(everyday / HUNDREDTHS * p.hour_value, p.service_share * imported)
+        who = np.flatnonzero(kept >= 0.01)
+        if who.size == 0:
+            return
+        paid = e.ledger.transfer(e.ledger.world, e.hh_account[who], kept[who], "timebank_services")
+        self.kept += int(paid.sum()) / CENTS
 
     def hours_offered(self, economy: Economy) -> np.ndarray:
         """Hours each household could give this month.
@@ -237,6 +271,7 @@ class Timebank(Instrument):
             "tb_relief": self.relief,
             "tb_lifted": float(self.lifted),
             "tb_short": float(self.short),
+            "tb_cash_kept": self.kept,
             "tb_giver_share": giver_share(self.given[self.member]),
         }
 
