@@ -24,6 +24,7 @@ from solsim.engine import households as household_rules
 from solsim.engine import instruments as instrument_registry
 from solsim.engine import phases, reporting
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
+from solsim.engine.fund_books import FundBooks
 from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
@@ -48,14 +49,27 @@ class Tranches:
     detachment: np.ndarray
     coupon: np.ndarray
     holdings: sp.csr_matrix
-    loss: np.ndarray = field(init=False)
+    loss_cents: np.ndarray = field(init=False)
     redeemed: np.ndarray = field(init=False)
     paid: np.ndarray = field(init=False)
+    peak_loss_share: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loss = np.zeros(len(self.name))
+        # Losses are kept in whole cents, so the funds' loss identity is exact.
+        self.loss_cents = np.zeros(len(self.name), dtype=np.int64)
         self.redeemed = np.zeros(len(self.name))
         self.paid = np.zeros(len(self.name))
+        # The largest share of its size each tranche has lost so far in the run.
+        self.peak_loss_share = np.zeros(len(self.name))
+
+    @property
+    def loss(self) -> np.ndarray:
+        """What each tranche has lost (currency): losses less losses written back."""
+        return self.loss_cents / CENTS
+
+    def at_risk_cents(self) -> np.ndarray:
+        """Capital still at risk in each tranche, in whole cents."""
+        return np.floor(self.balance * CENTS + 1e-6).astype(np.int64)
 
     @property
     def size(self) -> np.ndarray:
@@ -163,6 +177,13 @@ class Economy:
             ]
         )
         self.instruments = instrument_registry.build(scenario.instruments)
+        # The funds' allowance and loss tallies, with a layer for each switched-on
+        # instrument that absorbs losses (engine.fund_books).
+        self.books = FundBooks(
+            self.n_funds,
+            [i.loss_layers[0].layer for i in self.instruments if i.loss_layers],
+            scenario.funds.notes.notice_months,
+        )
         self.history: list[dict[str, float]] = []
         self._build()
         for instrument in self.instruments:
@@ -172,6 +193,9 @@ class Economy:
         # What outside investors have asked to redeem and not yet been paid,
         # per tranche of the final capital stacks.
         self.redemption_request = np.zeros(len(self.tranches.name))
+        # Requests to redeem made this month (a shock, maturity, flight), before
+        # their notice and lock-up (engine.fund_books.redemption_requests).
+        self.redemption_new = np.zeros(len(self.tranches.name))
         self.burning_in = False
         self.firm_active_at_start = self.firm_active.copy()
         if scenario.burn_in:
@@ -310,6 +334,7 @@ class Economy:
         self.bank_peak_month = 0
         self.failures_illiquid_month = 0
         self.failures_insolvent_month = 0
+        self.coop_failures_illiquid_month = 0
         self.firm_sales_local = np.zeros(C)
         self.firm_sales_export = np.zeros(C)
         self.firm_sales_supply = np.zeros(C)
@@ -372,8 +397,10 @@ class Economy:
         # Repaid only out of surplus: the month's payment is at most this share
         # of the co-op's surplus (0: a scheduled loan).
         self.loan_surplus_share = np.zeros(C)
-        # Recovered only from the asset the loan financed, not from the co-op's cash.
+        # A loan that may recover only from the asset it financed, not the co-op's cash.
         self.loan_asset_only = np.zeros(C, dtype=bool)
+        # Depositors' claims cut when a fund's losses passed every other layer (cents).
+        self.deposits_written_off = 0
 
         # Funds ------------------------------------------------------------
         self.fund_sequential = np.zeros(F, dtype=bool)
@@ -638,6 +665,8 @@ class Economy:
         self.arrears_written_off = 0
         self.fund_cum_loss[:] = 0.0
         self.fund_gross_loss[:] = 0.0
+        self.books.start_run()
+        self.deposits_written_off = 0
         self.firm_failed_at[:] = -1
         self.firm_first_failed_at[:] = -1
         self.firm_active_at_start = self.firm_active.copy()
@@ -673,7 +702,8 @@ class Economy:
                 coo.data,
                 "recapitalisation",
             )
-        t.loss[:] = 0.0
+        t.loss_cents[:] = 0
+        t.peak_loss_share[:] = 0.0
         t.redeemed[:] = 0.0
         t.paid[:] = 0.0
         self.redemption_request[:] = 0.0
@@ -775,10 +805,13 @@ class Economy:
         return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)
 
     def fund_net_assets(self) -> np.ndarray:
-        """Each fund's own equity (currency): cash + loans − deposits − interest owed
-        to depositors − capital still at work in its tranches."""
+        """Each fund's own equity (currency): cash + loans − loan-loss allowance −
+        deposits − interest owed to depositors − capital still at work in its
+        tranches (see :mod:`solsim.engine.fund_books`)."""
         owed = sum_cents(self.hh_fund, self.hh_interest_owed, self.n_funds)
-        cents = self.fund_cash + self.fund_loans() - self.fund_deposits() - owed
+        cents = (
+            self.fund_cash + self.fund_loans() - self.books.allowance - self.fund_deposits() - owed
+        )
         capital = np.bincount(self.tranches.fund, self.tranches.balance, minlength=self.n_funds)
         return from_cents(cents) - capital
 

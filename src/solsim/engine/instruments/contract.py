@@ -101,13 +101,16 @@ hook                 called
 ``clearing``         after surplus split, before exit: act on the month's surplus
                      (mutual credit pays part of patronage in credit here).
                      Netting obligations belongs in ``settle``, before cash moves.
-``losses``           when failing co-ops' loans default (at exit). ``ctx["coop"]``,
-                     ``ctx["fund"]``, ``ctx["principal"]`` and ``ctx["loss"]``
-                     (currency, per defaulted loan, net of recoveries) describe
-                     them; an instrument that absorbs part of a loss (a guarantee,
-                     declared in ``loss_layers``) pays the fund through the ledger
-                     and lowers ``ctx["loss"]``. What is left goes through each
-                     fund's tranche waterfall.
+``losses``           when failing co-ops' loans default (at exit), after the funds'
+                     allowance and net assets have taken what they can.
+                     ``ctx["coop"]``, ``ctx["fund"]``, ``ctx["principal"]`` and
+                     ``ctx["loss"]`` (currency, per defaulted loan, net of
+                     recoveries) describe them; ``ctx["remaining"]`` (``int64``
+                     cents per fund) is the loss still to absorb. An instrument
+                     with a layer (a guarantee, declared in ``loss_layers``) pays
+                     funds through the ledger and lowers ``ctx["remaining"]`` by
+                     exactly what it paid each; the rest reaches the tranches and
+                     the backstop (:mod:`solsim.engine.fund_books`).
 ``distress``         after exit. ``ctx["distressed"]`` (bool, per household); an
                      instrument may pay distressed households (mutual aid).
 ``record``           end of month: return the declared columns' values (floats; the
@@ -306,7 +309,7 @@ class Control:
 @dataclass(frozen=True)
 class LossLayer:
     """A layer that absorbs part of the funds' losses, between their own net assets
-    and their tranches.
+    and their tranches (:mod:`solsim.engine.fund_books`).
 
     Parameters
     ----------
@@ -321,12 +324,22 @@ class LossLayer:
     size
         The layer's commitment from the instrument's settings and the economy's
         size (``Params``, ``n_funds``, ``n_guarantors`` → currency), or None.
+    layer
+        The layer's name in the funds' loss identity: the engine reports what
+        it absorbed as ``absorbed_<layer>`` (the guarantee's is ``guarantee``).
+        The instrument's ``losses`` hook lowers ``ctx["remaining"]`` (``int64``
+        cents per fund) by exactly what it paid into each fund.
     """
 
     holder: str
     name: str
     column: str
     size: Callable[[Any, int, int], float] | None = None
+    layer: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.layer:
+            object.__setattr__(self, "layer", self.holder)
 
 
 @dataclass(frozen=True)
