@@ -440,3 +440,49 @@ def test_bad_currency_label(tmp_path, capsys, text, words):
     line = rejected(capsys, tmp_path, "sweep", path, "--out", tmp_path / "o", "-w", "1")
     assert line.startswith(f"error: {path}: currency: "), line
     assert words in line, line
+
+
+# ------------------------------------------------------------ instrument terms
+INSTRUMENT_TERMS = [
+    (
+        "[instruments.patient_capital]\nrepayment_cap = 0.9\n",
+        "instruments.patient_capital.repayment_cap",
+        "0.9 is below 1",
+    ),
+    (
+        "[instruments.patient_capital]\nfloor = 1.6\nrepayment_cap = 1.5\n",
+        "instruments.patient_capital.floor",
+        "1.6 is above repayment_cap = 1.5",
+    ),
+    (
+        "[instruments.non_extractive]\nsurplus_share = 0\n",
+        "instruments.non_extractive.surplus_share",
+        "greater than 0",
+    ),
+    (
+        "[instruments.non_extractive]\nsurplus_share = 1.2\n",
+        "instruments.non_extractive.surplus_share",
+        "less than or equal to 1",
+    ),
+    (
+        "[instruments.mutual_credit]\nwage_share = 1.2\n",
+        "instruments.mutual_credit.wage_share",
+        "less than or equal to 1",
+    ),
+    (
+        "[instruments.timebank]\nactive_share = 1.5\n",
+        "instruments.timebank.active_share",
+        "less than or equal to 1",
+    ),
+    (
+        "[instruments.timebank]\nactive_share = -0.1\n",
+        "instruments.timebank.active_share",
+        "greater than or equal to 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "words"), INSTRUMENT_TERMS)
+def test_instrument_terms(tmp_path, capsys, text, key, words):
+    line = rejected(capsys, tmp_path, *run_with(tmp_path, text))
+    assert f": {key}: " in line and words in line

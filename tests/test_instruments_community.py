@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from solsim.clearing import eisenberg_noe
 from solsim.cli import main
+from solsim.engine import phases
 from solsim.engine.credit import CreditNetwork, split_cents
 from solsim.engine.economy import Economy
 from solsim.engine.instruments import registry
@@ -178,6 +179,123 @@ def test_mutual_aid_pool_runs_dry_and_pays_pro_rata():
     # some pool has (almost) nothing left.
     assert (ts["aid_pool"] >= 0).all()
     assert max(np.asarray(driest)[ts["aid_unmet"] > 0]) < 10.0
+
+
+def test_mutual_aid_pools_count_in_their_members_net_worth():
+    data = {
+        "economy": SMALL,
+        "steps": 6,
+        "burn_in": 0,
+        "instruments": {"mutual_aid": {"members": 0.5}},
+    }
+    e = SolidarityEconomy(load_scenario(data=data), seed=2, agents=False).economy
+    (aid,) = e.instruments
+    for _ in range(6):
+        e.step()
+    held = e.ledger.cash[aid.pool] / CENTS
+    assert held.sum() > 0
+    claims = aid.household_claims(e)
+    # Every cent in the pools is someone's, members of a pool hold equal shares,
+    # and households outside the pools hold none.
+    assert claims.sum() == pytest.approx(held.sum())
+    assert (claims[~aid.member] == 0).all()
+    for pool in range(aid.n_pools):
+        mine = claims[aid.member & (aid.pool_of == pool)]
+        assert mine == pytest.approx(np.full(mine.size, held[pool] / mine.size))
+    with_pools = e.household_net_worth()
+    e.instruments = []
+    assert with_pools - e.household_net_worth() == pytest.approx(claims)
+
+
+def test_a_firm_short_of_cash_and_bank_credit_pays_part_of_wages_in_credit():
+    # Co-op 0 has 1,000 in cash, no bank line and members earning the co-op wage:
+    # each member in the network is paid 30% of its wage in credit, the rest of the
+    # bill in cash as far as the 1,000 goes, and the wage bill counts both.
+    data = {
+        "economy": SMALL,
+        "steps": 2,
+        "burn_in": 0,
+        "instruments": {"mutual_credit": {"wage_share": 0.3, "coop_credit_limit": 1e6}},
+    }
+    e = SolidarityEconomy(load_scenario(data=data), seed=3, agents=False).economy
+    (credit,) = e.instruments
+    coop = 0
+    e.ledger.transfer(e.firm_account[[coop]], e.ledger.world, e.firm_cash[[coop]] - 1000 * CENTS,
+                      "test", cents=True)  # fmt: skip
+    e.bank_limit[:] = 0
+    e.month_flows = {"wages": np.zeros(e.n_firms)}
+    e.firm_paid_local = np.zeros(e.n_firms)
+    credit.start_month(e)
+    members = np.flatnonzero(e.hh_employer == coop)
+    wage = e.firm_wage[coop]
+    before = credit.net.balance(credit.hh_m[members]).copy()
+    phases.pay_wages(e)
+    in_credit = credit.net.balance(credit.hh_m[members]) - before
+    assert (in_credit == np.floor(0.3 * wage * CENTS)).all()
+    assert credit.net.balance(credit.coop_m[[coop]])[0] == -in_credit.sum()
+    # All the cash went on wages, but for a cent or less per member (rounding down).
+    left = int(e.firm_cash[coop])
+    assert 0 <= left <= members.size
+    paid = (in_credit.sum() + 1000 * CENTS - left) / CENTS
+    assert e.month_flows["wages"][coop] == pytest.approx(paid)
+
+
+def _timebank_economy(**terms):
+    data = {"economy": SMALL, "steps": 2, "burn_in": 0, "instruments": {"timebank": terms}}
+    return SolidarityEconomy(load_scenario(data=data), seed=4, agents=False).economy
+
+
+def test_timebank_help_met_in_full_clears_the_shortfall():
+    # 10.00 short at 18 an hour: 0.56 hours asked (rounded up), so the shortfall is
+    # covered to the cent and the household is no longer short; flooring to 0.55
+    # hours left 0.10 unpaid, above the 0.01 that counts as distress.
+    e = _timebank_economy(members=1.0, active_share=1.0, hour_value=18.0, service_share=1.0)
+    (bank,) = e.instruments
+    bank.start_month(e)
+    shortfall = np.zeros(e.n_households)
+    shortfall[7] = 10.0
+    ctx = {"shortfall": shortfall}
+    bank.spending(e, ctx)
+    assert ctx["shortfall"][7] == 0.0
+    assert bank.relief == pytest.approx(10.0)
+    assert bank.lifted == 1
+    assert bank.essential == 56  # hundredths of an hour received
+
+
+def test_everyday_help_in_hours_keeps_cash_the_household_would_have_spent():
+    # Household 5 holds 10 hours and is not short: it asks for 5 hours of everyday
+    # help (spend_share 0.5), worth 90 at 18 an hour, which replaces services it
+    # bought: at most 30% of the 100 it imported this month, so it keeps 30.
+    e = _timebank_economy(members=1.0, active_share=1.0, hour_value=18.0, service_share=0.3)
+    (bank,) = e.instruments
+    bank.start_month(e)
+    # A neighbour of the same community owes it the hours.
+    neighbour = np.flatnonzero(e.hh_community == e.hh_community[5])[-1]
+    bank.net.pay(np.array([neighbour]), np.array([5]), np.array([1000]), "test")
+    e.hh_consumption = np.zeros(e.n_households)
+    e.hh_consumption[5] = 100.0
+    before = int(e.hh_cash[5])
+    ctx = {"shortfall": np.zeros(e.n_households), "purchases": np.zeros(e.purchase.nnz)}
+    bank.spending(e, ctx)
+    assert int(e.hh_cash[5]) - before == 30 * CENTS
+    assert bank.kept == pytest.approx(30.0)
+
+
+def test_timebank_only_active_members_trade_and_the_out_of_work_give_most():
+    e = _timebank_economy(members=1.0, active_share=0.15)
+    (bank,) = e.instruments
+    assert bank.active.mean() == pytest.approx(0.15, abs=0.02)
+    assert not (bank.active & ~bank.member).any()
+    e.hh_employer[:10] = -2  # unemployed
+    offered = bank.hours_offered(e)
+    assert (offered[:10] == 30.0).all()
+    inactive = np.flatnonzero(~bank.active)[:5]
+    bank.start_month(e)
+    shortfall = np.zeros(e.n_households)
+    shortfall[inactive] = 5.0
+    ctx = {"shortfall": shortfall.copy()}
+    bank.spending(e, ctx)
+    assert (ctx["shortfall"][inactive] == 5.0).all()  # members who never trade get no help
 
 
 # ------------------------------------------------------------------ properties

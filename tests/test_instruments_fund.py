@@ -310,6 +310,101 @@ def test_longer_tenor_means_smaller_payments():
     assert paid[120] < 0.6 * paid[60]
 
 
+def test_revenue_based_loans_keep_to_the_floor_path():
+    # Floor 1.2 over a 10-month tenor: by month k the co-op has paid 1.2 × 24,000 × k / 10
+    # in all, whatever its sales; with no sales it pays exactly that path.
+    terms = {
+        "tenor_months": 10,
+        "grace_months": 0,
+        "revenue_share": 0.02,
+        "floor": 1.2,
+        "repayment_cap": 1.5,
+        "rate": 0.06,
+    }
+    e = tiny_economy({"patient_capital": terms})
+    _one_loan(e, revenue=0.0)
+    instrument = e.instruments[0]
+    instrument.new_loans(e, {"coop": np.array([0]), "fund": np.array([0])})
+    e.loan_tenor[0] = 10
+    assert _service(e) == pytest.approx(2880.0)  # 1.2 × 24,000 / 10
+    assert _service(e) == pytest.approx(2880.0)
+    # Sales far ahead of the path: 2% of 500,000 = 10,000 this month ...
+    e.firm_revenue[0] = 500_000.0
+    assert _service(e) == pytest.approx(10_000.0)
+    # ... which leaves room: the next month without sales pays only the interest.
+    e.firm_revenue[0] = 0.0
+    interest = e.loan_principal[0] / CENTS * 0.005
+    assert _service(e) == pytest.approx(interest, abs=0.01)
+    assert e.loan_arrears[0] == 0
+
+
+def test_the_repayment_cap_bounds_what_a_loan_pays_in_all():
+    # A 60% rate and a 1.1 cap: interest stops when the cap leaves no room, and the
+    # loan is repaid with exactly 1.1 × its principal.
+    terms = {
+        "tenor_months": 24,
+        "grace_months": 0,
+        "revenue_share": 0.01,
+        "floor": 1.0,
+        "repayment_cap": 1.1,
+        "rate": 0.6,
+    }
+    e = tiny_economy({"patient_capital": terms})
+    _one_loan(e, revenue=100_000.0)
+    e.instruments[0].new_loans(e, {"coop": np.array([0]), "fund": np.array([0])})
+    e.loan_tenor[0] = 24
+    paid = []
+    while e.loan_active[0]:
+        paid.append(_service(e))
+        assert len(paid) <= 24
+    assert sum(paid) == pytest.approx(1.1 * 24_000.0, abs=0.01)
+    assert int(e.loan_repaid[0]) == round(1.1 * 24_000 * CENTS)
+
+
+# ------------------------------------------------------------------ non-extractive lending
+def test_non_extractive_loan_by_hand():
+    """One loan of 24,000 at 6% over 12 months, θ = 0.5, on equipment of 60,000.
+
+    Scheduled: the annuity 24,000 × 0.005 / (1 − 1.005⁻¹²) = 2,065.60.
+    Month 1: surplus 100,000 − 60,000 − 37,000 = 3,000, so it pays
+    min(2,065.60, 0.5 × 3,000) = 1,500, of which 120 is interest.
+    Month 2: surplus −500, so it pays nothing and is in no arrears.
+    The equipment's exports: capacity 20,000 + 0.035 × 60,000 = 22,100 sold in
+    full, 2,100 of it from the equipment, less 30% inputs: 1,470 of surplus a month.
+    Extraction ratio after two months: 120 / (2 × 1,470).
+    """
+    terms = {"surplus_share": 0.5, "tenor_months": 12, "grace_months": 0, "rate": 0.06}
+    e = tiny_economy({"non_extractive": terms})
+    coop = 0
+    assert e.firm_is_coop[coop] and e.firm_active[coop]
+    _one_loan(e, revenue=100_000.0)
+    e.loan_tenor[coop] = 12
+    instrument = e.instruments[0]
+    instrument.new_loans(e, {"coop": np.array([coop]), "fund": np.array([0])})
+    assert e.loan_asset_only[coop] and e.loan_surplus_share[coop] == 0.5
+    e.firm_equipment[coop] = 60_000.0
+    e.firm_export_base[coop] = 20_000.0
+    e.firm_sales_export[coop] = 22_100.0
+
+    def month(wages: float, inputs: float) -> float:
+        new_month(e)
+        e.month_flows["wages"][coop] = wages
+        e.month_flows["inputs"][coop] = inputs
+        before = int(e.firm_cash[coop])
+        phases.debt_service(e)
+        instrument.record(e)
+        return (before - int(e.firm_cash[coop])) / CENTS
+
+    assert month(60_000.0, 37_000.0) == pytest.approx(1500.0)
+    assert e.loan_principal[coop] == (24_000 - 1_380) * CENTS
+    assert month(60_000.0, 40_500.0) == 0.0
+    assert e.loan_arrears[coop] == 0 and e.loan_principal[coop] == (24_000 - 1_380) * CENTS
+    values = instrument.record(e)
+    assert values["ne_interest"] == pytest.approx(120.0)
+    assert values["ne_surplus"] == pytest.approx(2 * 1470.0)
+    assert values["ne_extraction_ratio"] == pytest.approx(120.0 / 2940.0)
+
+
 # ------------------------------------------------------------------ scenarios via the CLI
 @pytest.fixture(scope="module")
 def scenario_runs(tmp_path_factory):

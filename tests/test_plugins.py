@@ -76,6 +76,9 @@ def test_every_builtin_records_exactly_its_declared_columns():
     """A switched-on instrument writes its declared columns, every month, and no others."""
     tables = {name: {} for name in registry.BUILTIN}
     tables["mutual_credit"] = {"communities": 2, "intertrading": True}
+    # Short tenors, so that loans close within the run and their shares are defined.
+    tables["patient_capital"] = {"tenor_months": 3, "grace_months": 0}
+    tables["non_extractive"] = {"tenor_months": 3, "grace_months": 0}
     scenario = load_scenario(BASELINE, {**TINY, "economy.guarantors": 1}).model_copy()
     scenario = load_scenario(
         None, None, data={**scenario.model_dump(mode="json"), "instruments": tables}

@@ -526,16 +526,17 @@ FACTS: tuple[Fact, ...] = (
         "The smallest share of timebank members who together gave half the hours "
         "given over the run (`tb_giver_share`, timebank scenario, no shock); the "
         "evidence: a small share of members (≈ 7–20%) make most exchanges. Imposed: "
-        "help asked for is shared among members pro rata to the time they offer (30 "
-        "hours a month unemployed, 5 employed), so giving concentrates on those out "
-        "of work by construction.",
+        "only `active_share` (18%) of members trade, and help asked for is shared among "
+        "them pro rata to the time they offer (30 hours a month unemployed, 5 employed, "
+        "more on short pay), so giving concentrates on the active and those out of "
+        "work by construction.",
         _column("tb_giver_share"),
         holds=lambda m: m["tb_giver_share"] < 0.5,
         direction="a minority of members give half the hours",
-        if_missed="Giving follows the time members offer, and few members are out of "
-        "work at any time: over a run, most hours are given by the many employed "
-        "members, 5 hours a month each, so giving is less concentrated than in real "
-        "timebanks, where a core of volunteers does most of it.",
+        if_missed="Giving follows the time the active members offer: over a run, hours "
+        "given by the many employed active members, 5 hours a month each, spread "
+        "giving more evenly than a core of volunteers does in real timebanks; with "
+        "fewer active members it concentrates further.",
     ),
     Fact(
         "chargeoffs",

@@ -383,6 +383,20 @@ class Economy:
         self.loan_grace_left = np.zeros(C, dtype=np.int64)
         self.loan_revenue_share = np.zeros(C)
         self.loan_arrears = np.zeros(C, dtype=np.int64)
+        # Terms an instrument may set on a loan when it is granted (its
+        # ``new_loans`` hook); ``_lend`` resets them for every new loan.
+        # The tenor the loan was granted with (months after the grace period).
+        self.loan_tenor = np.zeros(C, dtype=np.int64)
+        # Everything paid on the loan since it was granted, interest included (cents).
+        self.loan_repaid = np.zeros(C, dtype=np.int64)
+        # Revenue-based terms: by month k of the tenor the co-op has paid at
+        # least ``floor × principal × k / tenor`` in all; it never pays more
+        # than ``cap × principal`` in all (0: no cap).
+        self.loan_floor = np.zeros(C)
+        self.loan_cap = np.zeros(C)
+        # Repaid only out of surplus: the month's payment is at most this share
+        # of the co-op's surplus (0: a scheduled loan).
+        self.loan_surplus_share = np.zeros(C)
         # A loan that may recover only from the asset it financed, not the co-op's cash.
         self.loan_asset_only = np.zeros(C, dtype=bool)
         # Depositors' claims cut when a fund's losses passed every other layer (cents).
@@ -765,7 +779,8 @@ class Economy:
 
     def household_net_worth(self) -> np.ndarray:
         """Cash + deposits (with interest owed on them) + mutual credit + share of
-        their co-op's net worth, in currency.
+        their co-op's net worth + claims on money instruments hold for them
+        (:meth:`Instrument.household_claims`), in currency.
 
         A member's share of a co-op is its net worth divided equally among its
         members; it can be negative for an indebted co-op.
@@ -785,7 +800,13 @@ class Economy:
         if owned.size:
             # A local owner owns its firm.
             np.add.at(share, self.firm_owner[owned], worth[owned])
-        return own + share
+        worth = own + share
+        # Money instruments hold for their members (pools) is the members'.
+        for instrument in self.instruments:
+            claims = instrument.household_claims(self)
+            if claims is not None:
+                worth = worth + claims
+        return worth
 
     def fund_deposits(self) -> np.ndarray:
         return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)

@@ -217,23 +217,45 @@ def pay_wages(e: Economy) -> None:
     members = e.firm_workers()
     bill = members * e.firm_wage * CENTS
     planned = planned_pay_ratio(e, members)
-    bank.draw(e, np.ceil(planned * bill).astype(np.int64))
+    due = np.ceil(planned * bill).astype(np.int64)
+    bank.draw(e, due)
+    # Where cash and bank credit fall short, an instrument may pay part of the
+    # wages in another medium (mutual credit): ``paid`` per firm and
+    # ``per_worker`` per household, in cents, count as wages paid.
+    ctx = {
+        "due": due,
+        "planned": planned,
+        "paid": np.zeros(e.n_firms, dtype=np.int64),
+        "per_worker": np.zeros(e.n_households, dtype=np.int64),
+    }
+    e.hook("wages", ctx)
+    other = np.asarray(ctx["paid"], dtype=np.float64)
     cash = e.firm_cash.astype(np.float64)
-    affordable = np.divide(cash, bill, out=np.ones(e.n_firms), where=bill > 0).clip(0.0, 1.0)
-    ratio = np.minimum(planned, affordable)
+    affordable = np.divide(cash + other, bill, out=np.ones(e.n_firms), where=bill > 0)
+    ratio = np.minimum(planned, affordable.clip(0.0, 1.0))
     e.firm_pay_ratio = np.where(bill > 0, ratio, 1.0)
     # Paying less than the floor (planned pay never is) is a month unable to meet wages.
     e.firm_unable |= (ratio < e.scenario.coops.pay_floor - 1e-9) & e.firm_active
     in_coop = np.flatnonzero(e.hh_employer >= 0)
     employer = e.hh_employer[in_coop]
     wage = e.firm_wage[employer] * ratio[employer]
+    in_other = ctx["per_worker"][in_coop]
+    if other.any():
+        # What was paid in another medium is not paid again in cash, and the
+        # cash paid stays within each firm's cash (a worker paid more than its
+        # share in the other medium leaves the others no more cash than there is).
+        wage = np.maximum(wage - in_other / CENTS, 0.0)
+        wanted = np.bincount(employer, wage, minlength=e.n_firms)
+        fits = np.divide(cash / CENTS, wanted, out=np.ones(e.n_firms), where=wanted > 0)
+        wage = wage * np.minimum(fits, 1.0)[employer]
     paid = ledger.transfer(e.firm_account[employer], e.hh_account[in_coop], wage, "wages")
     income = np.zeros(e.n_households)
-    wages = paid / CENTS
-    income[in_coop] = wages
+    # Income is what came in cash (it is what households spend cash out of).
+    income[in_coop] = paid / CENTS
+    wages = (paid + in_other) / CENTS
     e.month_flows["wages"] = np.bincount(employer, wages, minlength=e.n_firms)
     e.firm_paid_local += e.month_flows["wages"]
-    e.community_wages += paid.sum() / CENTS
+    e.community_wages += (paid.sum() + in_other.sum()) / CENTS
 
     outside = np.flatnonzero(e.hh_employer == OUTSIDE)
     paid = ledger.transfer(
@@ -367,6 +389,62 @@ def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray
     return principal * factor
 
 
+def loan_dues(e: Economy, loans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What each of ``loans`` owes this month (cents) and the interest in it (currency).
+
+    * In the grace period a loan pays interest only.
+    * A revenue-based loan (``loan_revenue_share`` > 0) pays that share of the
+      co-op's revenue this month, but at least the interest and at least what
+      keeps it on its floor path: by month *k* of a tenor of *n* months it has
+      paid ``loan_floor × original principal × k / n`` in all (interest
+      included), so it amortises within the tenor even when sales fall.
+    * Any other loan is an annuity over the months left of its tenor.
+    * In the last month of the tenor what is still owed is due.
+    * A repayment cap (``loan_cap`` > 0) bounds everything a loan ever pays at
+      ``cap × original principal``: interest is charged only as far as the
+      cap leaves room above the principal still owed.
+    * A loan repaid only out of surplus (``loan_surplus_share`` θ > 0) pays
+      ``min(due, θ × max(surplus, 0))``, the surplus being the co-op's revenue
+      less the wages and inputs it paid this month; what it cannot pay for want
+      of surplus is not in arrears, and after its tenor it goes on paying the
+      rest out of surplus. Interest it does not pay is not added to the loan.
+    """
+    principal_cents = e.loan_principal[loans]
+    principal = principal_cents / CENTS
+    rate = (e.loan_rate[loans] + e.rate_shock) / 12.0
+    interest = principal * rate
+    cap = e.loan_cap[loans]
+    room = (cap * e.loan_original[loans] - e.loan_repaid[loans]) / CENTS - principal
+    interest = np.where(cap > 0, np.clip(room, 0.0, interest), interest)
+    owed = principal + interest
+    tenor_left = e.loan_tenor_left[loans]
+    grace = e.loan_grace_left[loans] > 0
+    scheduled = _annuity(principal, rate, tenor_left)
+    tenor = np.maximum(e.loan_tenor[loans], 1)
+    month_of_tenor = np.clip(tenor - tenor_left + 1, 1, tenor)
+    path = (
+        e.loan_floor[loans] * e.loan_original[loans] * month_of_tenor / tenor - e.loan_repaid[loans]
+    ) / CENTS
+    by_revenue = np.maximum(
+        np.maximum(e.loan_revenue_share[loans] * e.firm_revenue[loans], interest), path
+    )
+    revenue_based = e.loan_revenue_share[loans] > 0
+    due_now = np.where(grace, interest, np.where(revenue_based, by_revenue, scheduled))
+    due_now = np.where((tenor_left <= 1) & ~grace, owed, due_now)
+    theta = e.loan_surplus_share[loans]
+    if (theta > 0).any():
+        flows = e.month_flows
+        surplus = e.firm_revenue[loans] - flows["wages"][loans] - flows["inputs"][loans]
+        due_now = np.where(theta > 0, np.minimum(due_now, theta * surplus.clip(0)), due_now)
+    due_now = np.minimum(due_now, owed)
+    # Dues are rounded up to the cent so the last payment clears the loan exactly.
+    due_cents = np.minimum(
+        np.ceil(due_now * CENTS - 1e-6).astype(np.int64),
+        principal_cents + np.ceil(interest * CENTS).astype(np.int64),
+    )
+    return due_cents, interest
+
+
 def debt_service(e: Economy) -> None:
     """Settle the trade credit that has fallen due, then pay loans; count arrears."""
     ledger = e.ledger
@@ -394,24 +472,8 @@ def debt_service(e: Economy) -> None:
     loans = np.flatnonzero(e.loan_active)
     if loans.size == 0:
         return
-    principal = e.loan_principal[loans] / CENTS
-    rate = (e.loan_rate[loans] + e.rate_shock) / 12.0
-    interest = principal * rate
     grace = e.loan_grace_left[loans] > 0
-    revenue_based = e.loan_revenue_share[loans] > 0
-    scheduled = _annuity(principal, rate, e.loan_tenor_left[loans])
-    by_revenue = np.minimum(
-        principal + interest,
-        np.maximum(e.loan_revenue_share[loans] * e.firm_revenue[loans], interest),
-    )
-    due_now = np.where(grace, interest, np.where(revenue_based, by_revenue, scheduled))
-    last = e.loan_tenor_left[loans] <= 1
-    due_now = np.where(last & ~grace, principal + interest, due_now)
-    # Dues are rounded up to the cent so the last payment clears the loan exactly.
-    due_cents = np.minimum(
-        np.ceil(due_now * CENTS - 1e-6).astype(np.int64),
-        e.loan_principal[loans] + np.ceil(interest * CENTS).astype(np.int64),
-    )
+    due_cents, interest = loan_dues(e, loans)
     need = np.zeros(e.n_firms, dtype=np.int64)
     need[loans] = due_cents
     bank.draw(e, need)
@@ -422,6 +484,7 @@ def debt_service(e: Economy) -> None:
     e.firm_paid_local[loans] += paid_cents / CENTS
     interest_cents = np.minimum(paid_cents, np.ceil(interest * CENTS - 1e-6).astype(np.int64))
     e.loan_principal[loans] = (e.loan_principal[loans] - (paid_cents - interest_cents)).clip(0)
+    e.loan_repaid[loans] += paid_cents
     paid = paid_cents / CENTS
     interest_paid = interest_cents / CENTS
     short = paid_cents < due_cents
@@ -684,6 +747,11 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     e.loan_grace_left[granted] = e.fund_grace[g_fund]
     e.loan_revenue_share[granted] = e.fund_revenue_share[g_fund]
     e.loan_arrears[granted] = 0
+    e.loan_tenor[granted] = e.fund_tenor[g_fund]
+    e.loan_repaid[granted] = 0
+    e.loan_floor[granted] = 0.0
+    e.loan_cap[granted] = 0.0
+    e.loan_surplus_share[granted] = 0.0
     e.loan_asset_only[granted] = False
     e.hook("new_loans", {"coop": granted, "fund": g_fund})
 

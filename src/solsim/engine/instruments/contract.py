@@ -44,6 +44,10 @@ What an instrument declares
     Attributes the instrument adds to the Mesa agent facades (a timebank's
     ``timebank_hours``), so ``model.agents`` and a DataCollector can read them;
     0.0 in runs without the instrument.
+``household_claims``
+    Optional: what each household owns of money the instrument holds in its
+    own accounts (a mutual-aid pool's balance, shared among its members),
+    in currency. Household net worth, and so the wealth Gini, counts it.
 ``describe`` and ``capital_stack``
     Class methods the report calls to put the settings in words and to know
     the capital stacks the instrument sets (defaults: the settings as
@@ -74,6 +78,13 @@ hook                 called
                      month 1 starts from the steady state with the instrument
                      as the scenario sets it.
 ``start_month``      after shocks and the labour market, before wages.
+``wages``            when firms pay wages, after they drew on the bank. ``ctx["due"]``
+                     (cents per firm: the wage bill at planned pay) and
+                     ``ctx["planned"]`` (the planned share of full pay); an
+                     instrument that pays part of it in another medium (mutual
+                     credit) adds what each firm paid to ``ctx["paid"]`` and what
+                     each household received to ``ctx["per_worker"]`` (cents); the
+                     firm pays the rest in cash, as far as its cash goes.
 ``spending``         after households spent their cash. ``ctx["shortfall"]``
                      (float, per household) is essential spending not yet covered;
                      an instrument that pays part of it lowers it. Households whose
@@ -465,6 +476,9 @@ class Instrument:
     def start_month(self, economy: Economy) -> None:
         """Act at the start of a month (after shocks and the labour market)."""
 
+    def wages(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Pay part of the wages that cash and bank credit cannot cover."""
+
     def spending(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Cover part of households' essential shortfall."""
 
@@ -492,6 +506,14 @@ class Instrument:
     def record(self, economy: Economy) -> dict[str, float]:
         """The declared columns' values this month."""
         return {}
+
+    def household_claims(self, economy: Economy) -> np.ndarray | None:
+        """Each household's claim on money the instrument holds (currency), or None.
+
+        :meth:`~solsim.engine.economy.Economy.household_net_worth` adds it, so
+        balances an instrument holds for its members (a pool) count as theirs.
+        """
+        return None
 
     def agent_value(self, economy: Economy, name: str, account: int) -> float:
         """The value of one of :attr:`agent_attributes` for the agent whose money

@@ -19,6 +19,9 @@ In the ``distress`` phase, after the month's spending:
    purchase edges, the rest imported), so it adds to co-ops' sales this month.
    A household whose shortfall the aid covers is no longer distressed.
 
+Pool balances are their members' assets: each member's equal share of its
+pool counts in household net worth (:meth:`MutualAid.household_claims`).
+
 Metrics: ``aid_paid`` (cumulative, the economy's total; 0 in runs without the
 pools), and per month
 ``aid_pool`` (what the pools hold), ``aid_month`` (paid out),
@@ -172,6 +175,21 @@ class MutualAid(Instrument):
         _, sales = spend_locally(e, aid)
         e.firm_sales_local = e.firm_sales_local + sales
         e.firm_revenue = e.firm_revenue + sales
+
+    def household_claims(self, economy: Economy) -> np.ndarray:
+        """Each member's equal share of its pool's balance (currency); 0 for others.
+
+        A pool's money is its members' savings held in common: it counts in
+        their net worth (and so in the wealth Gini), not in nobody's.
+        """
+        held = economy.ledger.cash[self.pool] / CENTS
+        per_member = np.divide(
+            held,
+            self.members_per_pool,
+            out=np.zeros(self.n_pools),
+            where=self.members_per_pool > 0,
+        )
+        return np.where(self.member, per_member[self.pool_of], 0.0)
 
     def record(self, economy: Economy) -> dict[str, float]:
         return {

@@ -18,6 +18,12 @@ Where it acts in the month
     rate on positive balances) is collected into the network's commons account
     and at once credited to the members in debt, pro rata to their debt, so the
     commons ends the month empty: a charge on hoarding credit that forgives debt.
+``wages`` (firms, after drawing on the bank)
+    A firm whose cash and bank credit do not cover this month's wage bill
+    pays the gap in credit to its workers in the network, at most
+    ``wage_share`` of each one's wage and within the firm's credit room: the
+    network is the working capital the bank no longer gives. Workers spend the
+    credit at the co-ops on their purchase edges (``spending``).
 ``spending`` (households, after they spent their cash)
     A seller takes at most the share ``acceptance`` of a sale in credit and wants
     the rest in cash, so on each purchase edge the credit part is at most
@@ -50,8 +56,10 @@ Where it acts in the month
        that netting clears (the Sardex measure).
     2. *Paying suppliers in credit.* A co-op pays trade credit in credit with
        what it holds in positive balance (spending its credit back at suppliers)
-       or, when its cash does not cover what it owes plus next month's wages
-       (saving cash for wages, as Sardex members do), with its remaining credit.
+       or, when its cash and the room left on its bank line do not cover what
+       it owes plus next month's wages (saving cash for wages, as Sardex
+       members do), with its remaining credit: so its use rises when bank
+       credit contracts.
        A supplier takes at most its acceptance share of an invoice in credit;
        the rest is paid in cash by the debt-service phase.
 ``clearing`` (after surplus split)
@@ -79,8 +87,8 @@ without mutual credit), the core's ``cleared_share``, ``mc_positive`` (sum of po
 member balances: the credit in circulation), ``mc_velocity`` (annualised
 turnover over ``mc_positive``; Sardex ≈ 12 a year), ``mc_in_debt`` (share of
 members with a negative balance), ``mc_settled`` (trade credit paid in credit),
-``mc_repaid`` (debt repaid for cash), ``mc_demurrage`` and ``mc_intertrading``
-(sum of positive intertrading balances).
+``mc_repaid`` (debt repaid for cash), ``mc_wages`` (wages paid in credit),
+``mc_demurrage`` and ``mc_intertrading`` (sum of positive intertrading balances).
 """
 
 from __future__ import annotations
@@ -140,6 +148,9 @@ class MutualCreditParams(InstrumentParams):
     patronage_share
         Largest share of a month's patronage paid in credit (within what the
         co-op earned in credit).
+    wage_share
+        Largest share of a worker's wage its firm pays in credit when its cash
+        and bank credit do not cover the wage bill.
     spend_share
         Monthly share of a household's positive balance it spends at co-ops.
     communities, intertrading
@@ -158,6 +169,7 @@ class MutualCreditParams(InstrumentParams):
     clearing: bool = True
     repay_share: Probability = 0.1
     patronage_share: Probability = 0.5
+    wage_share: Probability = 0.3
     spend_share: Probability = 0.5
     communities: int = Field(default=1, ge=1, le=1000)
     intertrading: bool = False
@@ -197,6 +209,7 @@ class MutualCredit(Instrument):
         Column("mc_in_debt", "members in mutual-credit debt", "share"),
         Column("mc_settled", "trade credit paid in mutual credit", "money"),
         Column("mc_repaid", "mutual-credit debt repaid in cash", "money"),
+        Column("mc_wages", "wages paid in mutual credit", "money", summary="sum"),
         Column("mc_demurrage", "mutual-credit demurrage", "money"),
         Column("mc_intertrading", "credit held in intertrading accounts", "money"),
     )  # fmt: skip
@@ -271,6 +284,7 @@ class MutualCredit(Instrument):
         self.net.turnover = 0
         self.credit_income = np.zeros(e.n_firms, dtype=np.int64)
         self.settled = 0
+        self.wages_paid = 0
         self.repaid = 0
         self.demurrage_paid = 0
         self.cleared_share = 0.0
@@ -310,6 +324,36 @@ class MutualCredit(Instrument):
         members = np.arange(balance.size)
         received = net.spread(members, charge, members, debt, "mc_demurrage")
         self.demurrage_paid = int(received.sum())
+
+    # -- firms: wages ------------------------------------------------------------
+    def wages(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Pay in credit the part of the wage bill that cash and bank credit miss."""
+        e, p, net = economy, self.params, self.net
+        if not self.with_households or p.wage_share <= 0:
+            return
+        due = np.asarray(ctx["due"], dtype=np.int64)
+        gap = np.where(e.firm_active, np.maximum(due - e.firm_cash.clip(0), 0), 0)
+        if not gap.any():
+            return
+        workers = np.flatnonzero(e.hh_employer >= 0)
+        employer = e.hh_employer[workers].astype(np.int64)
+        keep = (gap[employer] > 0) & net.allowed(self.coop_m[employer], self.hh_m[workers])
+        workers, employer = workers[keep], employer[keep]
+        if workers.size == 0:
+            return
+        planned = np.asarray(ctx["planned"], dtype=np.float64)
+        most = np.floor(p.wage_share * e.firm_wage[employer] * planned[employer] * CENTS)
+        wanted = np.bincount(employer, most, minlength=e.n_firms)
+        budget = np.minimum(gap, net.room(self.coop_m)).astype(np.float64)
+        scale = np.divide(budget, wanted, out=np.zeros(e.n_firms), where=wanted >= 1.0)
+        amount = np.floor(most * np.minimum(scale, 1.0)[employer]).astype(np.int64)
+        if not amount.any():
+            return
+        net.pay(self.coop_m[employer], self.hh_m[workers], amount, "mc_wages")
+        ctx["paid"] += np.bincount(employer, amount, minlength=e.n_firms).astype(np.int64)
+        ctx["per_worker"][workers] += amount
+        self.wages_paid += int(amount.sum())
+        self._book_turnover(e)
 
     # -- households ----------------------------------------------------------------
     def _acceptance(self, e: Economy) -> np.ndarray:
@@ -424,7 +468,8 @@ class MutualCredit(Instrument):
         due_edge = e.payable_due()
         due = np.bincount(buyer, due_edge, minlength=e.n_firms)
         wages = to_cents(e.firm_workers() * e.firm_wage)
-        shortfall = np.maximum(due + wages - e.firm_cash.clip(0), 0)
+        bank_room = np.maximum(e.bank_limit - e.bank_drawn, 0)
+        shortfall = np.maximum(due + wages - e.firm_cash.clip(0) - bank_room, 0)
         balance = net.balance(self.coop_m)
         budget = np.minimum(net.room(self.coop_m), np.maximum(np.maximum(balance, 0), shortfall))
         want = np.where(open_edge, self._acceptance(e)[supplier] * due_edge, 0.0)
@@ -609,6 +654,7 @@ class MutualCredit(Instrument):
             "mc_in_debt": float((balance < 0).mean()) if balance.size else 0.0,
             "mc_settled": self.settled / CENTS,
             "mc_repaid": self.repaid / CENTS,
+            "mc_wages": self.wages_paid / CENTS,
             "mc_demurrage": self.demurrage_paid / CENTS,
             "mc_intertrading": it,
         }

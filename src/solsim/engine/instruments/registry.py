@@ -58,6 +58,7 @@ BUILTIN: dict[str, str] = {
     "first_loss": "solsim.engine.instruments.first_loss",
     "guarantee": "solsim.engine.instruments.guarantee",
     "patient_capital": "solsim.engine.instruments.patient_capital",
+    "non_extractive": "solsim.engine.instruments.non_extractive",
     "mutual_credit": "solsim.engine.instruments.mutual_credit",
     "timebank": "solsim.engine.instruments.timebank",
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
