@@ -632,9 +632,15 @@ def power_html(data: ReportData) -> str:
 
     lines = power_lines(data)
     items = "".join(f"<li>{_e(line.text)}</li>" for line in lines)
+    from solsim.engine import instruments
+
+    deciders = [
+        (c.name, c.short or c.label, "pct" if c.unit == "share" else "ratio")
+        for _, c in instruments.declared()
+        if c.power == "decides" and c.summary
+    ]
     columns = (
-        ("community_vote_share", "community votes", "pct"),
-        ("community_decision_share", "decisions the community carried", "pct"),
+        *deciders,
         ("community_loss_share", "losses the community carried", "pct"),
         ("benefit_bottom40_share", "surplus to the bottom 40%", "pct"),
         ("outside_dependency", "outside share of funding", "pct"),

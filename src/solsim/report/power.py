@@ -4,11 +4,10 @@ The seeds' due-diligence questions — "Who decides? Who benefits? What shifts i
 control, ownership, or accountability will this investment produce?" — put to
 each scenario's runs, and answered with their means:
 
-* **who decides**: the community constituencies' share of the funds' votes and
-  of the decisions that went their way, and the terms decided
-  (``community_vote_share``, ``community_decision_share``, ``decided_rate``,
-  ``decided_screen``; present when the funds' policy is put to a vote), and
-  how the vote share moved over the run;
+* **who decides**: the summaries an instrument declares as answering it
+  (``Column(power="decides")``: a vote's shares and the terms it decided),
+  each with its label, and how the first of them moved over the run; without
+  one, the funds lend on the scenario's own terms;
 * **who benefits**: what households received from co-ops and funds
   (``community_return``), the share of the surplus paid to them that reached
   the bottom 40% (``benefit_bottom40_share``), outside investors' money-weighted
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from solsim.engine import instruments
 from solsim.report import catalog as C
 from solsim.report.data import ReportData
 
@@ -55,19 +55,30 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _vote_shift(data: ReportData, name: str) -> tuple[float, float] | None:
-    """Mean community vote share in the first and last month, when it moved."""
+def _shift(data: ReportData, name: str, key: str) -> tuple[float, float] | None:
+    """Mean of a monthly column in the first and last month, when it moved."""
     ts = data.timeseries
-    if ts is None or "community_vote_share" not in ts:
+    if ts is None or key not in ts:
         return None
     own = ts[ts["scenario"] == name]
     if own.empty:
         return None
-    first = own[own["step"] == own["step"].min()]["community_vote_share"].mean()
-    last = own[own["step"] == own["step"].max()]["community_vote_share"].mean()
+    first = own[own["step"] == own["step"].min()][key].mean()
+    last = own[own["step"] == own["step"].max()][key].mean()
     if not (math.isfinite(first) and math.isfinite(last)) or abs(last - first) < 0.005:
         return None
     return float(first), float(last)
+
+
+def _deciders() -> list:
+    """The registered instruments' summaries that answer "who decides"."""
+    return [c for _, c in instruments.declared() if c.power == "decides" and c.summary]
+
+
+def _as_text(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value * 100:.1f}%" if abs(value) < 0.2 else f"{value * 100:.0f}%"
+    return f"{value:.1f}"
 
 
 def power_line(data: ReportData, name: str) -> PowerLine:
@@ -83,23 +94,23 @@ def power_line(data: ReportData, name: str) -> PowerLine:
             return value
         return None
 
-    votes, won = take("community_vote_share"), take("community_decision_share")
-    rate, screen = take("decided_rate"), take("decided_screen")
-    if votes is None:
+    said = []
+    for column in _deciders():
+        value = take(column.name)
+        if value is not None:
+            said.append(f"{column.label} {_as_text(value, column.unit)}")
+    if not said:
         decides = "no vote is modelled: each fund lends on the scenario's own terms"
     else:
-        decides = f"the community holds {_pct(votes)} of the funds' votes"
-        if won is not None:
-            decides += f" and its choice carried {_pct(won)} of the decisions"
-        if rate is not None and screen is not None:
-            decides += (
-                f" (a lending rate of {rate * 100:.1f}% and a screen of "
-                f"{screen:.1f} months of wages)"
-            )
-        shift = _vote_shift(data, name)
+        decides = ", ".join(said)
+        first = next(c for c in _deciders() if c.name in figures)
+        shift = _shift(data, name, first.name)
         if shift is not None:
-            figures["community_vote_share_first"], figures["community_vote_share_last"] = shift
-            decides += f"; its vote share moved from {_pct(shift[0])} to {_pct(shift[1])}"
+            figures[f"{first.name}_first"], figures[f"{first.name}_last"] = shift
+            decides += (
+                f" ({first.label} moved from {_as_text(shift[0], first.unit)} to "
+                f"{_as_text(shift[1], first.unit)} over the run)"
+            )
 
     income, bottom = take("community_return"), take("benefit_bottom40_share")
     irr, parity = take("investor_irr"), take("return_parity")

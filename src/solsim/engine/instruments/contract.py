@@ -252,6 +252,10 @@ class Column:
     relative_to
         ``"reference"`` (the reference scenario's mean), ``"capital"`` (the
         funds' total capital) or None (``material`` is absolute).
+    power
+        Which of the due-diligence questions the summary answers in the report's
+        "who decides, who benefits, who carries the risk" section: ``decides``,
+        ``benefits`` or ``risk`` (None: none of them).
     """
 
     name: str
@@ -265,6 +269,7 @@ class Column:
     plain: str = ""
     material: float = 0.01
     relative_to: Literal["reference", "capital"] | None = "reference"
+    power: Literal["decides", "benefits", "risk"] | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:

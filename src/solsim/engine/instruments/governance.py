@@ -297,13 +297,15 @@ class Governance(Instrument):
     Params = GovernanceParams
     columns = (
         Column("community_vote_share", "community constituencies' share of the votes", "share",
-               direction="better", summary="mean", key=True, short="community votes"),
+               direction="better", summary="mean", key=True, short="community votes",
+               power="decides"),
         Column("community_decision_share", "decisions that matched the community's choice",
-               "share", direction="better", summary="final", short="community decisions"),
+               "share", direction="better", summary="final", short="community decisions",
+               power="decides"),
         Column("decided_rate", "lending rate decided", "share", direction="worse",
-               summary="mean", short="rate decided"),
+               summary="mean", short="rate decided", power="decides"),
         Column("decided_screen", "lending screen decided, months of wages", "number",
-               direction="worse", summary="mean", short="screen decided"),
+               direction="worse", summary="mean", short="screen decided", power="decides"),
     )  # fmt: skip
     control = Control(
         None,
