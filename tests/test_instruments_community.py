@@ -605,3 +605,73 @@ BAD = {
 def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
     text, key, reason = BAD[case]
     assert_bad_addition_rejected(text, key, reason, tmp_path / "bad.toml", capsys)
+
+
+# ------------------------------------------------------------------ resilience circles
+def circled_economy(**settings):
+    scenario = load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "resilience_circles.toml",
+        {
+            "economy.households": 300,
+            "economy.coops": 12,
+            "economy.funds": 2,
+            "economy.investors": 2,
+            "economy.communities": 2,
+            "burn_in": 0,
+            **{f"instruments.mutual_aid.{k}": v for k, v in settings.items()},
+        },
+    )
+    model = SolidarityEconomy(scenario, seed=4, agents=False)
+    aid = next(i for i in model.economy.instruments if i.name == "mutual_aid")
+    return model.economy, aid
+
+
+def test_circles_are_neighbours_of_one_community_about_the_size_asked():
+    e, aid = circled_economy(circle_size=15)
+    circle = aid.circle_of
+    assert (circle >= 0).all()  # every household is a member here
+    sizes = np.bincount(circle)
+    assert sizes.min() >= 8 and sizes.max() <= 22  # 15, remainders of 7 or fewer join
+    # A circle never spans two communities.
+    for c in range(sizes.size):
+        assert np.unique(e.hh_community[circle == c]).size == 1
+    # Neighbours: households of a circle mostly buy first from the same co-op.
+    first = e.purchase.indices[e.purchase.indptr[:-1]]
+    same = [np.bincount(first[circle == c]).max() / sizes[c] for c in range(sizes.size)]
+    assert np.mean(same) > 0.5
+    again, _ = circled_economy(circle_size=15)
+    np.testing.assert_array_equal(circle, next(
+        i for i in again.instruments if i.name == "mutual_aid").circle_of)  # fmt: skip
+
+
+def test_a_distressed_member_draws_on_its_circle_before_the_pool():
+    e, aid = circled_economy(circle_size=10, max_payout=400.0)
+    ledger = e.ledger
+    # Empty every pool and circle, then fund one circle with 300 and its pool with 1,000.
+    for accounts in (aid.pool, aid.circle[: aid.n_circles]):
+        ledger.transfer(accounts, ledger.world, ledger.cash[accounts], "test", cents=True)
+    member = int(np.flatnonzero(aid.circle_of == 0)[0])
+    ledger.transfer(ledger.world, aid.circle[0], 300 * CENTS, "test", cents=True)
+    ledger.transfer(ledger.world, aid.pool[aid.pool_of[member]], 1000 * CENTS, "test", cents=True)
+    e.hh_shortfall = np.zeros(e.n_households)
+    e.hh_shortfall[member] = 350.0
+    e.hh_housing_gap = np.zeros(e.n_households)
+    distressed = np.zeros(e.n_households, dtype=bool)
+    distressed[member] = True
+    # Nobody else pays in this month (no cash), so the balances move only by the claim.
+    ledger.transfer(e.hh_account, ledger.world, ledger.cash[e.hh_account], "test", cents=True)
+    aid.distress(e, {"distressed": distressed})
+    # The circle pays all it has (300); the pool the remaining 50.
+    assert ledger.cash[aid.circle[0]] == 0
+    assert ledger.cash[aid.pool[aid.pool_of[member]]] == 950 * CENTS
+    assert aid.circle_paid == 300.0 and aid.paid_month == 350 * CENTS
+
+
+def test_a_circle_of_one_is_refused(tmp_path, capsys):
+    assert_bad_addition_rejected(
+        "[instruments.mutual_aid]\ncircle_size = 1\n",
+        "instruments.mutual_aid.circle_size",
+        "greater than or equal to 2",
+        tmp_path / "bad.toml",
+        capsys,
+    )

@@ -89,6 +89,7 @@ def _instruments(draw, funds: int, investors: int) -> dict:
             "contribution": draw(st.floats(0.0, 200.0)),
             "max_payout": draw(st.floats(0.0, 2000.0)),
             "pools": draw(st.sampled_from(["community", "single"])),
+            "circle_size": draw(st.one_of(st.none(), st.integers(2, 30))),
         }
     if draw(st.booleans()):
         chosen["governance"] = {

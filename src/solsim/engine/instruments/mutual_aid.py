@@ -19,21 +19,33 @@ In the ``distress`` phase, after the month's spending:
    purchase edges, the rest imported), so it adds to co-ops' sales this month.
    A household whose shortfall the aid covers is no longer distressed.
 
-Pool balances are their members' assets: each member's equal share of its
-pool counts in household net worth (:meth:`MutualAid.household_claims`).
+Resilience circles (``circle_size``, 10–20 in practice): members are also
+grouped into circles of about that many neighbours on the trade graph —
+households of a community that buy from the same co-op, taken in order of that
+co-op (no random draw). ``circle_share`` of each contribution goes to the
+member's circle, the rest to the community pool; a distressed member draws on
+its circle first (pro rata when the circle is short) and on the pool only for
+the rest of its claim.
+
+Pool and circle balances are their members' assets: each member's equal share
+of its pool and its circle counts in household net worth
+(:meth:`MutualAid.household_claims`).
 
 Metrics: ``aid_paid`` (cumulative, the economy's total; 0 in runs without the
 pools), and per month
 ``aid_pool`` (what the pools hold), ``aid_month`` (paid out),
-``aid_contributions`` (paid in) and ``aid_unmet`` (claims the pools could not pay).
+``aid_contributions`` (paid in) and ``aid_unmet`` (claims the pools could not pay);
+``aid_circles`` (what circles hold) and ``aid_from_circles`` (paid by circles
+to date; 0 without circles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from solsim.engine.instruments.common import select_members
 from solsim.engine.instruments.contract import (
@@ -64,6 +76,8 @@ class MutualAidParams(InstrumentParams):
     payout_share: Probability = 1.0
     pool_cap: HouseholdMoney = 600.0
     pools: Literal["community", "single"] = "community"
+    circle_size: Annotated[int, Field(ge=2, le=1000)] | None = None
+    circle_share: Probability = 0.5
 
 
 @register
@@ -80,6 +94,8 @@ class MutualAid(Instrument):
         Column("aid_month", "mutual aid paid this month", "money"),
         Column("aid_contributions", "paid into mutual-aid pools this month", "money"),
         Column("aid_unmet", "aid claims the pools could not pay", "money", "worse"),
+        Column("aid_circles", "held in resilience circles", "money"),
+        Column("aid_from_circles", "aid paid by resilience circles", "money", summary="final"),
     )  # fmt: skip
     control = Control(
         "contribution",
@@ -109,6 +125,16 @@ class MutualAid(Instrument):
         block = e.ledger.add_block("aid_pool", self.n_pools)
         self.pool = block.start + np.arange(self.n_pools)
         self.members_per_pool = np.bincount(self.pool_of[self.member], minlength=self.n_pools)
+        self.circle_of = circles(e, self.member, p.circle_size) if p.circle_size else None
+        if self.circle_of is not None:
+            self.n_circles = int(self.circle_of.max(initial=-1)) + 1
+            block = e.ledger.add_block("aid_circle", max(self.n_circles, 1))
+            self.circle = block.start + np.arange(max(self.n_circles, 1))
+            in_circle = self.circle_of >= 0
+            self.members_per_circle = np.bincount(
+                self.circle_of[in_circle], minlength=self.n_circles
+            )
+        self.circle_paid = 0.0
         self.paid_month = 0
         self.contributed_month = 0
         self.unmet_month = 0
@@ -117,6 +143,7 @@ class MutualAid(Instrument):
     def start_run(self, economy: Economy) -> None:
         """Month 1: what the pools paid out counts afresh."""
         self.paid = 0.0
+        self.circle_paid = 0.0
 
     def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
         e, p = economy, self.params
@@ -129,14 +156,36 @@ class MutualAid(Instrument):
         dues = to_cents(p.contribution)
         pays = self.member & ~distressed & (e.hh_cash >= dues) & open_pool[self.pool_of]
         payers = np.flatnonzero(pays)
+        if self.circle_of is not None:
+            # A circle takes its share of the dues while it holds less than the
+            # pool cap per member; a full circle's share goes to the pool.
+            to_circle = int(np.floor(dues * p.circle_share))
+            in_circle = self.circle_of >= 0
+            circle_held = ledger.cash[self.circle[: self.n_circles]]
+            open_circle = circle_held < to_cents(p.pool_cap * self.members_per_circle)
+            circling = np.zeros(e.n_households, dtype=bool)
+            circling[in_circle] = open_circle[self.circle_of[in_circle]]
+            circled = payers[circling[payers]]
+            into_circles = ledger.transfer(
+                e.hh_account[circled],
+                self.circle[self.circle_of[circled]],
+                to_circle,
+                "aid_contributions",
+                cents=True,
+            )
+            self.contributed_month = int(into_circles.sum())
+            dues_to_pool = np.where(circling[payers], dues - to_circle, dues)
+        else:
+            self.contributed_month = 0
+            dues_to_pool = np.full(payers.size, dues, dtype=np.int64)
         got = ledger.transfer(
             e.hh_account[payers],
             self.pool[self.pool_of[payers]],
-            dues,
+            dues_to_pool,
             "aid_contributions",
             cents=True,
         )
-        self.contributed_month = int(got.sum())
+        self.contributed_month += int(got.sum())
 
         # Claims, paid pro rata when a pool runs short.
         shortfall = np.asarray(e.hh_shortfall, dtype=np.float64)
@@ -144,15 +193,34 @@ class MutualAid(Instrument):
             self.member & distressed, np.minimum(p.payout_share * shortfall, p.max_payout), 0.0
         )
         claim = to_cents(claim)
+        from_circle = np.zeros(e.n_households, dtype=np.int64)
+        if self.circle_of is not None:
+            # The circle first: each distressed member's claim on its circle,
+            # pro rata when the circle is short; the pool meets the rest.
+            in_circle = self.circle_of >= 0
+            circle_claim = np.where(in_circle, claim, 0)
+            group = np.where(in_circle, self.circle_of, 0)
+            asked = np.bincount(group, circle_claim, minlength=self.n_circles)
+            held = ledger.cash[self.circle[: self.n_circles]]
+            ratio = np.divide(held, asked, out=np.zeros(self.n_circles), where=asked > 0)
+            want = np.floor(circle_claim * np.minimum(ratio, 1.0)[group]).astype(np.int64)
+            drawn = np.flatnonzero(want > 0)
+            if drawn.size:
+                from_circle[drawn] = ledger.transfer(
+                    self.circle[self.circle_of[drawn]],
+                    e.hh_account[drawn],
+                    want[drawn],
+                    "aid_payouts",
+                    cents=True,
+                )
+            claim = claim - from_circle
         asked = np.bincount(self.pool_of, claim, minlength=self.n_pools)
         held = ledger.cash[self.pool]
         ratio = np.divide(held, asked, out=np.zeros(self.n_pools), where=asked > 0)
         grant = np.floor(claim * np.minimum(ratio, 1.0)[self.pool_of]).astype(np.int64)
         self.unmet_month = int((claim - grant).sum())
+        self.circle_paid += float(from_circle.sum()) / CENTS
         takers = np.flatnonzero(grant > 0)
-        self.paid_month = 0
-        if takers.size == 0:
-            return
         paid = ledger.transfer(
             self.pool[self.pool_of[takers]],
             e.hh_account[takers],
@@ -160,10 +228,13 @@ class MutualAid(Instrument):
             "aid_payouts",
             cents=True,
         )
-        self.paid_month = int(paid.sum())
+        aid_cents = from_circle.copy()
+        aid_cents[takers] += paid
+        self.paid_month = int(aid_cents.sum())
+        if self.paid_month == 0:
+            return
         self.paid += self.paid_month / CENTS
-        aid = np.zeros(e.n_households)
-        aid[takers] = paid / CENTS
+        aid = aid_cents / CENTS
         self._spend(e, aid)
         e.hh_shortfall = np.maximum(shortfall - aid, 0.0)
         # Aid buys essentials; rent still unpaid keeps a household distressed.
@@ -189,7 +260,19 @@ class MutualAid(Instrument):
             out=np.zeros(self.n_pools),
             where=self.members_per_pool > 0,
         )
-        return np.where(self.member, per_member[self.pool_of], 0.0)
+        claims = np.where(self.member, per_member[self.pool_of], 0.0)
+        if self.circle_of is not None and self.n_circles:
+            held = economy.ledger.cash[self.circle[: self.n_circles]] / CENTS
+            per_member = np.divide(
+                held,
+                self.members_per_circle,
+                out=np.zeros(self.n_circles),
+                where=self.members_per_circle > 0,
+            )
+            claims = claims + np.where(
+                self.circle_of >= 0, per_member[np.maximum(self.circle_of, 0)], 0.0
+            )
+        return claims
 
     def record(self, economy: Economy) -> dict[str, float]:
         return {
@@ -198,4 +281,41 @@ class MutualAid(Instrument):
             "aid_month": self.paid_month / CENTS,
             "aid_contributions": self.contributed_month / CENTS,
             "aid_unmet": self.unmet_month / CENTS,
+            "aid_circles": (
+                float(economy.ledger.cash[self.circle[: self.n_circles]].sum()) / CENTS
+                if self.circle_of is not None
+                else 0.0
+            ),
+            "aid_from_circles": self.circle_paid,
         }
+
+
+def circles(e: Economy, member: np.ndarray, size: int) -> np.ndarray:
+    """Each member's resilience circle (−1 for non-members): neighbours on the graph.
+
+    Members of a community are ordered by the co-op they buy from first (their
+    first purchase edge; households without one come last), then by index, and
+    cut into consecutive circles of ``size``; a community's last circle takes
+    the remainder when it is shorter than half a circle. Deterministic: no draw.
+    """
+    first_seller = np.full(e.n_households, e.n_firms, dtype=np.int64)
+    has_edge = np.diff(e.purchase.indptr) > 0
+    first_seller[has_edge] = e.purchase.indices[e.purchase.indptr[:-1][has_edge]]
+    who = np.flatnonzero(member)
+    community = e.hh_community[who].astype(np.int64)
+    order = who[np.lexsort((who, first_seller[who], community))]
+    community = e.hh_community[order].astype(np.int64)
+    rank = np.arange(order.size) - np.searchsorted(community, community)
+    count = np.bincount(community)[community]
+    full = count // size
+    # A remainder of at least half a circle forms its own circle; a smaller one
+    # joins the community's last full circle.
+    extra = (count % size) * 2 >= size
+    n_in_community = np.maximum(full + extra, 1)
+    local = np.minimum(rank // size, n_in_community - 1)
+    per_community = np.zeros(int(community.max(initial=-1)) + 1, dtype=np.int64)
+    per_community[community] = n_in_community
+    offset = np.concatenate([[0], np.cumsum(per_community)])[:-1]
+    circle_of = np.full(e.n_households, -1, dtype=np.int64)
+    circle_of[order] = offset[community] + local
+    return circle_of
