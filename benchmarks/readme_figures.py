@@ -111,6 +111,37 @@ INSTRUMENT_ROWS = (
 #: Tranche losses (``loss_<tranche>``) follow, one row per tranche, in thousands.
 LOSS_PREFIX = "loss_"
 
+#: Summaries the channel paragraphs read (means per scenario and paired
+#: differences), beyond the table's rows: the flows and counts through which
+#: each tool acts.
+CHANNEL_METRICS = (
+    "active_coops_final",
+    "net_chargeoffs_cum",
+    "absorbed_allowance",
+    "absorbed_net_assets",
+    "absorbed_guarantee",
+    "absorbed_tranche_first_loss",
+    "absorbed_backstop",
+    "pc_repaid_share",
+    "pc_chargeoff_share",
+    "ne_extraction_ratio",
+    "ne_interest",
+    "ne_surplus",
+    "mc_turnover",
+    "mc_wages",
+    "tb_hours",
+    "tb_lifted",
+    "tb_relief",
+    "tb_cash_kept",
+    "tb_giver_share",
+    "aid_paid",
+    "aid_from_circles",
+    "community_vote_share",
+    "decided_rate",
+    "pb_allocated",
+    "mean_coop_pay_ratio",
+)
+
 #: Outcome rows the interpretation reads (an effect is claimed only when the
 #: 95% interval of the paired difference excludes zero).
 OUTCOMES = (
@@ -194,6 +225,7 @@ CALIBRATION_ORDER = (
 
 BLOCKS = (
     "instruments",
+    "channels",
     "tranches",
     "governance",
     "findings",
@@ -271,6 +303,7 @@ def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
     summaries, design = results.summaries, results.design
     losses = sorted(c for c in summaries.columns if c.startswith(LOSS_PREFIX))
     metrics = [key for key, _, _ in INSTRUMENT_ROWS if key in summaries.columns] + losses
+    metrics += [key for key in CHANNEL_METRICS if key in summaries.columns and key not in metrics]
     missing = [key for key, _, _ in INSTRUMENT_ROWS if key not in summaries.columns]
     if missing:
         print(f"warning: no summary key {', '.join(missing)}; those rows are left out")
@@ -1382,11 +1415,179 @@ def render_tranches(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class _Figures:
+    """The instrument comparison's figures, read by metric and scenario."""
+
+    def __init__(self, data: dict[str, Any]):
+        part = data["instruments"]
+        self.reference = part["source"]["reference"]
+        self.by_id = _by_id(part["figures"])
+
+    def get(self, key: str, scenario: str) -> dict[str, Any] | None:
+        return self.by_id.get(f"instruments/{key}/{scenario}")
+
+    def mean(self, key: str, scenario: str, unit: str) -> str:
+        figure = self.get(key, scenario)
+        return number(figure["mean"] if figure else None, unit)
+
+    def change(self, key: str, scenario: str, unit: str, what: str, points: bool = False) -> str:
+        """ "lowers <what> by 3.17 points [2.71, 3.62]" or "does not change <what>
+        detectably (−0.05 [−0.11, +0.02])" — the verdict follows the interval."""
+        figure = self.get(key, scenario)
+        if figure is None or figure.get("difference") is None:
+            return f"leaves {what} unmeasured"
+        diff = figure["difference"]
+        interval = (
+            f"[{number(figure['ci_low'], unit, signed=True)}, "
+            f"{number(figure['ci_high'], unit, signed=True)}]"
+        )
+        size = number(abs(diff), unit) + (" points" if points else "")
+        if not excludes_zero(figure):
+            return (
+                f"does not change {what} detectably ({number(diff, unit, signed=True)} {interval})"
+            )
+        verb = "lowers" if diff < 0 else "raises"
+        return f"{verb} {what} by {size} {interval}"
+
+
+def _plural(clause: str) -> str:
+    """A clause's verb for a plural subject: "lowers" → "lower"."""
+    for one, many in (("lowers", "lower"), ("raises", "raise"), ("does not", "do not")):
+        clause = clause.replace(one, many, 1)
+    return clause
+
+
+def _channel_paragraphs(f: _Figures) -> dict[str, str]:
+    """One paragraph per tool: its channel, with the flow or count that shows it."""
+    m, c = f.mean, f.change
+
+    def hazard(s: str) -> str:
+        return c("coop_hazard", s, "pct", "the co-op failure hazard", True)
+
+    def distress(s: str) -> str:
+        return c("mean_distress_share", s, "pct", "the distress share", True)
+
+    def illiquid(s: str) -> str:
+        return c("illiquid_share", s, "pct", "the illiquid share of failures", True)
+
+    coops_left = "the co-ops left at the end"
+    return {
+        "first_loss": (
+            "**First-loss capital** changes who carries a loss, not how many loans fail: "
+            "the first-loss tranche absorbed "
+            f"{m('absorbed_tranche_first_loss', 'first_loss', 'k')} thousand of "
+            f"{m('net_chargeoffs_cum', 'first_loss', 'k')} thousand of net charge-offs on "
+            "average, after the allowance and the funds' net assets; it "
+            f"{c('investor_irr', 'first_loss', 'pct', 'outside investors’ return', True)} "
+            f"and {hazard('first_loss')}."
+        ),
+        "guarantee": (
+            "**The guarantee** acts through credit: covered loans let the funds relax their "
+            f"screen, and the guarantor paid {m('absorbed_guarantee', 'guarantee', 'k')} "
+            "thousand of losses, after the allowance and net assets. It "
+            f"{c('bank_use', 'guarantee', 'pct', 'the co-ops’ use of bank credit', True)} "
+            f"and {hazard('guarantee')}."
+        ),
+        "patient_capital": (
+            "**Patient capital** lets repayments follow sales, on a floor path, within 1.5 "
+            f"times the loan: {m('pc_repaid_share', 'patient_capital', 'pct')}% of the "
+            "principal of loans that closed without default was repaid within the tenor "
+            f"({m('pc_chargeoff_share', 'patient_capital', 'pct')}% of closed principal was "
+            f"charged off). Co-ops in a slump pay less and keep going: it "
+            f"{hazard('patient_capital')}."
+        ),
+        "non_extractive": (
+            "**Non-extractive lending** takes repayment only out of surplus and recovers "
+            f"only the financed asset: lenders took {m('ne_interest', 'non_extractive', 'k')} "
+            f"thousand of interest against {m('ne_surplus', 'non_extractive', 'M')} million "
+            "of surplus from the investments (extraction ratio "
+            f"{m('ne_extraction_ratio', 'non_extractive', 'index')}); it "
+            f"{hazard('non_extractive')}."
+        ),
+        "clearing": (
+            "**Obligation clearing** nets trade credit in cycles before cash moves; it "
+            f"{illiquid('clearing')}."
+        ),
+        "mutual_credit": (
+            "**Mutual credit** is a second means of payment when cash and bank credit run "
+            f"short: {m('mc_turnover', 'mutual_credit', 'M')} million paid in credit over "
+            f"the run, {m('mc_wages', 'mutual_credit', 'M')} million of it in wages. It "
+            f"{illiquid('mutual_credit')}; most failures are insolvencies, which credit "
+            "cannot cure."
+        ),
+        "intertrading": (
+            "**Intertrading** lets communities' credit circuits trade with each other; it "
+            f"{illiquid('intertrading')}."
+        ),
+        "timebank": (
+            "**The timebank**: a minority of members, mostly out of work or on short pay, "
+            f"gave {m('tb_hours', 'timebank', 'count')} hours over the run (half of them by "
+            f"{m('tb_giver_share', 'timebank', 'pct')}% of members), which covered "
+            f"{m('tb_relief', 'timebank', 'k')} thousand of essentials and kept "
+            f"{m('tb_cash_kept', 'timebank', 'k')} thousand of cash with households. It "
+            f"lifted households out of distress {m('tb_lifted', 'timebank', 'count')} times "
+            f"and {distress('timebank')}: hours cannot pay rent, and most households in "
+            "distress are short of more than services can replace."
+        ),
+        "mutual_aid": (
+            "**Mutual aid** pays distressed members out of pools they fill in good months: "
+            f"{m('aid_paid', 'mutual_aid', 'k')} thousand over the run. It "
+            f"{distress('mutual_aid')}, and, the pools counting as their members' savings, "
+            f"{c('final_gini', 'mutual_aid', 'index', 'the final net-worth Gini')}."
+        ),
+        "resilience_circles": (
+            "**Resilience circles** put half of each contribution in a circle of about 15 "
+            "neighbours, drawn on before the pool: circles paid "
+            f"{m('aid_from_circles', 'resilience_circles', 'k')} thousand of "
+            f"{m('aid_paid', 'resilience_circles', 'k')} thousand of aid. Against the "
+            f"baseline they {_plural(distress('resilience_circles'))}."
+        ),
+        "community_governed": (
+            "**Community-governed funds** decide the scenario's own terms (the community "
+            f"holds {m('community_vote_share', 'community_governed', 'pct')}% of the votes), "
+            f"so they {_plural(hazard('community_governed'))}."
+        ),
+        "investor_governed": (
+            "**Investor-governed funds** decide a rate of "
+            f"{m('decided_rate', 'investor_governed', 'pct')}%, twice the screen and no "
+            "refounding: the young co-ops that fail most are never founded, so the board "
+            f"{hazard('investor_governed')}, but it "
+            f"{c('active_coops_final', 'investor_governed', 'count', coops_left)} and "
+            f"{c('community_return', 'investor_governed', 'M', 'the community’s income')} "
+            "(millions)."
+        ),
+        "power_shift": (
+            "**A power shift** (community votes from 20% to 60%) hands the decisions to the "
+            "community halfway through, when refounding resumes; it "
+            f"{c('active_coops_final', 'power_shift', 'count', coops_left)}."
+        ),
+        "participatory_budget": (
+            "**The participatory budget** allocated "
+            f"{m('pb_allocated', 'participatory_budget', 'k')} thousand over the run (half "
+            "the funds' surplus payout and an outside grant of 10 a resident a year), by a "
+            f"vote weighted by need; it {distress('participatory_budget')}."
+        ),
+        "all_tools": (
+            "**All tools together** combine these channels: they "
+            f"{_plural(hazard('all_tools'))} and {_plural(distress('all_tools'))}."
+        ),
+    }
+
+
+def render_channels(data: dict[str, Any]) -> str:
+    """One paragraph per tool in the comparison, tracing its effect to its channel."""
+    f = _Figures(data)
+    scenarios = data["instruments"]["source"]["scenarios"]
+    paragraphs = _channel_paragraphs(f)
+    return "\n\n".join(paragraphs[s] for s in scenarios if s in paragraphs)
+
+
 def render_blocks(data: dict[str, Any]) -> dict[str, str]:
     """The text of every generated block, from the figures alone."""
     return {
         "instruments": render_instruments(data),
         "tranches": render_tranches(data),
+        "channels": render_channels(data),
         "governance": render_governance(data),
         "findings": render_findings(data),
         "stationarity": render_stationarity(data),
