@@ -203,8 +203,12 @@ def test_with_and_without_runs_the_same_seed_twice(base):
     assert dashboard.with_and_without(cls, settings, "guarantee") is comparison
     rows = {metric: (a, b, d) for metric, a, b, d in comparison.rows()}
     assert "co-ops that failed" in rows
-    # A tool's payments show once it paid something, in either run.
-    assert ("paid by the guarantor" in rows) == bool(comparison.summary_with.get("guarantee_paid"))
+    # The compared tool's key figure shows even when it paid nothing ...
+    assert rows["paid by the guarantor"][0] == figures.fmt(
+        comparison.summary_with.get("guarantee_paid", 0.0), "money"
+    )
+    # ... other tools' only once they did something in either run.
+    assert "budget allocated" not in " ".join(rows)
     assert comparison.headline().startswith("With loan guarantee (50% of each defaulted loan), ")
     assert figures.png(figures.comparison_figure(comparison)).startswith(PNG)
     with pytest.raises(KeyError, match="no such tool"):

@@ -653,9 +653,14 @@ class Comparison:
             if key.startswith("loss_")
         }
         optional = {**instrument_rows(), **losses}
+        # The compared tool's key figure stays even at zero: "the guarantor paid
+        # nothing" is an answer too. Other tools that did nothing are left out.
+        own = (
+            {c.name for c in get(self.tool).columns if c.key} if self.tool in available() else set()
+        )
         for key, (label, kind) in {**_COMPARED, **optional}.items():
             a, b = self.summary_with.get(key), self.summary_without.get(key)
-            idle = key in optional and not (a or b)
+            idle = key in optional and key not in own and not (a or b)
             if a is None or b is None or idle:  # a tool that paid nothing in either run
                 continue
             rows.append((label, fmt(a, kind), fmt(b, kind), fmt(a - b, kind, signed=True)))
