@@ -61,6 +61,8 @@ BUILTIN: dict[str, str] = {
     "mutual_credit": "solsim.engine.instruments.mutual_credit",
     "timebank": "solsim.engine.instruments.timebank",
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
+    "clt": "solsim.engine.instruments.clt",
+    "housing_coop": "solsim.engine.instruments.housing_coop",
 }
 
 # Entry points already loaded (by their value), so a name seen twice loads once.
