@@ -42,7 +42,8 @@ community funds to buy.)
 
 Metrics: ``foreclosure_rate_clt`` (foreclosures per trust owner-year to date,
 to set beside the core's ``foreclosure_rate_market``), the month's
-foreclosures and cures, the share of homes due for foreclosure the trust cured,
+owners due for foreclosure, cures and foreclosures (cures ÷ due is the
+share cured),
 the stewardship fund, the owners' median housing burden and mean equity,
 the formula price of a trust home against the median income (affordability
 for the next buyer), homes acquired and grants received.
@@ -108,8 +109,8 @@ class CommunityLandTrust(Instrument):
         Column("clt_owners", "land-trust owners", "count"),
         Column("clt_foreclosures", "land-trust foreclosures", "count", "worse", summary="sum"),
         Column("clt_cures", "arrears cured by the land trust", "count", summary="sum"),
-        Column("clt_cure_share", "share of land-trust owners due for foreclosure cured",
-               "share", "better", summary="final"),
+        Column("clt_due", "land-trust owners due for foreclosure", "count", "worse",
+               summary="sum"),
         Column("clt_stewardship_fund", "land trust's stewardship fund", "money", summary="final"),
         Column("clt_burden", "land-trust owners' median housing burden", "share", "worse",
                summary="mean"),
@@ -172,6 +173,7 @@ class CommunityLandTrust(Instrument):
         self.cures = 0
         self.foreclosures_month = 0
         self.cures_month = 0
+        self.due_month = 0
         self.acquired = 0
         self.grants = 0
 
@@ -263,6 +265,7 @@ class CommunityLandTrust(Instrument):
         e.hh_months_behind[cured] = 0
         foreclosed = np.setdiff1d(due, cured)
         self.cures_month = int(cured.size)
+        self.due_month = int(due.size)
         self.foreclosures_month = int(foreclosed.size)
         self.cures += self.cures_month
         self.foreclosures += self.foreclosures_month
@@ -310,7 +313,6 @@ class CommunityLandTrust(Instrument):
         burden = np.divide(cost, income, out=np.full(places.size, np.inf), where=income > 0)
         annual_income = 12.0 * float(np.median(e.hh_outside_wage))
         resale = self._formula_price(e, places)
-        due = self.cures + self.foreclosures
         return {
             "foreclosure_rate_clt": self.foreclosures / self.owner_months * 12.0
             if self.owner_months
@@ -318,7 +320,7 @@ class CommunityLandTrust(Instrument):
             "clt_owners": float(places.size),
             "clt_foreclosures": float(self.foreclosures_month),
             "clt_cures": float(self.cures_month),
-            "clt_cure_share": self.cures / due if due else float("nan"),
+            "clt_due": float(self.due_month),
             "clt_stewardship_fund": float(from_cents(e.ledger.cash[self.stewardship])),
             "clt_burden": float(np.median(burden)) if places.size else float("nan"),
             "clt_equity": float(housing_equity(e)[places].mean()) if places.size else 0.0,
