@@ -432,9 +432,11 @@ HOUSING = [
     ("[instruments.clt]\ncure_rate = 1.01\n", "instruments.clt.cure_rate", "1"),
     ("[instruments.clt]\ncure_rate = -0.5\n", "instruments.clt.cure_rate", "0"),
     ("[instruments.clt]\nground_lease_fee = -25\n", "instruments.clt.ground_lease_fee", "0"),
-    ("[instruments.clt]\nmortgage_term_months = 600\n", "instruments.clt.mortgage_term_months", "480"),
+    ("[instruments.clt]\nmortgage_term_months = 600\n",
+     "instruments.clt.mortgage_term_months", "480"),
     ("[housing]\nmortgage_term_months = 481\n", "housing.mortgage_term_months", "480"),
-    ("[instruments.housing_coop]\noperating_discount = 2\n", "instruments.housing_coop.operating_discount", "1"),
+    ("[instruments.housing_coop]\noperating_discount = 2\n",
+     "instruments.housing_coop.operating_discount", "1"),
 ]  # fmt: skip
 
 
