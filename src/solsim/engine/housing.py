@@ -210,8 +210,9 @@ def control_share(e: Economy) -> float:
 def record(e: Economy) -> dict[str, float]:
     """The housing market's columns this month.
 
-    ``house_price_index`` (1 at month 1); ``market_foreclosures`` (market
-    owners displaced this month); ``foreclosure_rate_market`` (foreclosures
+    ``house_price_index`` (1 at month 1); ``market_owners`` (owners with a
+    mortgage the market houses); ``market_foreclosures`` (market owners
+    displaced this month); ``foreclosure_rate_market`` (foreclosures
     per market owner-year to date: foreclosures ÷ owner-months × 12);
     ``market_owner_equity`` (mean housing equity of market owners, currency);
     ``owner_burden`` (median market owner's housing cost ÷ income this
@@ -225,6 +226,7 @@ def record(e: Economy) -> dict[str, float]:
     months = e.market_owner_months
     return {
         "house_price_index": e.house_price_index,
+        "market_owners": float(owners.size),
         "market_foreclosures": float(e.market_foreclosures_month),
         "foreclosure_rate_market": e.market_foreclosures / months * 12.0 if months else 0.0,
         "market_owner_equity": float(equity[owners].mean()) if owners.size else 0.0,
