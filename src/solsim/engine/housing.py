@@ -170,6 +170,10 @@ def tally_foreclosures(e: Economy, displaced: np.ndarray) -> None:
     Called with the month's displaced households, before they are replaced.
     """
     owners = market_owners(e)
+    renters = (e.hh_tenure == RENTER) & (e.hh_housing_payee == MARKET)
+    e.market_evictions_month = int(renters[displaced].sum())
+    e.market_renter_months += int(renters.sum())
+    e.market_evictions += e.market_evictions_month
     e.market_foreclosures_month = int(owners[displaced].sum())
     e.market_foreclosures += e.market_foreclosures_month
     e.market_owner_months += int(owners.sum())
@@ -180,6 +184,9 @@ def start_run(e: Economy) -> None:
     e.market_foreclosures = 0
     e.market_owner_months = 0
     e.market_foreclosures_month = 0
+    e.market_evictions = 0
+    e.market_renter_months = 0
+    e.market_evictions_month = 0
 
 
 def control_share(e: Economy) -> float:
@@ -216,9 +223,13 @@ def record(e: Economy) -> dict[str, float]:
     per market owner-year to date: foreclosures ÷ owner-months × 12);
     ``market_owner_equity`` (mean housing equity of market owners, currency);
     ``owner_burden`` (median market owner's housing cost ÷ income this
-    month); ``control_share`` (:func:`control_share`).
+    month); ``market_renters`` (renters of outside landlords),
+    ``market_evictions`` (those displaced this month) and
+    ``eviction_rate_market`` (evictions per renter-year to date);
+    ``control_share`` (:func:`control_share`).
     """
     owners = np.flatnonzero(market_owners(e))
+    renters = (e.hh_tenure == RENTER) & (e.hh_housing_payee == MARKET)
     equity = housing_equity(e)
     income = e.hh_income[owners]
     cost = e.hh_housing[owners] * e.housing_multiplier
@@ -230,6 +241,11 @@ def record(e: Economy) -> dict[str, float]:
         "market_foreclosures": float(e.market_foreclosures_month),
         "foreclosure_rate_market": e.market_foreclosures / months * 12.0 if months else 0.0,
         "market_owner_equity": float(equity[owners].mean()) if owners.size else 0.0,
+        "market_renters": float(np.count_nonzero(renters)),
+        "market_evictions": float(e.market_evictions_month),
+        "eviction_rate_market": e.market_evictions / e.market_renter_months * 12.0
+        if e.market_renter_months
+        else 0.0,
         "owner_burden": float(np.median(burden)) if owners.size else float("nan"),
         "control_share": control_share(e),
     }

@@ -404,6 +404,7 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     # Market owners' foreclosures per owner-year over the run; the share of
     # local assets under community control at the end.
     summary["foreclosure_rate_market"] = float(last["foreclosure_rate_market"])
+    summary["eviction_rate_market"] = float(last["eviction_rate_market"])
     summary["control_share"] = _plain(last["control_share"])
     summary["mean_owner_burden"] = float(np.nanmean(series["owner_burden"]))
     summary["final_house_price_index"] = float(last["house_price_index"])
