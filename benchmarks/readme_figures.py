@@ -124,6 +124,8 @@ SCENARIO_NAMES = {
     "intertrading": ("intertrading", "intertrading"),
     "timebank": ("timebank", "the timebank"),
     "mutual_aid": ("mutual aid", "mutual aid"),
+    "clt": ("land trust", "the community land trust"),
+    "housing_coop": ("housing co-ops", "housing co-ops"),
     "all_tools": ("all tools", "the full set of tools"),
 }
 
