@@ -124,12 +124,10 @@ class CommunityLandTrust(Instrument):
     control = Control(
         "homes",
         "Community land trust",
-        "{} of homes on trust land",
+        "{}% of homes on trust land",
         "A trust holds the land; households buy the houses at an affordable price, "
         "pay a ground-lease fee, and the trust cures arrears before foreclosure.",
-        get=lambda params: params.homes * 100.0,
-        set=lambda table, value: {**table, "homes": value / 100.0},
-        high=30.0,
+        high=0.3,
     )
     watches = (
         Watch(

@@ -120,13 +120,11 @@ class HousingCoop(Instrument):
     control = Control(
         "members",
         "Housing co-ops",
-        "{} of households in co-op housing",
+        "{}% of households in co-op housing",
         "Members pay a carrying charge (debt service, operating cost, reserve) "
         "instead of market rent; the reserve pays repairs and a hardship fund "
         "covers members behind on their charge.",
-        get=lambda params: params.members * 100.0,
-        set=lambda table, value: {**table, "members": value / 100.0},
-        high=30.0,
+        high=0.3,
     )
     watches = (
         Watch(
