@@ -253,3 +253,21 @@ def test_housing_scenarios_extend_the_baseline():
         assert set(scenario.instruments) == {name}
         assert scenario.economy == base.economy and scenario.shocks == base.shocks
         assert scenario.households == base.households and scenario.housing == base.housing
+
+
+def test_the_balance_sheet_adds_up():
+    model = economy_of("housing_coop")
+    model.step()
+    e = model.economy
+    row = e.history[-1]
+    homes = e.hh_home_quality * e.house_price_index
+    assert row["local_assets"] > homes.sum() > row["community_assets"] > 0
+    assert row["control_share"] == pytest.approx(row["community_assets"] / row["local_assets"])
+    # The co-ops' homes are controlled, every other home is not.
+    coop = instrument(model, "housing_coop")
+    assert e.hh_home_controlled[coop.place].all() and not e.hh_home_controlled[~coop.place].any()
+    mortgages = mortgage_balance(
+        e.hh_mortgage_principal, e.hh_mortgage_rate, e.hh_mortgage_term,
+        e.clock - e.hh_mortgage_start,
+    ).sum()  # fmt: skip
+    assert row["outside_liabilities"] >= mortgages > 0

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKET",
     "annuity_factor",
+    "balance_sheet",
     "control_share",
     "housing_equity",
     "market_owners",
@@ -189,17 +190,23 @@ def start_run(e: Economy) -> None:
     e.market_evictions_month = 0
 
 
-def control_share(e: Economy) -> float:
-    """Share of the community's local assets under community control (DESIGN §3, Power).
+def balance_sheet(e: Economy) -> dict[str, float]:
+    """The community balance sheet (DESIGN §3, Power), in currency and as a share.
 
-    ``(controlled homes + co-ops' cash and equipment + community-governed funds'
-    cash) ÷ (every home + every firm's cash and equipment + every fund's cash)``.
-    Homes are at market value (quality × the index), whoever owns them:
-    renters' homes are outside landlords' assets, market owners' their own,
-    and homes an institution of the community holds (a land trust's, a
-    housing co-op's) are controlled. Loans are left out: their value is
-    already in the firms' cash and equipment. A share in [0, 1]; NaN
-    without assets. Unit: share. Reference: DESIGN §3 ("control share").
+    ``local_assets``: every home at market value (quality × the index,
+    whoever owns it: renters' homes are outside landlords' assets, market
+    owners' their own, and homes an institution of the community holds, a
+    land trust's or a housing co-op's, are controlled), active firms' cash
+    and equipment, and the funds' cash. Loans are left out: their value is
+    already in the firms' cash and equipment.
+    ``community_assets``: the controlled homes, the co-ops' cash and
+    equipment and the cash of community-governed funds.
+    ``outside_liabilities``: what the community owes outsiders: mortgage
+    balances (to the outside bank), credit drawn on the bank's lines,
+    households' arrears (to landlords, the bank, utilities) and the capital
+    outside investors still have in the funds.
+    ``control_share``: community assets ÷ local assets, in [0, 1]; NaN
+    without assets. Reference: DESIGN §3 ("control share").
     """
     homes = e.hh_home_quality * e.house_price_index
     firm_assets = np.where(e.firm_active, from_cents(e.firm_cash.clip(0)) + e.firm_equipment, 0.0)
@@ -211,7 +218,28 @@ def control_share(e: Economy) -> float:
         + firm_assets[e.firm_is_coop].sum()
         + fund_cash[community_fund].sum()
     )
-    return float(controlled / total) if total > 0 else float("nan")
+    mortgages = mortgage_balance(
+        e.hh_mortgage_principal,
+        e.hh_mortgage_rate,
+        e.hh_mortgage_term,
+        e.clock - e.hh_mortgage_start,
+    ).sum()
+    arrears = int(e.hh_arrears_housing.sum()) + int(e.hh_arrears_other.sum())
+    tranches = e.tranches
+    outside_capital = tranches.balance[tranches.held_by("outside")].sum()
+    return {
+        "local_assets": float(total),
+        "community_assets": float(controlled),
+        "outside_liabilities": float(
+            mortgages + from_cents(int(e.bank_drawn.sum()) + arrears) + outside_capital
+        ),
+        "control_share": float(controlled / total) if total > 0 else float("nan"),
+    }
+
+
+def control_share(e: Economy) -> float:
+    """Share of local assets under community control (see :func:`balance_sheet`)."""
+    return balance_sheet(e)["control_share"]
 
 
 def record(e: Economy) -> dict[str, float]:
@@ -223,10 +251,11 @@ def record(e: Economy) -> dict[str, float]:
     per market owner-year to date: foreclosures ÷ owner-months × 12);
     ``market_owner_equity`` (mean housing equity of market owners, currency);
     ``owner_burden`` (median market owner's housing cost ÷ income this
-    month); ``market_renters`` (renters of outside landlords),
+    month); the community balance sheet (:func:`balance_sheet`:
+    ``local_assets``, ``community_assets``, ``outside_liabilities``,
+    ``control_share``); ``market_renters`` (renters of outside landlords),
     ``market_evictions`` (those displaced this month) and
-    ``eviction_rate_market`` (evictions per renter-year to date);
-    ``control_share`` (:func:`control_share`).
+    ``eviction_rate_market`` (evictions per renter-year to date).
     """
     owners = np.flatnonzero(market_owners(e))
     renters = (e.hh_tenure == RENTER) & (e.hh_housing_payee == MARKET)
@@ -247,5 +276,5 @@ def record(e: Economy) -> dict[str, float]:
         if e.market_renter_months
         else 0.0,
         "owner_burden": float(np.median(burden)) if owners.size else float("nan"),
-        "control_share": control_share(e),
+        **balance_sheet(e),
     }
