@@ -271,3 +271,14 @@ def test_the_balance_sheet_adds_up():
         e.clock - e.hh_mortgage_start,
     ).sum()  # fmt: skip
     assert row["outside_liabilities"] >= mortgages > 0
+
+
+def test_trust_and_market_owners_come_from_the_same_income_distribution():
+    from scipy.stats import ks_2samp
+
+    model = economy_of("clt", {"economy.households": 3000, "instruments.clt.homes": 0.2})
+    e, trust = model.economy, instrument(model, "clt")
+    trust_owners = e.hh_outside_wage[trust.slot]
+    market = e.hh_outside_wage[(e.hh_tenure == 1) & ~trust.slot]
+    assert ks_2samp(trust_owners, market).pvalue > 0.01
+    assert np.median(trust_owners) == pytest.approx(np.median(market), rel=0.1)
