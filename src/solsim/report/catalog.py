@@ -134,6 +134,19 @@ _ROWS: tuple[tuple, ...] = (
      "reference"),
     ("mean_arrears", "household arrears", "arrears", "money", -1, 0.05, "reference"),
     ("displaced", "households displaced", "displaced", "count", -1, 0.05, "reference"),
+    # Housing: the market's owners and renters, and who controls local assets.
+    ("displaced_total", "households displaced, every tenure", "displaced, all", "count", -1,
+     0.05, "reference"),
+    ("foreclosure_rate_market", "market owners' foreclosures a year", "foreclosures, %/yr",
+     "rate", -1, 0.001, None),
+    ("eviction_rate_market", "market renters' evictions a year", "evictions, %/yr", "rate", -1,
+     0.001, None),
+    ("mean_owner_burden", "market owners' housing burden", "owner burden, %", "share", -1,
+     0.005, None),
+    ("final_house_price_index", "house prices at the end (month 1 = 1)", "house prices",
+     "index", 0, 0.01, None),
+    ("control_share", "local assets under community control", "community control, %", "share",
+     1, 0.005, None),
     # The money-weighted return of outside capital, once the summaries carry it.
     ("investor_irr", "outside investors' return (IRR)", "investor IRR, %/yr", "rate", 0, 0.0025,
      None),
@@ -167,6 +180,9 @@ NOTES: dict[str, str] = {
     "coop_failure_hazard": "co-op failures per co-op-year over the run",
     "investor_irr": "money-weighted annual return of outside capital",
     "investor_return": "annualised total return of outside capital, to the end of the run",
+    "foreclosure_rate_market": "market owners with a mortgage displaced, per owner-year",
+    "control_share": "homes held by community institutions, co-ops' assets and community "
+    "funds' cash, over local assets",
     "community_return": "wages from local co-ops and firms, patronage and deposit interest "
     "paid to households over the run (not outside wages or benefits)",
 }
