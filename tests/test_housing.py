@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import SCENARIOS, assert_conserved
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import solsim
 from solsim.engine.housing import annuity_factor, housing_equity, mortgage_balance
@@ -282,3 +284,73 @@ def test_trust_and_market_owners_come_from_the_same_income_distribution():
     market = e.hh_outside_wage[(e.hh_tenure == 1) & ~trust.slot]
     assert ks_2samp(trust_owners, market).pvalue > 0.01
     assert np.median(trust_owners) == pytest.approx(np.median(market), rel=0.1)
+
+
+# ---------------------------------------------------------------------- properties
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    homes=st.floats(0.0, 0.5),
+    members=st.floats(0.0, 0.5),
+    cure_rate=st.floats(0.0, 1.0),
+    appreciation=st.floats(0.0, 1.0),
+    fee=st.floats(0.0, 300.0),
+    grant=st.sampled_from([0.0, 200.0, 20_000.0]),
+    hardship=st.floats(0.0, 0.2),
+    repair_rate=st.floats(0.0, 1.0),
+    squeeze=st.floats(0.0, 2.0),
+)
+def test_books_close_with_housing_and_the_other_instruments(
+    seed, homes, members, cure_rate, appreciation, fee, grant, hardship, repair_rate, squeeze
+):
+    """Conservation, the funds' loss identity, mutual credit's zero sum and no
+    negative internal account (the ledger is strict), with both housing
+    institutions beside first-loss capital, a guarantee and mutual credit."""
+    data = {
+        "economy": {"households": 200, "coops": 10, "funds": 2, "investors": 2, "communities": 2},
+        "burn_in": 6,
+        "steps": 18,
+        "shocks": {
+            "scheduled": [
+                {"kind": "export_drop", "start": 3, "duration": 8, "size": 0.4},
+                {"kind": "housing_cost", "start": 3, "duration": 8, "size": squeeze},
+                {"kind": "supplier_failure", "start": 6, "size": 0.3},
+            ]
+        },
+        "instruments": {
+            "first_loss": {},
+            "guarantee": {"coverage": 0.5, "reserve": 20_000.0},
+            "mutual_credit": {"members": "households_and_coops", "credit_limit": 500.0},
+            "clt": {
+                "homes": homes,
+                "cure_rate": cure_rate,
+                "appreciation_share": appreciation,
+                "ground_lease_fee": fee,
+                "stewardship_grant": grant,
+                "acquisition_grant": grant,
+            },
+            "housing_coop": {
+                "members": members,
+                "hardship_share": hardship,
+                "repair_rate": repair_rate,
+            },
+        },
+    }
+    model = solsim.SolidarityEconomy(load_scenario(data=data), seed=seed, agents=False)
+    e = model.economy
+    assert e.ledger.strict
+    for _ in range(18):
+        model.step()
+        assert int(e.ledger.credit.sum()) == 0
+        assert e.ledger.cash[~e.ledger.is_external].min() >= 0
+        assert (e.hh_arrears_housing >= 0).all()
+    assert_conserved(model.timeseries)
+    assert int(e.ledger.cash.sum()) == 0
+    t = e.tranches
+    for fund in range(e.n_funds):
+        rows = np.flatnonzero(t.fund == fund)
+        assert t.loss[rows].sum() <= e.fund_cum_loss[fund] + 1e-6
+    trust = instrument(model, "clt")
+    row = e.history[-1]
+    assert row["clt_owners"] == trust.slot.sum()
+    assert 0.0 <= row["control_share"] <= 1.0
