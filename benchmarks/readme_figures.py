@@ -80,9 +80,13 @@ def commands(out: str = "out") -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------------------- what is shown
 #: Rows of the instrument table: (summary key, label, unit). Units: ``pct`` a
 #: share shown in % (differences in percentage points), ``count`` one decimal,
-#: ``index`` three decimals, ``k`` currency in thousands, ``M`` in millions.
+#: ``index`` three decimals, ``ratio`` two decimals, ``k`` currency in
+#: thousands, ``M`` in millions. A key the results lack is left out.
 INSTRUMENT_ROWS = (
     ("drawdown", "output drawdown, %", "pct"),
+    ("coop_hazard", "co-op failure hazard, % a year", "pct"),
+    ("coop_hazard_illiquid", "co-op failure hazard, illiquid, % a year", "pct"),
+    ("coop_hazard_insolvent", "co-op failure hazard, insolvent, % a year", "pct"),
     ("coop_failures", "co-op failures", "count"),
     ("mean_distress_share", "distress share, %", "pct"),
     ("mean_arrears", "household arrears, thousands", "k"),
@@ -90,7 +94,10 @@ INSTRUMENT_ROWS = (
     ("final_gini", "final net-worth Gini", "index"),
     ("bank_use", "bank credit drawn ÷ lines, peak in month, %", "pct"),
     ("illiquid_share", "failures that were illiquid, %", "pct"),
+    ("investor_irr", "outside investors' return (money-weighted IRR), % a year", "pct"),
+    # Results written before the summaries carried the IRR.
     ("investor_return", "outside investors' return, % a year", "pct"),
+    ("return_parity", "return parity: community's paired gain ÷ investors' net gain", "ratio"),
     ("community_return", "community return, millions", "M"),
     ("guarantee_paid", "guarantee paid, thousands", "k"),
 )
@@ -176,6 +183,7 @@ CALIBRATION_ORDER = (
 
 BLOCKS = (
     "instruments",
+    "tranches",
     "findings",
     "stationarity",
     "households",
@@ -306,6 +314,7 @@ def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
             },
         }
     return {
+        "tranches": collect_tranches(summaries, design, command),
         "source": {
             "command": command,
             "experiment": INSTRUMENTS_EXPERIMENT,
@@ -321,6 +330,50 @@ def collect_instruments(folder: Path, command: str) -> dict[str, Any]:
         "figures": figures,
         "check": {"replicates": list(CHECK_REPLICATES), "scenarios": check},
     }
+
+
+def collect_tranches(summaries, design, command: str) -> list[dict[str, Any]]:
+    """Per scenario and tranche name: the share of replicates in which the tranche
+    was hit (absorbed any loss) and wiped out (lost at least 99% of its size), and
+    the mean of each loss-absorbing layer (``absorbed_*``, currency)."""
+    frame = summaries.merge(design[["point", "scenario"]], on="point")
+    figures = []
+    for scenario, runs in frame.groupby("scenario", sort=False):
+        for column in summaries.columns:
+            if column.startswith("tranche_hit_"):
+                name = column.removeprefix("tranche_hit_")
+                hit = runs[column].dropna()
+                if hit.empty:
+                    continue
+                wiped = runs[f"tranche_wiped_{name}"].dropna()
+                figures.append(
+                    {
+                        "id": f"tranches/{name}/{scenario}",
+                        "command": command,
+                        "scenario": scenario,
+                        "tranche": name,
+                        "statistic": "share of replicates",
+                        "hit": float(hit.mean()),
+                        "wiped": float(wiped.mean()),
+                        "replicates": int(hit.size),
+                    }
+                )
+            elif column.startswith("absorbed_") or column == "net_chargeoffs_cum":
+                values = runs[column].dropna()
+                if values.empty:
+                    continue
+                figures.append(
+                    {
+                        "id": f"layers/{column}/{scenario}",
+                        "command": command,
+                        "scenario": scenario,
+                        "metric": column,
+                        "statistic": "mean",
+                        "mean": float(values.mean()),
+                        "replicates": int(values.size),
+                    }
+                )
+    return figures
 
 
 def collect_households(folder: Path, command: str) -> dict[str, Any]:
@@ -471,11 +524,11 @@ def collect_settings() -> dict[str, Any]:
     return {
         "figures": [
             {
-                "id": "setting/funds.recovery_rate",
+                "id": "setting/funds.collateral_haircut",
                 "command": command,
-                "metric": "funds.recovery_rate",
+                "metric": "funds.collateral_haircut",
                 "statistic": "scenario setting",
-                "mean": scenario.funds.recovery_rate,
+                "mean": scenario.funds.collateral_haircut,
             },
             {
                 "id": "setting/coops.demand_volatility",
@@ -539,6 +592,7 @@ def number(value: float | None, unit: str, signed: bool = False) -> str:
         "pct": (value * 100.0, 2),
         "count": (value, 1),
         "index": (value, 3),
+        "ratio": (value, 2),
         "k": (value / 1e3, 1),
         "M": (value / 1e6, 1),
     }[unit]
@@ -760,13 +814,22 @@ def render_findings(data: dict[str, Any]) -> str:
     else:
         text = "No tool has an outcome difference whose 95% interval excludes zero."
 
-    # Outside investors' return.
-    ret = figures.get(f"instruments/investor_return/{reference}")
+    # Outside investors' return: the money-weighted IRR, or the value multiple
+    # of results written before the summaries carried it.
+    investor = next(
+        (
+            k
+            for k in ("investor_irr", "investor_return")
+            if f"instruments/{k}/{reference}" in figures
+        ),
+        "investor_irr",
+    )
+    ret = figures.get(f"instruments/{investor}/{reference}")
     if ret and ret["mean"] is not None:
         moved = [
             n
             for n in others
-            if (f := figures.get(f"instruments/investor_return/{n}"))
+            if (f := figures.get(f"instruments/{investor}/{n}"))
             and f["difference"] is not None
             and number(f["difference"], "pct") != "0.00"
         ]
@@ -777,7 +840,7 @@ def render_findings(data: dict[str, Any]) -> str:
             )
         else:
             parts = [
-                f"{number(figures[f'instruments/investor_return/{n}']['difference'], 'pct', True)}"
+                f"{number(figures[f'instruments/{investor}/{n}']['difference'], 'pct', True)}"
                 f" points with {_long(n)}"
                 for n in moved
             ]
@@ -785,6 +848,20 @@ def render_findings(data: dict[str, Any]) -> str:
                 f" Outside investors' return is {number(ret['mean'], 'pct')}% a year in the "
                 f"baseline; it changes by {_join(parts)}."
             )
+
+    # Return parity, where the runs were paired with their twin without the tool.
+    parity = {
+        n: f["mean"]
+        for n in [reference, *others]
+        if (f := figures.get(f"instruments/return_parity/{n}")) and f["mean"] is not None
+    }
+    if parity:
+        levels = [f"{number(value, 'ratio')} with {_long(n)}" for n, value in parity.items()]
+        text += (
+            " Return parity, the community's paired gain (against the same runs without the "
+            "tool; without the fund for the baseline) per unit of the outside investors' net "
+            f"gain, 1 meaning equal, is {_join(levels)}."
+        )
 
     # Losses per tranche.
     losses = [
@@ -1054,16 +1131,15 @@ def render_calibration(data: dict[str, Any]) -> str:
         if not r["passed"]:
             value = f"**{value}** (outside)"
         lines.append(f"| {label} | {value} | {band} | {ANCHOR_TEXT.get(r['metric'], '')} |")
-    recovery = settings.get("setting/funds.recovery_rate")
+    haircut = settings.get("setting/funds.collateral_haircut")
     volatility = settings.get("setting/coops.demand_volatility")
     required = settings.get("setting/firms.required_margin")
     floor = settings.get("setting/coops.pay_floor")
     months = settings.get("setting/coops.failure_months")
-    if recovery and volatility and required and floor and months:
+    if haircut and volatility and required and floor and months:
         lines += [
             "",
-            "The calibrated settings are the recovery rate on defaulted loans "
-            f"({recovery['mean']:.0%}, collateralised; `funds.recovery_rate`) and the "
+            "The calibrated settings are the "
             "return conventional firms' owners require before they close a firm "
             f"({required['mean']:.0%} of revenue; `firms.required_margin`, set to reach "
             "their survival); the pay floor down to which co-ops cut hours before they fail "
@@ -1072,7 +1148,10 @@ def render_calibration(data: dict[str, Any]) -> str:
             "set together to reach co-op survival and the co-op hazard; co-op demand "
             "volatility is "
             f"{volatility['mean']:g} a month (`coops.demand_volatility`). The local-spending "
-            "rows are predictions: no setting was chosen to reach them.",
+            "rows are predictions: no setting was chosen to reach them. Nothing is tuned to "
+            "the funds' charge-offs: a defaulted loan recovers the co-op's cash and its "
+            "equipment, sold at a stated haircut "
+            f"({haircut['mean']:.0%} below its depreciated value; `funds.collateral_haircut`).",
         ]
     return "\n".join(lines)
 
@@ -1144,10 +1223,64 @@ def render_facts(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_tranches(data: dict[str, Any]) -> str:
+    """Who carried the funds' losses: each layer's mean share, and how often each
+    tranche was hit and wiped out, per scenario."""
+    part = data["instruments"]
+    figures = part.get("tranches", [])
+    scenarios = part["source"]["scenarios"]
+    lines = [
+        f"`{part['source']['command']}`: of the funds' net charge-offs over the run "
+        "(mean, thousands), the share each layer absorbed, in the order losses reach "
+        "them; then, for each tranche, the share of replicates in which it was hit "
+        "(absorbed any loss) and in which it was wiped out (lost 99% or more of its "
+        "size). Layers a scenario does not have are blank.",
+        "",
+    ]
+    layers = list(
+        dict.fromkeys(f["metric"] for f in figures if f["id"].startswith("layers/absorbed_"))
+    )
+    order = ["absorbed_allowance", "absorbed_net_assets"]
+    order += [
+        k
+        for k in layers
+        if k not in order and not k.startswith("absorbed_tranche_") and k != "absorbed_backstop"
+    ]
+    order += [k for k in layers if k.startswith("absorbed_tranche_")]
+    order += ["absorbed_backstop"]
+    means = {(f["scenario"], f["metric"]): f["mean"] for f in figures if "metric" in f}
+    header = ["scenario", "net charge-offs, thousands"] + [
+        k.removeprefix("absorbed_").replace("tranche_", "tranche ").replace("_", " ") for k in order
+    ]
+    lines += [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for scenario in scenarios:
+        total = means.get((scenario, "net_chargeoffs_cum"))
+        if total is None:
+            continue
+        cells = [_short(scenario), number(total, "k")]
+        for key in order:
+            value = means.get((scenario, key))
+            cells.append("" if value is None or total <= 0 else f"{value / total:.0%}")
+        lines.append("| " + " | ".join(cells) + " |")
+    hits = [f for f in figures if f["id"].startswith("tranches/")]
+    if hits:
+        lines += ["", "| scenario | tranche | hit | wiped out |", "|---|---|---:|---:|"]
+        for f in hits:
+            lines.append(
+                f"| {_short(f['scenario'])} | {f['tranche'].replace('_', '-')} | "
+                f"{f['hit']:.0%} | {f['wiped']:.0%} |"
+            )
+    return "\n".join(lines)
+
+
 def render_blocks(data: dict[str, Any]) -> dict[str, str]:
     """The text of every generated block, from the figures alone."""
     return {
         "instruments": render_instruments(data),
+        "tranches": render_tranches(data),
         "findings": render_findings(data),
         "stationarity": render_stationarity(data),
         "households": render_households(data),

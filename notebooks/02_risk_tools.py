@@ -170,10 +170,10 @@ scenarios = {
 }
 data = simulate(scenarios, replicates=REPLICATES, seed=SEED, overrides=SMALL)
 means = data.summaries.groupby("scenario")[
-    ["coop_failures", "mean_distress_share", "final_gini", "investor_return"]
+    ["coop_failures", "mean_distress_share", "final_gini", "investor_irr"]
 ].mean()
 means["mean_distress_share"] *= 100
-means["investor_return"] *= 100
+means["investor_irr"] *= 100
 means.columns = [
     "co-op failures (count)",
     "households in distress (% on average)",
@@ -356,7 +356,7 @@ figures.losses_figure(data)
 # (`shocks.scheduled.0.size`, `.duration`) is where it would start to matter.
 
 # %%
-spread = data.summaries.groupby("scenario")["investor_return"].mean() * 100
+spread = data.summaries.groupby("scenario")["investor_irr"].mean() * 100
 print(f"outside investors' return by scenario: {spread.min():.3f}% to {spread.max():.3f}% a year")
 figures.returns_figure(data)
 

@@ -82,6 +82,23 @@ NON_FINITE = [
 ]
 
 
+FUND_BOOKS = [
+    ("[funds.notes]\nnotice_months = -1\n", "funds.notes.notice_months"),
+    ("[funds.notes]\ntenor_months = 0\n", "funds.notes.tenor_months"),
+    ("[funds.flight]\ntrigger = 1.5\n", "funds.flight.trigger"),
+    ('[funds]\nbackstop = "nobody"\n', "funds.backstop"),
+    ('[funds]\nsurplus_rule = "hoard"\n', "funds.surplus_rule"),
+    ("[funds]\nallowance_target = 0.9\n", "funds.allowance_target"),
+    ("[funds]\ncollateral_haircut = -0.1\n", "funds.collateral_haircut"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), FUND_BOOKS)
+def test_fund_book_settings_out_of_range(tmp_path, capsys, text, key):
+    line = rejected(capsys, tmp_path, *run_with(tmp_path, text))
+    assert f": {key}: " in line and "\n" not in line.strip()
+
+
 @pytest.mark.parametrize(("text", "key"), NON_FINITE)
 def test_non_finite_numbers(tmp_path, capsys, text, key):
     line = rejected(capsys, tmp_path, *run_with(tmp_path, text))

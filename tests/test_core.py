@@ -289,15 +289,44 @@ def test_redeemed_capital_bears_no_later_losses(baseline_path, small_overrides):
     ]
     result = solsim.run(
         baseline_path,
-        seed=2,
+        seed=1,
         steps=30,
         agents=False,
-        overrides=dict(small_overrides, **{"shocks.scheduled": shocks}),
+        overrides=dict(
+            small_overrides,
+            **{"shocks.scheduled": shocks, "funds.notes.lockup_months": 0},
+        ),
     )
     t = result.model.economy.tranches
     assert t.redeemed.sum() > 0 and t.loss.sum() > 0
     # Loss and redemption together never exceed what a tranche put in.
     assert np.all(t.loss + t.redeemed <= t.size + 1e-6)
+
+
+@pytest.mark.parametrize(("notice", "lockup", "first_paid"), [(0, 0, 3), (2, 0, 5), (2, 9, 10)])
+def test_redemptions_wait_for_the_notice_and_the_lockup(
+    baseline_path, small_overrides, notice, lockup, first_paid
+):
+    """A withdrawal asked for in month 3 is paid after the notes' notice, and not
+    before their lock-up from month 1 has ended."""
+    shocks = [{"kind": "investor_withdrawal", "start": 3, "size": 0.5}]
+    overrides = dict(
+        small_overrides,
+        **{
+            "shocks.scheduled": shocks,
+            "funds.notes.notice_months": notice,
+            "funds.notes.lockup_months": lockup,
+        },
+    )
+    model = solsim.SolidarityEconomy(
+        solsim.load_scenario(baseline_path, overrides), seed=2, agents=False
+    )
+    redeemed = []
+    for _ in range(12):
+        model.step()
+        redeemed.append(model.economy.tranches.redeemed.sum())
+    months = [month for month, total in enumerate(redeemed, start=1) if total > 0]
+    assert months and months[0] == first_paid
 
 
 def test_a_reused_seed_sequence_gives_the_same_run(baseline_path, small_overrides):

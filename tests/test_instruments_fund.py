@@ -60,7 +60,7 @@ def tranche_loss(e, name: str) -> float:
 
 # ------------------------------------------------------------------ known answers
 WORKED = {
-    "funds": {"capital": 100.0, "recovery_rate": 0.4},
+    "funds": {"capital": 100.0},
 }
 STACK_10_90 = {
     "tranches": [
@@ -98,35 +98,132 @@ def test_guarantee_worked_example_pure():
     np.testing.assert_allclose(waterfall(12.0 - claim.sum(), a, d), [6.0, 0.0])
 
 
-@pytest.mark.parametrize("guaranteed", [False, True])
-def test_worked_example_in_the_engine(guaranteed):
-    """Five covered loans of 20 (pool 100); one defaults at 40% recovery: loss 12."""
-    instruments = {"first_loss": STACK_10_90}
-    if guaranteed:
-        instruments["guarantee"] = {"coverage": 0.5, "cap_rate": 0.12, "reserve": 50.0}
-    e = tiny_economy(instruments, **WORKED)
+def defaulting_pool(instruments: dict, **sections):
+    """Five loans of 20 (pool 100) paid out of the fund, so its net assets and its
+    allowance stay at zero, as in DESIGN's worked check."""
+    e = tiny_economy(instruments, **(sections or WORKED))
     coops = np.arange(5)
     e.loan_active[coops] = True
     e.loan_fund[coops] = 0
     e.loan_principal[coops] = e.loan_original[coops] = 20 * CENTS
-    # The loans are paid out of the fund, so its own net assets stay at zero
-    # and the whole loss reaches the waterfall, as in DESIGN's worked check.
     e.ledger.transfer(e.fund_account[0], e.firm_account[coops], 20 * CENTS, "loans", cents=True)
     e.hook("new_loans", {"coop": coops, "fund": e.loan_fund[coops]})
+    assert e.books.allowance[0] == 0 and e.fund_net_assets()[0] == pytest.approx(0.0)
+    return e
+
+
+def recovering(e, coop: int, cash_cents: int) -> None:
+    """Leave the co-op ``cash_cents`` and no equipment: the fund recovers just that."""
+    e.ledger.transfer(
+        e.firm_account[coop],
+        e.ledger.world,
+        int(e.firm_cash[coop]) - cash_cents,
+        "wages",
+        cents=True,
+    )
+    e.firm_equipment[coop] = 0.0
+
+
+@pytest.mark.parametrize("guaranteed", [False, True])
+def test_worked_example_in_the_engine(guaranteed):
+    """One loan of 20 defaults at 40% recovery (8 of cash): loss 12."""
+    instruments = {"first_loss": STACK_10_90}
+    if guaranteed:
+        instruments["guarantee"] = {"coverage": 0.5, "cap_rate": 0.12, "reserve": 50.0}
+    e = defaulting_pool(instruments)
+    recovering(e, 0, 8 * CENTS)
     fund_cash = int(e.fund_cash[0])
     new_month(e)
-    phases._liquidate(e, np.array([0]), e.scenario.funds.recovery_rate)
+    phases._liquidate(e, np.array([0]))
     guarantee = next((i for i in e.instruments if i.name == "guarantee"), None)
+    row = reporting.fund_record(e)
+    assert row["net_chargeoffs"] == row["net_chargeoffs_cum"] == 12.0
+    assert row["recoveries"] == 8.0
+    assert row["absorbed_allowance"] == row["absorbed_net_assets"] == 0.0
     if guaranteed:
         assert guarantee.covered[1:5].all()
         assert guarantee.paid == pytest.approx(6.0)
+        assert row["absorbed_guarantee"] == 6.0
         assert (tranche_loss(e, "first_loss"), tranche_loss(e, "senior")) == pytest.approx((6, 0))
         assert int(e.fund_cash[0]) - fund_cash == 8 * CENTS + 6 * CENTS
     else:
         assert guarantee is None
         assert reporting.instrument_record(e)["guarantee_paid"] == 0.0
+        assert row["absorbed_guarantee"] == 0.0
         assert (tranche_loss(e, "first_loss"), tranche_loss(e, "senior")) == pytest.approx((10, 2))
         assert int(e.fund_cash[0]) - fund_cash == 8 * CENTS
+    assert row["absorbed_backstop"] == 0.0
+
+
+def test_the_allowance_and_net_assets_absorb_before_any_tranche():
+    """Allowance 3 and net assets 4 take 7 of the loss of 12; the first loss takes 5."""
+    e = defaulting_pool({"first_loss": STACK_10_90})
+    e.books.allowance[0] = 3 * CENTS
+    # Net assets of 4 on top of the allowance: cash the fund holds for itself.
+    e.ledger.transfer(e.ledger.world, e.fund_account[0], 7 * CENTS, "opening", cents=True)
+    assert e.fund_net_assets()[0] == pytest.approx(4.0)
+    recovering(e, 0, 8 * CENTS)
+    new_month(e)
+    phases._liquidate(e, np.array([0]))
+    row = reporting.fund_record(e)
+    assert (row["absorbed_allowance"], row["absorbed_net_assets"]) == (3.0, 4.0)
+    assert (row["absorbed_tranche_first_loss"], row["absorbed_tranche_senior"]) == (5.0, 0.0)
+    assert e.books.allowance[0] == 0 and e.fund_net_assets()[0] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("backstop", ["depositors", "outside"])
+def test_a_loss_beyond_every_layer_lands_on_the_backstop(backstop):
+    """The whole pool defaults with nothing recovered: 100 lost, tranches hold 100,
+    but half of that capital was redeemed: the backstop takes the other 50."""
+    e = defaulting_pool({"first_loss": STACK_10_90}, funds={"capital": 100.0, "backstop": backstop})
+    e.tranches.redeemed[:] = e.tranches.size / 2  # capital that left earlier
+    e.ledger.transfer(e.fund_account[0], e.ledger.world, 50 * CENTS, "redemptions", cents=True)
+    deposits = int(e.hh_deposit.sum())
+    outside_in = e.ledger.external_in
+    for coop in range(5):
+        recovering(e, coop, 0)
+    new_month(e)
+    phases._liquidate(e, np.arange(5))
+    row = reporting.fund_record(e)
+    assert row["net_chargeoffs_cum"] == 100.0
+    assert row["absorbed_tranche_first_loss"] + row["absorbed_tranche_senior"] == 50.0
+    assert row["absorbed_backstop"] == 50.0
+    if backstop == "depositors" and deposits >= 50 * CENTS:
+        assert deposits - int(e.hh_deposit.sum()) == 50 * CENTS
+        assert e.deposits_written_off == 50 * CENTS
+    else:
+        assert e.ledger.external_in - outside_in >= 50 * CENTS
+
+
+def test_stressed_losses_reach_the_tranches_junior_first_month_by_month():
+    """A fund with a thin allowance in a deep recession: once the allowance and net
+    assets are spent, each month's losses hit the first-loss tranche, and the
+    senior tranche only once the first loss is gone."""
+    scenario = load_scenario(
+        SCENARIOS / "first_loss.toml",
+        {
+            "steps": 48,
+            "funds.allowance_target": 0.0,
+            "funds.net_asset_target": 0.0,
+            "shocks.scheduled": [
+                {"kind": "export_drop", "start": 6, "duration": 36, "size": 0.6},
+                {"kind": "supplier_failure", "start": 12, "size": 0.3},
+            ],
+        },
+    )
+    result = solsim.run(scenario, seed=1, agents=False)
+    ts, t = result.timeseries, result.model.economy.tranches
+    layers = [c for c in ts.columns if c.startswith("absorbed_")]
+    np.testing.assert_allclose(ts[layers].sum(axis=1), ts["net_chargeoffs_cum"], atol=1e-6)
+    junior, senior = ts["absorbed_tranche_first_loss"], ts["absorbed_tranche_senior"]
+    assert junior.iloc[-1] > 0
+    one_slice = t.size[np.array(t.name) == "first_loss"].min()
+    for month in range(len(ts)):
+        if senior.iloc[month] > 0:
+            # The senior tranche of a fund is hit only once its own junior slice
+            # is gone, so at least one fund's whole first-loss slice is spent.
+            assert junior.iloc[month] >= one_slice - 1e-6
+    assert senior.iloc[-1] > 0, "the stress is meant to reach the senior tranche"
 
 
 def test_coupons_are_paid_senior_first():
@@ -360,7 +457,7 @@ def test_random_loss_paths_in_the_engine(
         "burn_in": 0,
         "funds": {
             "capital": 60000.0,
-            "recovery_rate": recovery,
+            "collateral_haircut": recovery,
             "lending_rate": 0.3,
             "net_asset_target": 0.0,
         },
@@ -400,8 +497,10 @@ def test_random_loss_paths_in_the_engine(
         if t.loss[senior_row] > 0:
             assert t.loss[junior_row] == pytest.approx(t.size[junior_row])
         # Losses land on capital still at risk, never more than the pool lost:
-        # the fund's own net assets absorb first, and surplus writes back.
+        # the fund's allowance and net assets absorb first, and surplus writes back.
         assert t.loss[rows].sum() <= e.fund_cum_loss[fund] + 1e-6
+    layers = [c for c in ts.columns if c.startswith("absorbed_")]
+    np.testing.assert_allclose(ts[layers].sum(axis=1), ts["net_chargeoffs_cum"], atol=1e-6)
 
     guarantee = next(i for i in e.instruments if i.name == "guarantee")
     assert (guarantee.claimed <= coverage * cap_rate * guarantee.volume + 1e-6).all()

@@ -160,7 +160,9 @@ def forbidden_names() -> dict[str, re.Pattern]:
         # it (``"mc_" + key``) fails too.
         prefixes = [n.split("_")[0] + "_" for n in names]
         words.update(p for p in prefixes if prefixes.count(p) > 1)
-    words.discard("loss_")  # the tranches' columns are the core's
+    # Prefixes that are the core's own vocabulary too: the tranches' losses, the
+    # community's and outside holders' accounts and returns.
+    words -= {"loss_", "community_", "outside_"}
     patterns = {}
     for word in sorted(words):
         if word.endswith("_"):

@@ -196,3 +196,37 @@ def test_numbers_are_formatted_in_their_units():
     assert cell == "**−1.0 [−1.5, −0.5]**"
     cell = script.difference_cell({**significant, "ci_low": -2.5, "ci_high": 0.5}, "count")
     assert cell == "−1.0 [−2.5, +0.5]"
+
+
+def test_the_instrument_table_shows_hazards_irr_and_return_parity():
+    """Results that carry them put the new rows in the table and parity in the findings."""
+    data = json.loads(json.dumps(FIGURES))
+    part = data["instruments"]
+    source = part["source"]
+    source["metrics"] = [m for m in source["metrics"] if m != "investor_return"]
+    part["figures"] = [f for f in part["figures"] if f["metric"] != "investor_return"]
+    reference = source["reference"]
+    values = {"coop_hazard": 0.09, "coop_hazard_illiquid": 0.01, "coop_hazard_insolvent": 0.08,
+              "investor_irr": 0.0407, "return_parity": 72.5}  # fmt: skip
+    for metric, value in values.items():
+        source["metrics"].append(metric)
+        for name in source["scenarios"]:
+            same = name == reference
+            part["figures"].append(
+                {"id": f"instruments/{metric}/{name}", "metric": metric, "scenario": name,
+                 "mean": value, "reference_mean": value, "difference": None if same else 0.0,
+                 "ci_low": None if same else 0.0, "ci_high": None if same else 0.0}
+            )  # fmt: skip
+    table = script.render_blocks(data)["instruments"]
+    for label in (
+        "co-op failure hazard, % a year | 9.00",
+        "co-op failure hazard, illiquid, % a year | 1.00",
+        "co-op failure hazard, insolvent, % a year | 8.00",
+        "outside investors' return (money-weighted IRR), % a year | 4.07",
+        "return parity: community's paired gain ÷ investors' net gain | 72.50",
+    ):
+        assert label in table, label
+    assert "return_ratio" not in table and "outside investors' return, %" not in table
+    findings = script.render_findings(data)
+    assert "Outside investors' return is 4.07% a year in the baseline" in findings
+    assert "Return parity" in findings and "is 72.50 with the baseline" in findings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -264,3 +265,49 @@ def test_compare_writes_report_html(tmp_path):
     assert f"solsim compare {experiment} --out {out}" in page
     assert (out / "figures" / "lorenz.svg").exists()
     assert (out / "figures" / "network.png").exists()
+
+
+# ---------------------------------------------------------------- who decides
+def test_who_decides_lines_hold_to_the_summaries(tiny_data, written):
+    """Each number in a scenario's line is its mean in the summaries, written as
+    the line writes it."""
+    from solsim.report.catalog import money
+    from solsim.report.power import power_lines
+
+    lines = power_lines(tiny_data)
+    assert [line.scenario for line in lines] == tiny_data.scenario_names
+    page = written.read_text(encoding="utf-8")
+    for line in lines:
+        runs = tiny_data.summaries[tiny_data.summaries["scenario"] == line.scenario]
+        assert {"community_loss_share", "outside_dependency", "net_chargeoffs_cum"} <= set(
+            line.figures
+        )
+        for key, value in line.figures.items():
+            if key in runs:
+                assert value == pytest.approx(pd.to_numeric(runs[key]).mean()), key
+        figures = line.figures
+        assert f"{figures['community_loss_share'] * 100:.0f}% of the funds' net charge-offs" in (
+            line.text
+        )
+        assert money(figures["net_chargeoffs_cum"]) in line.text
+        assert f"provided {figures['outside_dependency'] * 100:.0f}%" in line.text
+        # No vote in these scenarios: the line says so rather than inventing one.
+        assert "no vote is modelled" in line.text
+        assert html.escape(line.text) in page
+
+
+def test_who_decides_names_the_votes_of_a_governed_fund():
+    from solsim.report.power import power_lines
+
+    governed = load_scenario(
+        BASELINE,
+        {**TINY, "name": "investor_run", "instruments": {"governance": {"preset": "investor"}}},
+    )
+    data = simulate({"baseline": BASELINE, "investor_run": governed}, replicates=2, seed=3,
+                    overrides=TINY)  # fmt: skip
+    line = power_lines(data)[1]
+    votes = line.figures["community_vote_share"]
+    assert votes == pytest.approx(0.3)
+    assert "the community holds 30% of the funds' votes" in line.text
+    assert f"a lending rate of {line.figures['decided_rate'] * 100:.1f}%" in line.text
+    assert line.figures["decided_rate"] == pytest.approx(0.09)

@@ -49,7 +49,7 @@ def test_extends_merges_tables_and_resolves_relative_paths(tmp_path, baseline_pa
 
 def test_parse_override_reads_toml_values():
     assert parse_override("economy.households=5000") == ("economy.households", 5000)
-    assert parse_override("funds.governance=investor") == ("funds.governance", "investor")
+    assert parse_override("funds.backstop=outside") == ("funds.backstop", "outside")
     assert parse_override("a.b=0.25") == ("a.b", 0.25)
     assert parse_override("a.b=true") == ("a.b", True)
     with pytest.raises(ValueError, match=r"key\.path=value"):

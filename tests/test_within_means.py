@@ -43,8 +43,21 @@ def run_checked(scenario, seed: int):
         # Exact in int64 cents: the month's change is what crossed the boundary.
         assert e.ledger.money_stock() - stock == e.ledger.external_in - e.ledger.external_out
         stock = e.ledger.money_stock()
+        assert_losses_absorbed(e)
     assert int(e.ledger.cash.sum()) == 0
     return model
+
+
+def assert_losses_absorbed(e) -> None:
+    """The funds' loss identity, fund by fund and exactly in cents: every net
+    charge-off since month 1 sits in one absorbing layer."""
+    books, t = e.books, e.tranches
+    layers = sum(books.absorbed.values())
+    tranches = np.bincount(t.fund, t.loss_cents, minlength=e.n_funds).astype(np.int64)
+    np.testing.assert_array_equal(books.net_chargeoffs_cum, layers + tranches)
+    assert (books.allowance >= 0).all()
+    assert all((values >= 0).all() for values in books.absorbed.values())
+    assert (t.loss_cents >= 0).all() and (t.loss <= t.size + 1e-6).all()
 
 
 # ---------------------------------------------------------------------- random scenarios
@@ -76,6 +89,20 @@ def _instruments(draw, funds: int, investors: int) -> dict:
             "contribution": draw(st.floats(0.0, 200.0)),
             "max_payout": draw(st.floats(0.0, 2000.0)),
             "pools": draw(st.sampled_from(["community", "single"])),
+        }
+    if draw(st.booleans()):
+        chosen["governance"] = {
+            "preset": draw(st.sampled_from(["community", "investor"])),
+            "voting": draw(st.sampled_from(["seats", "one_member_one_vote", "capital_weighted"])),
+            "rule": draw(st.sampled_from(["weighted_median", "weighted_mean"])),
+            "period_months": draw(st.integers(1, 12)),
+            "community_share": draw(st.one_of(st.none(), st.floats(0.0, 1.0))),
+        }
+    if draw(st.booleans()):
+        chosen["participatory_budget"] = {
+            "grant_per_resident": draw(st.floats(0.0, 500.0)),
+            "surplus_share": draw(st.floats(0.0, 1.0)),
+            "need_weight": draw(st.floats(0.0, 5.0)),
         }
     if draw(st.booleans()):
         chosen["clt"] = {
@@ -159,8 +186,18 @@ def scenarios(draw):
             "loan_size": draw(st.floats(1000.0, 200000.0)),
             "lending_rate": draw(st.floats(0.0, 1.0)),
             "max_lending_share": draw(st.floats(0.0, 1.0)),
-            "recovery_rate": draw(st.floats(0.0, 1.0)),
-            "governance": draw(st.sampled_from(["community", "investor"])),
+            "collateral_haircut": draw(st.floats(0.0, 1.0)),
+            "allowance_target": draw(st.floats(0.0, 0.5)),
+            "operating_cost": draw(st.floats(0.0, 0.2)),
+            "net_asset_target": draw(st.floats(0.0, 1.0)),
+            "surplus_rule": draw(st.sampled_from(["depositors", "community"])),
+            "backstop": draw(st.sampled_from(["depositors", "outside"])),
+            "notes": {
+                "tenor_months": draw(st.integers(1, 40)),
+                "notice_months": draw(st.integers(0, 6)),
+                "lockup_months": draw(st.integers(0, 12)),
+            },
+            "flight": {"enabled": draw(st.booleans()), "trigger": draw(st.floats(0.0, 0.2))},
         },
         "shocks": {
             "scheduled": shocks,

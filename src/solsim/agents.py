@@ -222,8 +222,20 @@ class Fund(_Facade):
 
     @property
     def cumulative_loss(self) -> float:
-        """Net loan losses to date (defaulted principal less recoveries and guarantees)."""
+        """Net charge-offs to date: defaulted principal less recoveries (before any
+        layer absorbed them)."""
         return float(self.economy.fund_cum_loss[self.index])
+
+    @property
+    def allowance(self) -> float:
+        """The loan-loss allowance set aside against its loans (currency)."""
+        return float(self.economy.books.allowance[self.index]) / CENTS
+
+    @property
+    def net_assets(self) -> float:
+        """Its own equity: cash + loans − allowance − deposits − interest owed −
+        capital at work in its tranches (see ``solsim.engine.fund_books``)."""
+        return float(self.economy.fund_net_assets()[self.index])
 
     @property
     def defaulted_principal(self) -> float:
@@ -231,7 +243,9 @@ class Fund(_Facade):
         return float(self.economy.fund_gross_loss[self.index])
 
     @property
-    def governance(self) -> str:
+    def controlled_by(self) -> str:
+        """Who holds the majority of its votes: ``"community"`` (also when no
+        instrument puts its policy to a vote) or ``"investor"``."""
         return str(self.economy.fund_governance[self.index])
 
     @property

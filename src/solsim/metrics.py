@@ -45,8 +45,13 @@ from numpy.typing import ArrayLike
 __all__ = [
     "area_lost",
     "drawdown",
+    "excess_failures",
     "gini",
+    "hazard",
     "inequality",
+    "investor_irr",
+    "irr",
+    "job_years_lost",
     "lm3",
     "lm3_from_share",
     "local_multiplier",
@@ -54,6 +59,7 @@ __all__ = [
     "palma",
     "pre_shock_level",
     "recovery_time",
+    "return_parity",
     "share_in_debt",
     "theil",
     "top_share",
@@ -131,6 +137,14 @@ def _shock_index(y: np.ndarray, shock_start: int) -> int:
             f"(at least one month before and one from the shock), got {s}"
         )
     return s
+
+
+def _paired(y: np.ndarray, baseline: ArrayLike) -> np.ndarray:
+    """The paired run's series, checked like ``y`` and of the same length."""
+    b = _series(baseline)
+    if b.shape != y.shape:
+        raise ValueError(f"baseline has {b.size} months, the series {y.size}")
+    return b
 
 
 def _pre_level(y: np.ndarray, s: int, window: int) -> float:
@@ -805,7 +819,11 @@ def drawdown(series: ArrayLike, shock_start: int, window: int = 12) -> float:
 
 
 def recovery_time(
-    series: ArrayLike, shock_start: int, threshold: float = 0.95, window: int = 12
+    series: ArrayLike,
+    shock_start: int,
+    threshold: float = 0.95,
+    window: int = 12,
+    baseline: ArrayLike | None = None,
 ) -> int | None:
     r"""Recovery time: first month after the shock with output ≥ 95% of pre-shock.
 
@@ -830,6 +848,11 @@ def recovery_time(
         Fraction of the pre-shock level that counts as recovered; positive.
     window : int, default 12
         Months averaged for the pre-shock level.
+    baseline : array_like, optional
+        The paired run without the shock (same length): when given, the level
+        of month :math:`t` is its output :math:`\tilde{y}_t` rather than the
+        pre-shock mean, so :math:`b_t` = ``threshold`` × :math:`\tilde{y}_t`.
+        In a drifting economy this measures the shock, not the drift.
 
     Returns
     -------
@@ -874,19 +897,23 @@ def recovery_time(
         raise ValueError(f"threshold must be positive, got {threshold!r}")
     y = _series(series)
     s = _shock_index(y, shock_start)
-    bar = threshold * _pre_level(y, s, window)
+    level = _pre_level(y, s, window) if baseline is None else _paired(y, baseline)[s:]
+    bar = threshold * level
     after = y[s:]
     below = np.flatnonzero(after < bar)
     if below.size == 0:
         return 0
     drop = int(below[0])
-    back = np.flatnonzero(after[drop + 1 :] >= bar)
+    rest = bar[drop + 1 :] if np.ndim(bar) else bar
+    back = np.flatnonzero(after[drop + 1 :] >= rest)
     if back.size == 0:
         return None
     return drop + 1 + int(back[0])
 
 
-def area_lost(series: ArrayLike, shock_start: int, window: int = 12) -> float:
+def area_lost(
+    series: ArrayLike, shock_start: int, window: int = 12, baseline: ArrayLike | None = None
+) -> float:
     r"""Output lost after the shock, in months of pre-shock output.
 
     .. math::
@@ -906,6 +933,12 @@ def area_lost(series: ArrayLike, shock_start: int, window: int = 12) -> float:
         Position of the first month of the shock; ``1 <= shock_start < T``.
     window : int, default 12
         Months averaged for the pre-shock level.
+    baseline : array_like, optional
+        The paired run without the shock (same length): the area is then
+        between its output :math:`\tilde{y}_t` and :math:`y_t`,
+        :math:`\sum_{t \ge s} \max(\tilde{y}_t - y_t, 0) / \bar{y}_{\text{pre}}`,
+        still in months of pre-shock output (the two runs share the months
+        before the shock).
 
     Returns
     -------
@@ -939,7 +972,8 @@ def area_lost(series: ArrayLike, shock_start: int, window: int = 12) -> float:
     pre = _pre_level(y, s, window)
     if not pre > 0.0:
         return NAN
-    return float(np.maximum(pre - y[s:], 0.0).sum()) / pre
+    level = pre if baseline is None else _paired(y, baseline)[s:]
+    return float(np.maximum(level - y[s:], 0.0).sum()) / pre
 
 
 def share_in_debt(balances: ArrayLike) -> float:
@@ -978,3 +1012,324 @@ def share_in_debt(balances: ArrayLike) -> float:
     if b.size == 0:
         return NAN
     return int(np.count_nonzero(b < 0.0)) / b.size
+
+
+def job_years_lost(
+    unemployed: ArrayLike,
+    shock_start: int,
+    window: int = 12,
+    baseline: ArrayLike | None = None,
+) -> float:
+    r"""Job-years lost to a shock: extra unemployment after it, in person-years.
+
+    .. math::
+
+        J = \frac{1}{12} \sum_{t \ge s} \left(u_t - \tilde{u}_t\right),
+
+    where :math:`u_t` is the number of people unemployed in month :math:`t`
+    and :math:`\tilde{u}_t` the baseline: the paired run without the shock in
+    the same month when ``baseline`` is given, otherwise the mean of the
+    ``window`` months before the shock (:func:`pre_shock_level`). Every job
+    lost to a failure counts for the months its holder stays unemployed, and
+    months below the baseline offset months above it (a net figure, so that
+    paired noise cancels rather than accumulates).
+
+    Parameters
+    ----------
+    unemployed : array_like
+        People unemployed each month, indexed ``0 .. T-1``.
+    shock_start : int
+        Position of the first month of the shock; ``1 <= shock_start < T``.
+    window : int, default 12
+        Months averaged for the pre-shock level.
+    baseline : array_like, optional
+        The paired run's unemployed count, same length.
+
+    Returns
+    -------
+    float
+        Person-years of unemployment beyond the baseline (negative when the
+        run had less unemployment than its baseline).
+
+    Examples
+    --------
+    >>> job_years_lost([10, 10, 34, 22, 10], shock_start=2)
+    3.0
+    >>> job_years_lost([10, 10, 34, 22, 10], 2, baseline=[10, 10, 10, 10, 4])
+    3.5
+    """
+    u = _series(unemployed)
+    s = _shock_index(u, shock_start)
+    level = _pre_level(u, s, window) if baseline is None else _paired(u, baseline)[s:]
+    return float(np.sum(u[s:] - level)) / 12.0
+
+
+def excess_failures(
+    failures: ArrayLike,
+    shock_start: int,
+    window: int = 12,
+    baseline: ArrayLike | None = None,
+) -> float:
+    r"""Failures beyond the baseline from the shock to the end of the run.
+
+    .. math::
+
+        E = \sum_{t \ge s} f_t - \sum_{t \ge s} \tilde{f}_t,
+
+    where :math:`f_t` are the month's failures and :math:`\tilde{f}_t` those of
+    the paired run without the shock in the same month (``baseline``), or,
+    without one, the mean monthly failures of the ``window`` months before the
+    shock (:func:`pre_shock_level`).
+
+    Parameters
+    ----------
+    failures : array_like
+        Failures each month, indexed ``0 .. T-1``.
+    shock_start : int
+        Position of the first month of the shock; ``1 <= shock_start < T``.
+    window : int, default 12
+        Months averaged for the pre-shock rate.
+    baseline : array_like, optional
+        The paired run's failures, same length.
+
+    Returns
+    -------
+    float
+        Failures (a count; negative when fewer failed than in the baseline).
+
+    Examples
+    --------
+    >>> excess_failures([1, 0, 3, 2, 1], shock_start=2, window=2)
+    4.5
+    >>> excess_failures([1, 0, 3, 2, 1], 2, baseline=[1, 0, 1, 0, 1])
+    4.0
+    """
+    f = _series(failures)
+    s = _shock_index(f, shock_start)
+    level = _pre_level(f, s, window) if baseline is None else _paired(f, baseline)[s:]
+    return float(np.sum(f[s:] - level))
+
+
+# ---------------------------------------------------------------------------
+# Hazards and returns
+# ---------------------------------------------------------------------------
+
+
+def hazard(failures: ArrayLike, active: ArrayLike) -> float:
+    r"""Failure hazard per firm-year: failures over the years of exposure.
+
+    .. math::
+
+        h = \frac{\sum_t f_t}{\frac{1}{12} \sum_t n_t},
+
+    where :math:`f_t` are the month's failures (of one kind of firm, or of one
+    cause) and :math:`n_t` the firms active at the end of the month: the
+    occurrence/exposure rate of survival analysis, with each active firm-month
+    one-twelfth of a firm-year. Split by cause the hazards add up to the
+    total: :math:`h_{\text{illiquid}} + h_{\text{insolvent}} = h`.
+
+    Parameters
+    ----------
+    failures : array_like
+        Failures each month.
+    active : array_like
+        Firms active each month (the population at risk), same length.
+
+    Returns
+    -------
+    float
+        Failures per firm-year (0.09: 9% a year); ``nan`` without exposure.
+
+    References
+    ----------
+    .. [1] J. D. Kalbfleisch and R. L. Prentice, *The Statistical Analysis of
+       Failure Time Data*, 2nd ed., Wiley (2002), §1.2 (the constant hazard
+       estimate: events over time at risk).
+
+    Examples
+    --------
+    >>> round(hazard([1, 0, 2], [100, 99, 97]), 6)  # 3 failures in 296 firm-months
+    0.121622
+    """
+    f, n = _flat(failures), _flat(active)
+    if f.shape != n.shape:
+        raise ValueError(f"failures has {f.size} months, active {n.size}")
+    exposure = float(n.sum()) / 12.0
+    return float(f.sum()) / exposure if exposure > 0 else NAN
+
+
+def irr(flows: ArrayLike, periods_per_year: int = 12) -> float:
+    r"""Money-weighted (internal) rate of return of dated cash flows, annualised.
+
+    The period rate :math:`r` solves
+
+    .. math::
+
+        \sum_{t=0}^{T} \frac{c_t}{(1 + r)^t} = 0,
+
+    with :math:`c_t` the holder's net flow at the end of period :math:`t`
+    (negative when money goes in), and the annual rate is
+    :math:`(1 + r)^{p} - 1` for :math:`p` = ``periods_per_year``. The root is
+    found by Brent's method (:func:`scipy.optimize.brentq`) on
+    :math:`r \in (-1, 10]`; the net present value of a stream with one
+    outflow before its inflows falls monotonically in :math:`r`, so the root
+    is unique.
+
+    Parameters
+    ----------
+    flows : array_like
+        Net flows, one per period from period 0 (currency).
+    periods_per_year : int, default 12
+        Periods in a year (12 for monthly flows).
+
+    Returns
+    -------
+    float
+        Annual rate (0.05: 5% a year); −1 when money went in and nothing came
+        back; ``nan`` when the flows do not change sign (nothing invested, or
+        nothing but gains) or the root lies outside the bracket.
+
+    References
+    ----------
+    .. [1] R. A. Brealey, S. C. Myers and F. Allen, *Principles of Corporate
+       Finance*, 13th ed., McGraw-Hill (2020), ch. 5.
+    .. [2] R. P. Brent, *Algorithms for Minimization without Derivatives*,
+       Prentice-Hall (1973), ch. 4.
+
+    Examples
+    --------
+    >>> round(irr([-100.0, 0.0, 121.0], periods_per_year=1), 12)  # 10% a period
+    0.1
+    """
+    from scipy.optimize import brentq
+
+    c = _flat(flows)
+    if c.size < 2 or not np.all(np.isfinite(c)):
+        return NAN
+    inflow, outflow = c[c > 0].sum(), c[c < 0].sum()
+    if outflow < 0 and inflow == 0:
+        return -1.0
+    if inflow == 0 or outflow == 0:
+        return NAN
+    t = np.arange(c.size, dtype=np.float64)
+
+    horizon = t[-1]
+
+    def npv(rate: float) -> float:
+        # The net present value, times (1 + r)^T below r = 0: the same sign and
+        # the same root, continuous at 0, and every exponent is ≤ 0 so nothing
+        # overflows near r = −1 or at high rates over long streams.
+        log = np.log1p(rate)
+        power = (horizon - t) * log if rate < 0 else -t * log
+        return float(np.sum(c * np.exp(power)))
+
+    low, high = -1.0 + 1e-9, 10.0
+    if np.sign(npv(low)) == np.sign(npv(high)):
+        return NAN
+    rate = brentq(npv, low, high, xtol=1e-14, rtol=1e-12, maxiter=500)
+    return float(np.expm1(periods_per_year * np.log1p(rate)))
+
+
+def investor_irr(invested: float, paid: ArrayLike, redeemed: ArrayLike, balance: float) -> float:
+    r"""Outside investors' money-weighted annual return over a run.
+
+    The dated monthly flows to the investors are
+
+    .. math::
+
+        c_0 = -K, \qquad
+        c_t = \Delta P_t + \Delta R_t \;(1 \le t < T), \qquad
+        c_T = \Delta P_T + \Delta R_T + B_T,
+
+    with :math:`K` the capital committed at the start of month 1,
+    :math:`P_t` and :math:`R_t` the coupons and redemptions paid to them up to
+    the end of month :math:`t` (so :math:`\Delta P_t = P_t - P_{t-1}`,
+    :math:`P_0 = R_0 = 0`) and :math:`B_T` the balance still at work at the
+    end, valued at par: written down by the losses it has taken. The return is
+    :func:`irr` of these flows, annualised. Unlike the total-value multiple
+    annualised over the whole run, it weights each month by the capital at
+    work in it, so money redeemed early counts only while it was invested.
+
+    Parameters
+    ----------
+    invested : float
+        Capital committed at the start (currency).
+    paid, redeemed : array_like
+        Cumulative coupons and redemptions to date, one per month (currency).
+    balance : float
+        Capital still at work at the end (currency).
+
+    Returns
+    -------
+    float
+        Annual rate; ``nan`` when nothing was invested.
+
+    Examples
+    --------
+    100 in, a coupon of 1 a month, 100 back after a year: 1% a month,
+    1.01^12 − 1 a year.
+
+    >>> round(investor_irr(100.0, [1.0 * m for m in range(1, 13)], [0.0] * 12, 100.0), 10)
+    0.1268250301
+    """
+    p, r = _flat(paid), _flat(redeemed)
+    if p.shape != r.shape:
+        raise ValueError(f"paid has {p.size} months, redeemed {r.size}")
+    if not invested > 0 or p.size == 0:
+        return NAN
+    flows = np.empty(p.size + 1)
+    flows[0] = -float(invested)
+    flows[1:] = np.diff(p, prepend=0.0) + np.diff(r, prepend=0.0)
+    flows[-1] += float(balance)
+    return irr(flows, periods_per_year=12)
+
+
+#: Why :func:`return_parity` is undefined.
+NO_COUNTERFACTUAL = "no counterfactual without the instrument"
+NO_HOLDER_GAIN = "capital holders' net gain is not positive"
+
+
+def return_parity(community_gain: float, holders_net_gain: float) -> tuple[float, str]:
+    r"""Return parity: the community's paired gain per unit the capital holders gained.
+
+    .. math::
+
+        \rho = \frac{G_c}{G_h}, \qquad
+        G_h = \text{coupons} + \text{redemptions} + \text{remaining balance}
+              - \text{capital in},
+
+    where :math:`G_c` is the community's gain against the paired run without
+    the instrument (wages, patronage, deposit interest, community coupons and
+    the community's equity net of the capital it put in, run minus
+    counterfactual) and :math:`G_h` the
+    capital holders' net gain over the run. :math:`\rho = 1` means the
+    community gained as much as the capital holders (the seed's test:
+    "EQUAL or greater to the community as it does to the capital holder" is
+    :math:`\rho \ge 1`). A ratio is meaningless when the holders gained
+    nothing or lost, so it is then undefined.
+
+    Parameters
+    ----------
+    community_gain : float
+        :math:`G_c` (currency); NaN when there is no counterfactual.
+    holders_net_gain : float
+        :math:`G_h` (currency).
+
+    Returns
+    -------
+    (float, str)
+        The ratio (a pure number) and ``""``; or NaN and the reason
+        (:data:`NO_COUNTERFACTUAL`, :data:`NO_HOLDER_GAIN`).
+
+    Examples
+    --------
+    >>> return_parity(150.0, 100.0)
+    (1.5, '')
+    >>> return_parity(150.0, -5.0)
+    (nan, "capital holders' net gain is not positive")
+    """
+    if not math.isfinite(community_gain):
+        return NAN, NO_COUNTERFACTUAL
+    if not (math.isfinite(holders_net_gain) and holders_net_gain > 0):
+        return NAN, NO_HOLDER_GAIN
+    return float(community_gain) / float(holders_net_gain), ""

@@ -134,7 +134,10 @@ def run_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Directory for timeseries.parquet, summary.json, manifest.json."),
+        typer.Option(
+            help="Directory for timeseries.parquet, summary.json, manifest.json "
+            "(and counterfactual_timeseries.parquet with --counterfactual)."
+        ),
     ] = None,
     from_sweep: Annotated[
         Path | None,
@@ -155,6 +158,14 @@ def run_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Do not print the summary table.")
     ] = False,
+    counterfactual: Annotated[
+        str | None,
+        typer.Option(
+            help="Also run the same seed without the shocks (no_shock) or the "
+            "instruments (no_instrument); the summary pairs the two (cf_* keys).",
+            metavar="KIND",
+        ),
+    ] = None,
 ) -> None:
     """Run one scenario and print its summary (or replay one run of a sweep)."""
     from solsim.resources import check_memory
@@ -177,12 +188,18 @@ def run_command(
         return
     if point is not None or rep is not None:
         raise UsageError("--point and --rep go with --from-sweep DIR")
+    from solsim.runner import COUNTERFACTUALS
+
+    if counterfactual is not None and counterfactual not in COUNTERFACTUALS:
+        raise UsageError(
+            f"--counterfactual {counterfactual}: must be one of {', '.join(COUNTERFACTUALS)}"
+        )
     if scenario is None:
         raise UsageError("missing argument SCENARIO (a scenario TOML file, or --from-sweep DIR)")
     overrides = parse_overrides(set_)
     parsed = load_scenario(scenario, overrides)
     check_memory(parsed)
-    result = run(parsed, seed=seed, steps=steps, agents=False)
+    result = run(parsed, seed=seed, steps=steps, agents=False, counterfactual=counterfactual)
     if out is not None:
         manifest = {
             "scenario": str(scenario),
@@ -191,6 +208,7 @@ def run_command(
             "seed": seed,
             "steps": len(result.timeseries),
             "overrides": overrides,
+            "counterfactual": counterfactual,
             "versions": versions(),
         }
         write_parquet(
@@ -198,6 +216,12 @@ def run_command(
             out / "timeseries.parquet",
             {"solsim.seed": str(seed), "solsim.scenario_hash": manifest["scenario_hash"]},
         )
+        if result.counterfactual is not None:
+            write_parquet(
+                result.counterfactual.timeseries,
+                out / "counterfactual_timeseries.parquet",
+                {"solsim.seed": str(seed), "solsim.counterfactual": counterfactual or ""},
+            )
         write_json(result.summary, out / "summary.json")
         write_json(manifest, out / "manifest.json")
     if not quiet:

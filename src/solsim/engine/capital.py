@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from solsim.engine.credit import split_cents
+
 
 def waterfall(
     loss: float | np.ndarray, attachment: np.ndarray, detachment: np.ndarray
@@ -74,7 +76,7 @@ def _grouped_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Running sum of ``values`` within each run of equal, sorted ``groups``."""
     total = np.cumsum(values)
     start = np.searchsorted(groups, groups)
-    return total - np.concatenate([[0.0], total])[start]
+    return total - np.concatenate([np.zeros(1, dtype=total.dtype), total])[start]
 
 
 def allocate(
@@ -83,9 +85,8 @@ def allocate(
     at_risk: np.ndarray,
     seniority: np.ndarray,
     sequential: np.ndarray,
-    borne: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each tranche's share of this month's net pool losses, for all funds at once.
+    """Each tranche's share of this month's pool losses, for all funds at once, in cents.
 
     Losses are split over the capital still at risk in each tranche (its size
     less what it has lost and what investors have redeemed), so capital that
@@ -94,48 +95,57 @@ def allocate(
     Parameters
     ----------
     new_loss
-        Net pool loss of each fund this month (negative: a recovery).
+        ``int64`` cents per fund: the loss that reaches the fund's tranches.
     tranche_fund
         Fund of each tranche.
     at_risk
-        Capital of each tranche still at risk.
+        ``int64`` cents: capital of each tranche still at risk.
     seniority
         Orders the tranches of a fund, junior (lowest) first; the attachment
         points of the stack as first set.
     sequential
         Per fund: True for a junior-first waterfall, False for pro rata.
-    borne
-        Losses each tranche has borne so far: a recovery is written back
-        senior first, up to these.
 
     Returns
     -------
     numpy.ndarray
-        Loss added to each tranche (negative where a recovery is written back).
-        On a waterfall the junior tranche takes min(L, at risk), the next what
-        is left, and so on: :func:`waterfall` with points from the capital at
-        risk. Pro rata, each takes L × at risk / fund total, capped.
+        ``int64`` cents added to each tranche's loss, never above its capital
+        at risk. On a waterfall the junior tranche takes min(L, at risk), the
+        next what is left, and so on: :func:`waterfall` with points from the
+        capital at risk. Pro rata, the loss (up to the fund's capital at risk)
+        is split in proportion to the capital at risk, to the cent
+        (largest-remainder rounding). A fund's tranches together take
+        min(L, its capital at risk) exactly; the caller carries the rest on.
+
+    Examples
+    --------
+    The design's worked example in cents: 1,200 of loss on a stack of 1,000
+    junior below 9,000 senior.
+
+    >>> allocate(np.array([1200]), np.array([0, 0]), np.array([1000, 9000]),
+    ...          np.array([0.0, 10.0]), np.array([True]))
+    array([1000,  200])
     """
-    new_loss = np.asarray(new_loss, dtype=np.float64)
-    at_risk = np.maximum(np.asarray(at_risk, dtype=np.float64), 0.0)
-    n = len(at_risk)
-    added = np.zeros(n)
-    # Losses: junior first over the capital at risk.
+    new_loss = np.asarray(new_loss, dtype=np.int64).clip(0)
+    tranche_fund = np.asarray(tranche_fund, dtype=np.int64)
+    at_risk = np.asarray(at_risk, dtype=np.int64).clip(0)
+    n_funds = len(new_loss)
+    added = np.zeros(len(at_risk), dtype=np.int64)
+    if len(at_risk) == 0:
+        return added
+    # Waterfall: junior first over the capital at risk (exact in integers).
     order = np.lexsort((seniority, tranche_fund))
     funds = tranche_fund[order]
     top = _grouped_cumsum(at_risk[order], funds)
-    loss_here = np.maximum(new_loss, 0.0)[funds]
-    by_waterfall = waterfall(loss_here, top - at_risk[order], top)
-    total = np.bincount(tranche_fund, at_risk, minlength=len(new_loss))[funds]
-    share = np.divide(at_risk[order], total, out=np.zeros(n), where=total > 0)
-    by_share = np.minimum(at_risk[order], loss_here * share)
-    added[order] = np.where(sequential[funds], by_waterfall, by_share)
-    if borne is not None and (new_loss < 0).any():
-        # Recoveries: written back senior first, up to what each has lost.
-        back_order = np.lexsort((-np.asarray(seniority), tranche_fund))
-        funds = tranche_fund[back_order]
-        lost = np.maximum(np.asarray(borne, dtype=np.float64)[back_order], 0.0)
-        top = _grouped_cumsum(lost, funds)
-        written_back = waterfall(np.maximum(-new_loss, 0.0)[funds], top - lost, top)
-        added[back_order] -= written_back
+    below = top - at_risk[order]
+    by_waterfall = np.minimum(np.maximum(new_loss[funds] - below, 0), at_risk[order])
+    added[order] = by_waterfall
+    # Pro rata: the loss up to the fund's capital, split to the cent.
+    pari_passu = ~np.asarray(sequential, dtype=bool)[tranche_fund]
+    if pari_passu.any():
+        total = np.bincount(tranche_fund, at_risk, minlength=n_funds).astype(np.int64)
+        share = split_cents(
+            np.minimum(new_loss, total), at_risk[pari_passu], tranche_fund[pari_passu], n_funds
+        )
+        added[pari_passu] = share
     return added

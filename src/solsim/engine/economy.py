@@ -25,6 +25,7 @@ from solsim.engine import households as household_rules
 from solsim.engine import housing, phases, reporting
 from solsim.engine import instruments as instrument_registry
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
+from solsim.engine.fund_books import FundBooks
 from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
 from solsim.engine.memory import tune_allocator
 from solsim.engine.network import TradeNetwork
@@ -49,14 +50,27 @@ class Tranches:
     detachment: np.ndarray
     coupon: np.ndarray
     holdings: sp.csr_matrix
-    loss: np.ndarray = field(init=False)
+    loss_cents: np.ndarray = field(init=False)
     redeemed: np.ndarray = field(init=False)
     paid: np.ndarray = field(init=False)
+    peak_loss_share: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loss = np.zeros(len(self.name))
+        # Losses are kept in whole cents, so the funds' loss identity is exact.
+        self.loss_cents = np.zeros(len(self.name), dtype=np.int64)
         self.redeemed = np.zeros(len(self.name))
         self.paid = np.zeros(len(self.name))
+        # The largest share of its size each tranche has lost so far in the run.
+        self.peak_loss_share = np.zeros(len(self.name))
+
+    @property
+    def loss(self) -> np.ndarray:
+        """What each tranche has lost (currency): losses less losses written back."""
+        return self.loss_cents / CENTS
+
+    def at_risk_cents(self) -> np.ndarray:
+        """Capital still at risk in each tranche, in whole cents."""
+        return np.floor(self.balance * CENTS + 1e-6).astype(np.int64)
 
     @property
     def size(self) -> np.ndarray:
@@ -167,6 +181,13 @@ class Economy:
             ]
         )
         self.instruments = instrument_registry.build(scenario.instruments)
+        # The funds' allowance and loss tallies, with a layer for each switched-on
+        # instrument that absorbs losses (engine.fund_books).
+        self.books = FundBooks(
+            self.n_funds,
+            [i.loss_layers[0].layer for i in self.instruments if i.loss_layers],
+            scenario.funds.notes.notice_months,
+        )
         self.history: list[dict[str, float]] = []
         self._build()
         for instrument in self.instruments:
@@ -176,6 +197,9 @@ class Economy:
         # What outside investors have asked to redeem and not yet been paid,
         # per tranche of the final capital stacks.
         self.redemption_request = np.zeros(len(self.tranches.name))
+        # Requests to redeem made this month (a shock, maturity, flight), before
+        # their notice and lock-up (engine.fund_books.redemption_requests).
+        self.redemption_new = np.zeros(len(self.tranches.name))
         self.burning_in = False
         self.firm_active_at_start = self.firm_active.copy()
         if scenario.burn_in:
@@ -330,6 +354,7 @@ class Economy:
         self.bank_peak_month = 0
         self.failures_illiquid_month = 0
         self.failures_insolvent_month = 0
+        self.coop_failures_illiquid_month = 0
         self.firm_sales_local = np.zeros(C)
         self.firm_sales_export = np.zeros(C)
         self.firm_sales_supply = np.zeros(C)
@@ -378,24 +403,35 @@ class Economy:
         self.loan_grace_left = np.zeros(C, dtype=np.int64)
         self.loan_revenue_share = np.zeros(C)
         self.loan_arrears = np.zeros(C, dtype=np.int64)
+        # A loan that may recover only from the asset it financed, not the co-op's cash.
+        self.loan_asset_only = np.zeros(C, dtype=bool)
+        # Depositors' claims cut when a fund's losses passed every other layer (cents).
+        self.deposits_written_off = 0
 
         # Funds ------------------------------------------------------------
         self.fund_sequential = np.zeros(F, dtype=bool)
         self.fund_cum_loss = np.zeros(F)
         self.fund_gross_loss = np.zeros(F)
         self.fund_interest_income = np.zeros(F)
-        self.fund_governance = np.full(F, fp.governance)
-        self.fund_rate = np.full(
-            F, fp.interest_rate + (fp.investor_premium if fp.governance == "investor" else 0.0)
-        )
+        # Fund policies. Without an instrument that decides them by vote,
+        # each fund follows the scenario's settings; who controls it is then the
+        # community that owns it.
+        self.fund_governance = np.full(F, "community")
+        self.fund_rate = np.full(F, fp.interest_rate)
         self.fund_tenor = np.full(F, fp.tenor_months, dtype=np.int64)
         self.fund_grace = np.full(F, fp.grace_months, dtype=np.int64)
         self.fund_revenue_share = np.full(F, fp.revenue_share)
-        # The lending screen: months of wages a co-op's cash must cover. Investor
-        # governance asks twice as much; instruments that carry risk may relax it.
-        self.fund_buffer_months = np.full(
-            F, fp.min_buffer_months * (2.0 if fp.governance == "investor" else 1.0)
-        )
+        # The lending screen: months of wages a co-op's cash must cover, times a
+        # factor by which instruments that carry risk may relax it.
+        self.fund_buffer_months = np.full(F, fp.min_buffer_months)
+        self.fund_screen_factor = np.ones(F)
+        # Share of the refounding chance a fund takes up (1: every chance), and
+        # whom it serves first: 0 in random order, 1 new co-ops first, -1
+        # existing co-ops first.
+        self.fund_refound = np.ones(F)
+        self.fund_priority = np.zeros(F, dtype=np.int8)
+        # Net assets above this share of total assets are paid out.
+        self.fund_net_asset_target = np.full(F, fp.net_asset_target)
         self.rate_shock = 0.0
         self.export_multiplier = 1.0
         self.tranches = self._default_tranches()
@@ -643,6 +679,8 @@ class Economy:
         housing.start_run(self)
         self.fund_cum_loss[:] = 0.0
         self.fund_gross_loss[:] = 0.0
+        self.books.start_run()
+        self.deposits_written_off = 0
         self.firm_failed_at[:] = -1
         self.firm_first_failed_at[:] = -1
         self.firm_active_at_start = self.firm_active.copy()
@@ -678,7 +716,8 @@ class Economy:
                 coo.data,
                 "recapitalisation",
             )
-        t.loss[:] = 0.0
+        t.loss_cents[:] = 0
+        t.peak_loss_share[:] = 0.0
         t.redeemed[:] = 0.0
         t.paid[:] = 0.0
         self.redemption_request[:] = 0.0
@@ -776,10 +815,13 @@ class Economy:
         return sum_cents(self.hh_fund, self.hh_deposit, self.n_funds)
 
     def fund_net_assets(self) -> np.ndarray:
-        """Each fund's own equity (currency): cash + loans − deposits − interest owed
-        to depositors − capital still at work in its tranches."""
+        """Each fund's own equity (currency): cash + loans − loan-loss allowance −
+        deposits − interest owed to depositors − capital still at work in its
+        tranches (see :mod:`solsim.engine.fund_books`)."""
         owed = sum_cents(self.hh_fund, self.hh_interest_owed, self.n_funds)
-        cents = self.fund_cash + self.fund_loans() - self.fund_deposits() - owed
+        cents = (
+            self.fund_cash + self.fund_loans() - self.books.allowance - self.fund_deposits() - owed
+        )
         capital = np.bincount(self.tranches.fund, self.tranches.balance, minlength=self.n_funds)
         return from_cents(cents) - capital
 

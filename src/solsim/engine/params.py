@@ -432,29 +432,72 @@ class BankParams(_Strict):
     default_sensitivity: Annotated[float, Field(ge=0.0, le=100.0)] = 2.0
 
 
-class FundParams(_Strict):
-    """Community loan funds: capital, deposits, lending terms and governance.
+class NoteTerms(_Strict):
+    """Contract terms of the investor notes that make up a fund's tranches.
 
-    ``governance = "community"`` lends at ``interest_rate`` to any co-op whose
-    cash covers ``min_buffer_months`` of wages; ``"investor"`` adds
-    ``investor_premium`` to the rate and asks for twice the buffer. A defaulted
-    loan recovers ``recovery_rate`` of its principal (the co-op's remaining cash
-    first, then its equipment sold outside), as collateralised community lending
-    does.
+    A note matures ``tenor_months`` after month 1: its holder then asks for its
+    whole balance back. A request to redeem (at maturity, by capital flight or
+    in an ``investor_withdrawal`` shock) is paid ``notice_months`` after it is
+    made, and never before ``lockup_months`` from month 1; it is paid as the
+    fund's cash above its liquidity floor allows, and what cannot be paid stays
+    asked for. The defaults are a ten-year note with a quarter's notice and a
+    two-year lock-up, terms of the kind community loan funds offer on investor
+    notes; a tenor beyond the run means the notes do not mature within it.
+    """
+
+    tenor_months: Annotated[int, Field(ge=1, le=1200)] = 120
+    notice_months: Annotated[int, Field(ge=0, le=60)] = 3
+    lockup_months: Annotated[int, Field(ge=0, le=600)] = 24
+
+
+class CapitalFlight(_Strict):
+    """An optional behavioural rule: outside holders flee a fund after losses.
+
+    When ``enabled``, an outside tranche whose own loss exceeds ``trigger`` of
+    its size asks, every month, for ``share`` of its balance back (subject to
+    the notes' notice and lock-up). It is off by default: the standard
+    scenarios hold investors to their contract terms, so that a structure's
+    effect on losses is not mixed with a run on the fund; switch it on to study
+    one.
+    """
+
+    enabled: bool = False
+    trigger: Probability = 0.05
+    share: Probability = 0.1
+
+
+class FundParams(_Strict):
+    """Community loan funds: capital, deposits, lending terms and books.
+
+    A fund lends at ``interest_rate`` to any co-op whose cash covers
+    ``min_buffer_months`` of wages. Who decides those terms, and so how they
+    change, is an instrument's matter (the votes and preferences of the fund's
+    constituencies); without one the settings hold.
+
+    The books (:mod:`solsim.engine.fund_books`): each month a fund provisions
+    its loan-loss allowance out of net interest toward ``allowance_target`` of
+    its loans, and pays ``operating_cost`` a year of its loans as its running
+    cost (staff and services, paid to the households it serves). A defaulted
+    loan recovers the co-op's cash and its equipment, sold outside at a
+    ``collateral_haircut`` below its depreciated value; a start-up loan that
+    bought no equipment recovers only the cash. The loss left hits the
+    allowance, then the fund's net assets, then instruments' layers (an
+    outside backer), then the tranches junior first, then the ``backstop``:
+    ``"depositors"`` (their deposits are written down pro rata; what they
+    cannot cover is bailed out from outside) or ``"outside"`` (a bail-out).
 
     Nothing accumulates without a rule that stops it: a fund's net assets
-    (cash + loans − deposits − capital at work) above ``net_asset_target`` of
-    its total assets are paid to its depositors, pro rata to their deposits, as
-    a dividend (as credit unions return surplus to members); community holders
-    of a fund's capital pass what they receive on to the households the fund
-    serves.
+    (cash + loans − allowance − deposits − capital at work) above
+    ``net_asset_target`` of its total assets first write back tranche losses,
+    senior first; the rest is paid out by ``surplus_rule``: ``"depositors"``,
+    pro rata to their deposits (as credit unions return surplus to members), or
+    ``"community"``, to the households the fund serves, equally. Community
+    holders of a fund's capital pass what they receive on to those households.
     """
 
     capital: Annotated[float, Field(ge=0.0, le=CAPITAL_MAX)] = 400000.0
     outside_share: Probability = 0.6
-    governance: Literal["community", "investor"] = "community"
     interest_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.06
-    investor_premium: Annotated[float, Field(ge=0.0, le=1.0)] = 0.03
     deposit_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     target_return: Annotated[float, Field(ge=0.0, le=1.0)] = 0.04
     loan_size: Annotated[float, Field(gt=0.0, le=LOAN_MAX)] = 100000.0
@@ -466,10 +509,14 @@ class FundParams(_Strict):
     min_margin: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     max_lending_share: Probability = 0.9
     arrears_default_months: Annotated[int, Field(ge=1, le=36)] = 3
-    recovery_rate: Probability = 0.8
-    redemption_loss_trigger: Probability = 0.05
-    redemption_share: Probability = 0.1
+    collateral_haircut: Probability = 0.5
+    allowance_target: Annotated[float, Field(ge=0.0, le=0.5)] = 0.03
+    operating_cost: Annotated[float, Field(ge=0.0, le=0.2)] = 0.01
     net_asset_target: Probability = 0.1
+    surplus_rule: Literal["depositors", "community"] = "depositors"
+    backstop: Literal["depositors", "outside"] = "depositors"
+    notes: NoteTerms = Field(default_factory=NoteTerms)
+    flight: CapitalFlight = Field(default_factory=CapitalFlight)
 
 
 ShockKind = Literal[

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solsim.engine import bank, households, housing
-from solsim.engine.capital import allocate
+from solsim.engine import bank, fund_books, households, housing
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 from solsim.engine.settlement import settle_failures
@@ -34,7 +33,6 @@ def run_month(e: Economy) -> None:
         "interest": np.zeros(e.n_firms),
         "failures": 0,
         "coop_failures": 0,
-        "net_loss": 0.0,
     }
     # What each firm paid this month inside the community and outside it
     # (currency): the local spending shares by kind (``circulation``).
@@ -44,6 +42,8 @@ def run_month(e: Economy) -> None:
     e.bank_chargeoffs_month = 0
     e.failures_illiquid_month = 0
     e.failures_insolvent_month = 0
+    e.coop_failures_illiquid_month = 0
+    e.books.start_month()
     apply_shocks(e)
     housing.update_index(e)
     labour_market(e)
@@ -109,7 +109,8 @@ def apply_shocks(e: Economy) -> None:
             e.hh_expense_due[hit] += shock.size
         elif shock.kind == "investor_withdrawal":
             outside = e.tranches.held_by("outside")
-            e.redemption_request += np.where(outside, shock.size * e.tranches.balance, 0.0)
+            # A request under the notes' terms: paid after their notice and lock-up.
+            e.redemption_new += np.where(outside, shock.size * e.tranches.balance, 0.0)
         elif shock.kind == "supplier_failure":
             struck = e.firm_active & (e.streams["shocks"].random(e.n_firms) < shock.size)
             e.firm_forced_failure |= struck
@@ -452,7 +453,10 @@ def _liquidity_floor(e: Economy, deposits: np.ndarray | None = None) -> np.ndarr
 
 
 def fund_operations(e: Economy) -> None:
-    """Deposit interest, tranche coupons, redemptions, then new loans and new co-ops."""
+    """Policies decided, deposit interest, operating cost, provisions, tranche coupons,
+    redemptions, then new loans and new co-ops."""
+    # Instruments that decide fund policy (rate, screen, whom to serve, reserve) act first.
+    e.hook("decide")
     fp = e.scenario.funds
     ledger = e.ledger
     t = e.tranches
@@ -471,6 +475,11 @@ def fund_operations(e: Economy) -> None:
     e.hh_deposit_interest = paid / CENTS
     e.community_deposit_interest += paid.sum() / CENTS
     e.fund_interest_income -= np.bincount(e.hh_fund, e.hh_deposit_interest, minlength=e.n_funds)
+    # The running cost, then the allowance, before anything is distributed.
+    staff_pay = fund_books.pay_operating_cost(e)
+    e.hh_deposit_interest = e.hh_deposit_interest + staff_pay
+    e.community_wages += float(staff_pay.sum())
+    fund_books.provision(e)
     # Deposits do not move again until next month's spending: summed once for
     # the liquidity floors of coupons, redemptions and lending.
     deposits = e.fund_deposits()
@@ -496,14 +505,20 @@ def fund_operations(e: Economy) -> None:
     t.paid += booked
     e.fund_interest_income -= np.bincount(t.fund, booked, minlength=e.n_funds)
 
-    # Redemptions: outside investors pull capital once their own tranche has lost
-    # more than the trigger (capital flight). Junior capital that absorbs losses
-    # first keeps senior investors below it, and so keeps their money in the fund.
-    outside = t.held_by("outside")
-    own_loss = np.divide(t.loss, t.size, out=np.zeros(len(t.name)), where=t.size > 0)
-    fleeing = outside & (own_loss > fp.redemption_loss_trigger)
-    request = e.redemption_request + np.where(fleeing, fp.redemption_share * t.balance, 0.0)
-    request = np.minimum(request, t.balance)
+    # Redemptions: requests made this month (a withdrawal shock, notes that
+    # mature, and capital flight when that rule is on) wait out the notes'
+    # notice and lock-up; then they are paid as the fund's cash allows.
+    new = e.redemption_new + fund_books.maturing(e)
+    if fp.flight.enabled:
+        # Capital flight: outside holders whose own tranche has lost more than
+        # the trigger ask for a share of it back every month. Junior capital
+        # that absorbs losses first keeps them below the trigger.
+        outside = t.held_by("outside")
+        own_loss = np.divide(t.loss, t.size, out=np.zeros(len(t.name)), where=t.size > 0)
+        fleeing = outside & (own_loss > fp.flight.trigger)
+        new = new + np.where(fleeing, fp.flight.share * t.balance, 0.0)
+    e.redemption_new = np.zeros(len(t.name))
+    request = np.minimum(e.redemption_request + fund_books.redemption_requests(e, new), t.balance)
     room = (from_cents(e.fund_cash) - _liquidity_floor(e, deposits)).clip(0)
     asked = np.bincount(t.fund, request, minlength=e.n_funds)
     # Requests below a thousandth of a cent are nothing to pay (and would overflow).
@@ -520,46 +535,48 @@ def fund_distributions(e: Economy) -> None:
 
     A fund's net assets (:meth:`Economy.fund_net_assets`) above
     ``funds.net_asset_target`` of its total assets first write back losses
-    its tranches took, senior first; what is left is paid to its depositors
-    pro rata to their deposits (to every household it serves alike when it has
-    none), as far as its cash above the liquidity floor allows. Community
+    its tranches took, senior first; what is left is paid out by
+    ``funds.surplus_rule``: to its depositors pro rata to their deposits (to
+    every household it serves alike when it has none), or to every household
+    it serves alike, as far as its cash above the liquidity floor allows. Community
     holders of fund capital pass on all they received (coupons, redemptions)
     to the households their fund serves, equally. Both reach households as
     income next month, with deposit interest.
     """
     fp = e.scenario.funds
     ledger = e.ledger
-    t = e.tranches
     cash = from_cents(e.fund_cash)
-    assets = cash + from_cents(e.fund_loans())
-    excess = (e.fund_net_assets() - fp.net_asset_target * assets).clip(0)
+    assets = cash + from_cents(e.fund_loans() - e.books.allowance)
+    excess = (e.fund_net_assets() - e.fund_net_asset_target * assets).clip(0)
     # Surplus first writes back capital that earlier losses wrote off, senior
     # tranche first (a book entry: no cash moves); only a fund whose capital
-    # is whole pays a dividend.
-    if (excess > 0).any() and t.loss.any():
-        order = np.lexsort((-t.attachment, t.fund))
-        lost = t.loss[order]
-        cum = np.cumsum(lost)
-        start = np.concatenate([[0.0], cum])[np.searchsorted(t.fund[order], t.fund[order])]
-        before = cum - lost - start
-        back = np.empty_like(lost)
-        back[order] = np.clip(excess[t.fund[order]] - before, 0.0, lost)
-        t.loss -= back
-        excess -= np.bincount(t.fund, back, minlength=e.n_funds)
+    # is whole pays out.
+    excess -= fund_books.write_back(e, excess)
     room = (cash - _liquidity_floor(e)).clip(0)
     dividend = np.minimum(excess.clip(0), room)
+    # Instruments may take part of the payout (a participatory budget): they
+    # move it out of the fund and lower ``ctx["payout"]``.
+    ctx = {"payout": dividend}
+    e.hook("payout", ctx)
+    taken = dividend - ctx["payout"]
+    e.fund_interest_income -= taken
+    dividend = ctx["payout"]
     # What households received, in currency (None: nothing yet); adding it to a
     # zero array first would change no value, only cost passes.
     received = None
     if (dividend > 0.005).any():
         served = np.bincount(e.hh_fund, minlength=e.n_funds)
-        held = np.bincount(e.hh_fund, e.hh_deposit, minlength=e.n_funds)
-        held_by_fund = held[e.hh_fund]  # each household's fund's deposits, gathered once
-        weight = np.where(
-            held_by_fund > 0,
-            e.hh_deposit / np.maximum(held_by_fund, 1),
-            1.0 / served[e.hh_fund],
-        )
+        if fp.surplus_rule == "depositors":
+            held = np.bincount(e.hh_fund, e.hh_deposit, minlength=e.n_funds)
+            held_by_fund = held[e.hh_fund]  # each household's fund's deposits, gathered once
+            weight = np.where(
+                held_by_fund > 0,
+                e.hh_deposit / np.maximum(held_by_fund, 1),
+                1.0 / served[e.hh_fund],
+            )
+        else:
+            # "community": every household the fund serves alike.
+            weight = 1.0 / served[e.hh_fund]
         paid = ledger.transfer(
             e.hh_fund_account, e.hh_account, dividend[e.hh_fund] * weight, "fund_dividends"
         )
@@ -613,7 +630,7 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     rng = e.streams["lending"]
     members = e.firm_workers()
     bill = members * e.firm_wage
-    buffer_months = e.fund_buffer_months
+    buffer_months = e.fund_buffer_months * e.fund_screen_factor
     fund_of = e.firm_fund
     eligible = (
         e.firm_active
@@ -629,7 +646,10 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     size = max(3, round(e.n_households * e.scenario.households.coop_employment / max(e.n_coops, 1)))
     unemployed = np.flatnonzero(e.hh_employer == UNEMPLOYED)
     founding = (
-        ~e.firm_active & e.firm_is_coop & ~e.loan_active & (rng.random(e.n_firms) < cp.entry_rate)
+        ~e.firm_active
+        & e.firm_is_coop
+        & ~e.loan_active
+        & (rng.random(e.n_firms) < cp.entry_rate * e.fund_refound[fund_of])
     )
     founding_idx = np.flatnonzero(founding)[: len(unemployed) // size]
     founding[:] = False
@@ -639,7 +659,11 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     if candidates.size == 0:
         return
     key = e.streams["allocation"].random(candidates.size)
-    order = np.lexsort((key, fund_of[candidates]))
+    # Whom a fund serves first: its policy ranks new and existing co-ops (the
+    # random key orders each rank), or leaves the order to the key alone.
+    priority = e.fund_priority[fund_of[candidates]]
+    rank = np.where(founding[candidates], -priority, priority)
+    order = np.lexsort((key, rank, fund_of[candidates]))
     candidates = candidates[order]
     funds = fund_of[candidates]
     amount = np.full(candidates.size, fp.loan_size)
@@ -661,6 +685,7 @@ def _lend(e: Economy, deposits: np.ndarray | None = None) -> None:
     e.loan_grace_left[granted] = e.fund_grace[g_fund]
     e.loan_revenue_share[granted] = e.fund_revenue_share[g_fund]
     e.loan_arrears[granted] = 0
+    e.loan_asset_only[granted] = False
     e.hook("new_loans", {"coop": granted, "fund": g_fund})
 
     new = granted[founding[granted]]
@@ -816,7 +841,7 @@ def _pay_dividends(e: Economy, amount: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------- exit
 def exit_and_distress(e: Economy) -> None:
     """Failures and liquidation; then household distress and its instruments."""
-    fp, cp = e.scenario.funds, e.scenario.coops
+    cp = e.scenario.coops
     e.firm_unable_months = np.where(e.firm_unable & e.firm_active, e.firm_unable_months + 1, 0)
     # Owners close a conventional firm that has not earned their required
     # return for ``firms.exit_months`` months in a row; co-op members keep
@@ -835,7 +860,7 @@ def exit_and_distress(e: Economy) -> None:
     e.firm_forced_failure[:] = False
     e.firm_age[e.firm_active] += 1
     if failing.size:
-        _liquidate(e, failing, fp.recovery_rate)
+        _liquidate(e, failing)
 
     ctx = {"distressed": (e.hh_shortfall > 0.01) | (e.hh_housing_gap > 0.01)}
     e.hook("distress", ctx)
@@ -868,12 +893,13 @@ def expected_margin(e: Economy) -> np.ndarray:
     return e.firm_margin - required
 
 
-def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
+def _liquidate(e: Economy, failing: np.ndarray) -> None:
     """Default the loans of failing co-ops, settle what cash allows, release members."""
     ledger = e.ledger
     illiquid = expected_margin(e)[failing] > 0
     e.failures_illiquid_month += int(illiquid.sum())
     e.failures_insolvent_month += int((~illiquid).sum())
+    e.coop_failures_illiquid_month += int((illiquid & e.firm_is_coop[failing]).sum())
     # Exports already sold are collected before anything is shared out.
     if e.export_due.size:
         due = e.export_due[:, failing].sum(axis=0)
@@ -881,37 +907,8 @@ def _liquidate(e: Economy, failing: np.ndarray, recovery_rate: float) -> None:
         e.export_due[:, failing] = 0
     with_loan = failing[e.loan_active[failing]]
     if with_loan.size:
-        principal = e.loan_principal[with_loan]
-        recovery = np.floor(principal * recovery_rate).astype(np.int64)
-        from_cash = np.minimum(recovery, e.ledger.cash[e.firm_account[with_loan]].clip(0))
-        funds = e.loan_fund[with_loan]
-        ledger.transfer(
-            e.firm_account[with_loan], e.fund_account[funds], from_cash, "recoveries", cents=True
-        )
-        # The rest of the recovery is equipment sold to buyers outside the economy.
-        ledger.transfer(
-            ledger.world, e.fund_account[funds], recovery - from_cash, "recoveries", cents=True
-        )
-        ctx = {
-            "coop": with_loan,
-            "fund": funds,
-            "principal": principal / CENTS,
-            "loss": (principal - recovery) / CENTS,
-        }
-        e.hook("losses", ctx)
-        loss = np.asarray(ctx["loss"], dtype=np.float64).clip(0)
-        e.fund_gross_loss += np.bincount(funds, principal / CENTS, minlength=e.n_funds)
-        net = np.bincount(funds, loss, minlength=e.n_funds)
-        e.fund_cum_loss += net
-        e.month_flows["net_loss"] += float(net.sum())
-        e.loan_active[with_loan] = False
-        e.loan_principal[with_loan] = 0
-        e.loan_arrears[with_loan] = 0
-        # The fund's own net assets (retained surplus) absorb a loss before its
-        # capital does: only what they cannot cover is written off the tranches.
-        t = e.tranches
-        to_capital = np.minimum(np.maximum(-e.fund_net_assets(), 0.0), net)
-        t.loss += allocate(to_capital, t.fund, t.balance, t.attachment, e.fund_sequential, t.loss)
+        # Recoveries from collateral, then the order of losses (engine.fund_books).
+        fund_books.charge_off(e, with_loan)
 
     # The bank recovers what it can of its credit line, after the fund.
     bank.charge_off(e, failing)

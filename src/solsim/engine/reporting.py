@@ -11,12 +11,14 @@ instrument column by its declared summary rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from solsim import metrics
-from solsim.engine import households, housing, instruments
+from solsim.engine import fund_books, households, housing, instruments
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.instruments.contract import summarise
 from solsim.engine.ledger import CENTS
@@ -24,7 +26,17 @@ from solsim.engine.ledger import CENTS
 if TYPE_CHECKING:
     from solsim.engine.economy import Economy
 
-__all__ = ["circulation", "entry_survival", "record", "shock_start", "summarize"]
+__all__ = [
+    "BASELINES",
+    "circulation",
+    "entry_survival",
+    "history_series",
+    "investor_returns",
+    "record",
+    "resilience",
+    "shock_start",
+    "summarize",
+]
 
 
 # ---------------------------------------------------------------------- monthly row
@@ -43,9 +55,10 @@ def circulation(e: Economy) -> dict[str, float]:
     paid to outside creditors.
 
     ``lm3`` (Sacks 2002, :func:`solsim.metrics.lm3`) follows the co-ops'
-    revenue R1 for three rounds: R2 = R1 × the co-ops' local spending share;
-    R3 re-spends R2 locally, its part paid to members at the households' local
-    share and its part paid to firms and funds at the co-ops'.
+    revenue R1 (``coop_revenue``, currency) for three rounds: R2 = R1 × the
+    co-ops' local spending share; R3 re-spends R2 locally, its part paid to
+    members at the households' local share and its part paid to firms and
+    funds at the co-ops'.
     """
     flows = e.ledger.flows
     coop = e.firm_is_coop
@@ -75,6 +88,7 @@ def circulation(e: Economy) -> dict[str, float]:
         members = min(to_members / coop_local, 1.0)
         third = second * (members * hh_share + (1.0 - members) * coop_share)
     return {
+        "coop_revenue": first,
         "coop_local_spend_share": coop_share,
         "firm_local_spend_share": share(~coop),
         "household_local_spend_share": hh_share,
@@ -82,11 +96,135 @@ def circulation(e: Economy) -> dict[str, float]:
     }
 
 
+def fund_record(e: Economy) -> dict[str, float]:
+    """The funds' books (:mod:`solsim.engine.fund_books`), summed over funds (currency).
+
+    Flows this month: ``net_chargeoffs`` (charge-offs net of recoveries) and
+    ``recoveries`` (cash and collateral recovered on defaulted loans).
+    Cumulative since month 1: ``net_chargeoffs_cum`` and, one per absorbing
+    layer, ``absorbed_allowance``, ``absorbed_net_assets``, ``absorbed_<layer>``
+    for every registered instrument layer (0 when it is off),
+    ``absorbed_tranche_<name>`` for each tranche name and ``absorbed_backstop``;
+    they add up to ``net_chargeoffs_cum`` exactly. Balances: ``allowance`` and
+    ``fund_net_assets``. ``tranche_wiped_out`` is 1 once any tranche has lost at
+    least 99% of its size in the run. ``loss_<name>`` is each tranche name's
+    loss now (equal to its ``absorbed_tranche_<name>``; the report's name).
+    """
+    books = e.books
+    t = e.tranches
+    row: dict[str, float] = {
+        "net_chargeoffs": books.net_chargeoffs_month / CENTS,
+        "recoveries": books.recoveries_month / CENTS,
+        "net_chargeoffs_cum": int(books.net_chargeoffs_cum.sum()) / CENTS,
+        "absorbed_allowance": int(books.absorbed["allowance"].sum()) / CENTS,
+        "absorbed_net_assets": int(books.absorbed["net_assets"].sum()) / CENTS,
+    }
+    for _name, layer in instruments.loss_layers():
+        absorbed = books.absorbed.get(layer.layer)
+        row[f"absorbed_{layer.layer}"] = 0.0 if absorbed is None else int(absorbed.sum()) / CENTS
+    names = list(dict.fromkeys(t.name))
+    for name in names:
+        lost = int(t.loss_cents[[n == name for n in t.name]].sum()) / CENTS
+        row[f"absorbed_tranche_{name}"] = lost
+    row["absorbed_backstop"] = int(books.absorbed["backstop"].sum()) / CENTS
+    row["allowance"] = int(books.allowance.sum()) / CENTS
+    row["fund_net_assets"] = float(e.fund_net_assets().sum())
+    row["tranche_wiped_out"] = float((t.peak_loss_share >= fund_books.WIPED_OUT).any())
+    for name in names:
+        row[f"loss_{name}"] = row[f"absorbed_tranche_{name}"]
+    return row
+
+
+def tranche_outcomes(e: Economy) -> dict[str, float]:
+    """Per tranche name, whether any fund's tranche of that name was hit in the run
+    (``tranche_hit_<name>``: it absorbed some loss) and whether one was wiped out
+    (``tranche_wiped_<name>``: it lost at least 99% of its size), as 1 or 0."""
+    t = e.tranches
+    out: dict[str, float] = {}
+    for name in dict.fromkeys(t.name):
+        rows = np.array([n == name for n in t.name])
+        peak = t.peak_loss_share[rows]
+        out[f"tranche_hit_{name}"] = float((peak > 0).any())
+        out[f"tranche_wiped_{name}"] = float((peak >= fund_books.WIPED_OUT).any())
+    return out
+
+
+def power_record(e: Economy) -> dict[str, float]:
+    """Who depends on, benefits from and carries the risk of the funds (DESIGN §3).
+
+    ``outside_dependency``: outside investors' share of the funds' funding (their
+    tranches ÷ deposits + every tranche); ``outside_hhi``: the concentration of
+    their holdings (:func:`outside_hhi`); ``benefit_bottom40_share``
+    (:func:`bottom40_share`) and ``community_loss_share``
+    (:func:`community_loss_share`).
+    """
+    t = e.tranches
+    outside = float(t.balance[t.held_by("outside")].sum())
+    funding = float(t.balance.sum()) + float(e.fund_deposits().sum()) / CENTS
+    return {
+        "outside_dependency": outside / funding if funding > 0 else 0.0,
+        "outside_hhi": outside_hhi(e),
+        "benefit_bottom40_share": bottom40_share(e),
+        "community_loss_share": community_loss_share(e),
+    }
+
+
+def bottom40_share(e: Economy) -> float:
+    """Share of the month's surplus paid to households that reaches the bottom 40%.
+
+    Surplus: co-op patronage, deposit interest and the funds' payouts (dividends,
+    community coupons, running costs paid locally) this month (``hh_patronage``
+    + ``hh_deposit_interest``); the bottom 40% by net worth (DESIGN §3, benefit
+    incidence). 0.4 means in proportion to headcount; more is progressive. NaN
+    in a month without such surplus.
+    """
+    worth = e.household_net_worth()
+    income = e.hh_patronage + e.hh_deposit_interest
+    total = income.sum()
+    if total <= 0:
+        return float("nan")
+    cutoff = np.quantile(worth, 0.4)
+    return float(income[worth <= cutoff].sum() / total)
+
+
+def outside_hhi(e: Economy) -> float:
+    """Herfindahl index of the outside investors' holdings across all funds.
+
+    HHI = Σ s_i², s_i an outside investor's share of all outside capital at work
+    (1: one funder; 1/n: n equal funders; 0 without outside capital).
+    """
+    t = e.tranches
+    outside = t.held_by("outside")
+    per_investor = t.holdings.T @ np.where(outside, t.balance, 0.0)
+    total = per_investor.sum()
+    if total <= 0:
+        return 0.0
+    return float(((per_investor / total) ** 2).sum())
+
+
+def community_loss_share(e: Economy) -> float:
+    """Share of the funds' net charge-offs since month 1 carried by the community.
+
+    The community carries what the funds' own allowance and net assets absorb
+    (the fund is the community's), its tranches and the depositors' write-downs;
+    philanthropy, outside investors, guarantors and bail-outs are not the
+    community. 0 before any charge-off: there was nothing to carry.
+    """
+    books, t = e.books, e.tranches
+    total = int(books.net_chargeoffs_cum.sum())
+    if total <= 0:
+        return 0.0
+    own = int(books.absorbed["allowance"].sum()) + int(books.absorbed["net_assets"].sum())
+    tranches = int(t.loss_cents[t.held_by("community")].sum())
+    return (own + tranches + e.deposits_written_off) / total
+
+
 def firm_record(e: Economy) -> dict[str, float]:
     """Firm and bank columns.
 
     ``failures_illiquid`` and ``failures_insolvent`` split the month's
-    failures by cause (:func:`expected_margin`); ``bank_credit`` is credit
+    failures by cause (:func:`expected_margin`), ``coop_failures_illiquid``
+    the co-ops among the illiquid; ``bank_credit`` is credit
     drawn on the bank's lines at the end of the month, ``bank_credit_peak`` at
     its highest within the month (co-ops draw to pay wages and inputs before
     sales come in, and repay after), ``bank_credit_limit`` the lines' total
@@ -114,6 +252,7 @@ def firm_record(e: Economy) -> dict[str, float]:
         "dividends_out": e.dividends_out,
         "failures_illiquid": float(e.failures_illiquid_month),
         "failures_insolvent": float(e.failures_insolvent_month),
+        "coop_failures_illiquid": float(e.coop_failures_illiquid_month),
         "bank_credit": int(e.bank_drawn.sum()) / CENTS,
         "bank_credit_peak": e.bank_peak_month / CENTS,
         "bank_credit_limit": int(e.bank_limit.sum()) / CENTS,
@@ -189,14 +328,22 @@ def household_record(e: Economy) -> dict[str, float]:
 def record(e: Economy) -> dict[str, float]:
     """The month's row of metrics (DESIGN §3).
 
-    Risk and return, all to date: ``investor_return`` is the annualised total
-    return of outside capital, ((coupons + redemptions + remaining balance) /
-    invested)^(12 / months) − 1, so losses count against it (−1 when all is
-    lost); ``community_return`` is wages + patronage + deposit interest paid to
-    households; ``return_ratio`` is that over the coupons paid to outside
-    investors; ``community_capital_share`` is the share of the capital still at
-    work that community holders own (philanthropic and outside capital are not
-    community-held); ``loss_<tranche>`` is each tranche's cumulative loss.
+    Risk and return, all to date: ``investor_paid``, ``investor_redeemed``
+    and ``investor_balance`` are the coupons and redemptions paid to outside
+    investors and their capital still at work (currency), the dated flows of
+    the run's :func:`solsim.metrics.investor_irr`; ``investor_return`` is the
+    running total-value multiple of outside capital, annualised,
+    ((coupons + redemptions + remaining balance) / invested)^(12 / months) − 1,
+    so losses count against it (−1 when all is lost) -- a month's indicator for
+    the timeseries, not the run's return, which is the money-weighted
+    ``investor_irr`` of the summary; ``community_return`` is wages + patronage
+    + deposit interest + the community holders' coupons passed on to
+    households; ``community_equity`` is what the community owns in the funds at
+    the end of the month: the community-held capital still at work plus the
+    funds' own net assets (which belong to their depositors); ``community_capital_share``
+    is the share of the capital still at work that community holders own
+    (philanthropic and outside capital are not community-held);
+    ``loss_<tranche>`` is each tranche's cumulative loss.
     """
     ledger = e.ledger
     flows = ledger.flows
@@ -218,7 +365,6 @@ def record(e: Economy) -> dict[str, float]:
         investor_return = (outside_value / invested_outside) ** (1.0 / years) - 1.0
     else:
         investor_return = float("nan")
-    outside_income = t.paid[outside].sum()
     community_return = (
         e.community_wages
         + e.community_patronage
@@ -243,10 +389,14 @@ def record(e: Economy) -> dict[str, float]:
         fund_assets=float(
             (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
         ),
-        net_chargeoffs=e.month_flows["net_loss"],
+        **fund_record(e),
+        **power_record(e),
         investor_return=investor_return,
+        investor_paid=float(t.paid[outside].sum()),
+        investor_redeemed=float(t.redeemed[outside].sum()),
+        investor_balance=float(t.balance[outside].sum()),
         community_return=community_return,
-        return_ratio=community_return / outside_income if outside_income > 0 else float("nan"),
+        community_equity=float(t.balance[community].sum() + e.fund_net_assets().sum()),
         community_capital_share=float(t.balance[community].sum() / capital)
         if capital > 0
         else float("nan"),
@@ -255,8 +405,6 @@ def record(e: Economy) -> dict[str, float]:
         **firm_record(e),
         **housing.record(e),
     )
-    for name in dict.fromkeys(t.name):
-        row[f"loss_{name}"] = float(t.loss[[n == name for n in t.name]].sum())
     row.update(instrument_record(e))
     return row
 
@@ -327,45 +475,140 @@ def entry_survival(economy: Economy, coop: bool, months: int = FIVE_YEARS) -> fl
     return float((died[cohort] - born[cohort] > months).mean())
 
 
-def summarize(economy: Economy) -> dict[str, float | int | None]:
-    """Summary of a finished run.
+#: What the resilience metrics are measured against: the paired run without
+#: the shock, or the level of the months before it.
+BASELINES = ("counterfactual", "pre_shock")
 
-    Resilience is measured on monthly co-op output around the first scheduled
-    shock: ``drawdown`` (largest fall below the 12-month pre-shock mean, as a
-    share), ``recovery_time`` (months from the shock until output is back at
-    95% of the pre-shock mean; if it never is, the months from the shock to
-    the end of the run, and ``recovered`` is 0), ``area_lost`` (output lost,
-    in months of pre-shock output). Calibration figures: ``coop_hazard`` and
-    ``firm_hazard`` (failures per firm-year over the whole run, for co-ops and
-    for conventional firms), ``coop_survival_5y`` and ``firm_survival_5y`` (share
-    of the firms of that kind active at month 1 that had not failed by month
-    60), ``chargeoff_rate`` (net loan losses
-    per year over average loans outstanding, in the calm months before the shock).
+
+def resilience(
+    series: Mapping[str, ArrayLike],
+    start: int | None,
+    households: int,
+    baseline: Mapping[str, ArrayLike] | None = None,
+) -> dict[str, float | int | str | None]:
+    """Resilience around the first scheduled shock, against a baseline.
+
+    Measured on monthly output (``drawdown``, ``recovery_time``, ``recovered``,
+    ``area_lost``; :mod:`solsim.metrics`), unemployment (``job_years_lost``,
+    person-years of unemployment beyond the baseline from the shock on) and
+    co-op failures (``excess_failures``, co-op failures beyond the baseline from
+    the shock on). With ``baseline`` -- the paired run without the shock, same
+    seed and streams -- each month is compared with the same month of that run
+    and ``baseline`` is ``"counterfactual"``; without it, with the mean of the
+    12 months before the shock, ``"pre_shock"``. ``drawdown`` is always against
+    the pre-shock level (the deepest fall a funder would see).
+
+    Parameters
+    ----------
+    series
+        The run's monthly columns (``output``, ``unemployment``, ``coop_failures``).
+    start
+        Month of the first scheduled shock (1-based), or None.
+    households
+        Households in the economy (to turn the unemployment rate into people).
+    baseline
+        The paired no-shock run's monthly columns, or None.
+
+    Returns
+    -------
+    dict
+        The keys above, None where undefined: no shock, or no month before it.
     """
+    output = np.asarray(series["output"], dtype=np.float64)
+    keys = ("drawdown", "recovery_time", "recovered", "area_lost", "job_years_lost")
+    out: dict[str, float | int | str | None] = {"shock_start": start}
+    out["baseline"] = "pre_shock" if baseline is None else "counterfactual"
+    # Resilience needs at least one month before the shock (the pre-shock
+    # level) and one from it.
+    if start is None or not 2 <= start <= output.size:
+        out.update(dict.fromkeys((*keys, "excess_failures")))
+        return out
+    at = start - 1  # position of month `start` in the 0-based series
+
+    def paired(key: str, scale: float = 1.0) -> np.ndarray | None:
+        if baseline is None:
+            return None
+        return np.asarray(baseline[key], dtype=np.float64) * scale
+
+    unemployed = np.asarray(series["unemployment"], dtype=np.float64) * households
+    out["drawdown"] = metrics.drawdown(output, at)
+    months = metrics.recovery_time(output, at, baseline=paired("output"))
+    # A run that has not recovered by its end counts the months it was
+    # watched (a lower bound), so averages and paired differences do not
+    # silently drop the worst cases; ``recovered`` says which it is.
+    out["recovered"] = 0.0 if months is None else 1.0
+    out["recovery_time"] = output.size - at if months is None else months
+    out["area_lost"] = metrics.area_lost(output, at, baseline=paired("output"))
+    out["job_years_lost"] = metrics.job_years_lost(
+        unemployed, at, baseline=paired("unemployment", households)
+    )
+    out["excess_failures"] = metrics.excess_failures(
+        series["coop_failures"], at, baseline=paired("coop_failures")
+    )
+    return out
+
+
+def investor_returns(series: Mapping[str, ArrayLike], invested: float) -> dict[str, float | None]:
+    """The outside investors' return over a run, from its monthly columns.
+
+    ``investor_irr`` is the money-weighted annual return on the dated flows
+    (:func:`solsim.metrics.investor_irr`); ``investor_net_gain`` the capital
+    holders' net gain, coupons + redemptions + remaining balance − capital in
+    (currency), the denominator of return parity; ``investor_invested`` the
+    capital committed at the start.
+    """
+    paid = np.asarray(series["investor_paid"], dtype=np.float64)
+    redeemed = np.asarray(series["investor_redeemed"], dtype=np.float64)
+    balance = float(np.asarray(series["investor_balance"], dtype=np.float64)[-1])
+    if not invested > 0:
+        return {"investor_invested": 0.0, "investor_irr": None, "investor_net_gain": None}
+    return {
+        "investor_invested": float(invested),
+        "investor_irr": metrics.investor_irr(invested, paid, redeemed, balance),
+        "investor_net_gain": float(paid[-1] + redeemed[-1] + balance - invested),
+    }
+
+
+def history_series(economy: Economy) -> dict[str, np.ndarray]:
+    """The run's monthly rows as one float array per column."""
     rows = economy.history
     if not rows:
         raise ValueError("the economy has not run yet")
-    series = {key: np.array([row[key] for row in rows], dtype=np.float64) for key in rows[0]}
-    output = series["output"]
+    return {key: np.array([row[key] for row in rows], dtype=np.float64) for key in rows[0]}
+
+
+def summarize(economy: Economy) -> dict[str, float | int | str | None]:
+    """Summary of a finished run.
+
+    Resilience (:func:`resilience`) is measured around the first scheduled
+    shock against the level of the months before it (``baseline`` is
+    ``"pre_shock"``); a paired run without the shock replaces those keys with
+    the same measures against it (:func:`solsim.runner.run`). Calibration
+    figures: ``coop_hazard`` and ``firm_hazard`` (failures per firm-year over
+    the whole run, for co-ops and for conventional firms,
+    :func:`solsim.metrics.hazard`), ``hazard_illiquid`` and ``hazard_insolvent``
+    (failures of all firms, co-ops and conventional, by cause, per firm-year;
+    they add up to the hazard of all firms), ``coop_hazard_illiquid``,
+    ``coop_hazard_insolvent``, ``firm_hazard_illiquid`` and
+    ``firm_hazard_insolvent`` (each kind's hazard by cause; a kind's two add up
+    to its hazard), ``coop_survival_5y`` and
+    ``firm_survival_5y`` (share of the firms of that kind active at month 1
+    that had not failed by month 60), ``chargeoff_rate`` (net loan losses per
+    year over average loans outstanding, in the calm months before the shock).
+    Circulation: ``lm3`` is the run's LM3, all three rounds over the run's
+    co-op revenue (the months weighted by revenue), beside ``mean_lm3``, the
+    mean of the monthly ratios. ``consumption_gini_final`` is the Gini of the
+    last month's household consumption. Risk and return: :func:`investor_returns`;
+    ``community_return`` (to date), ``community_equity`` (at the end) and
+    ``community_capital_in`` (the community holders' capital committed at the
+    start) are what return parity compares between paired runs
+    (:func:`solsim.runner.run`).
+    """
+    rows = economy.history
+    series = history_series(economy)
     start = shock_start(economy)
-    summary: dict[str, float | int | None] = {"steps": len(rows)}
-    # Resilience needs at least one month before the shock (the pre-shock
-    # level) and one from it.
-    if start is not None and 2 <= start <= len(rows):
-        at = start - 1  # position of month `start` in the 0-based series
-        summary["shock_start"] = start
-        summary["drawdown"] = metrics.drawdown(output, at)
-        months = metrics.recovery_time(output, at)
-        # A run that has not recovered by its end counts the months it was
-        # watched (a lower bound), so averages and paired differences do not
-        # silently drop the worst cases; ``recovered`` says which it is.
-        summary["recovered"] = 0.0 if months is None else 1.0
-        summary["recovery_time"] = len(rows) - at if months is None else months
-        summary["area_lost"] = metrics.area_lost(output, at)
-    else:
-        summary.update(
-            shock_start=start, drawdown=None, recovery_time=None, recovered=None, area_lost=None
-        )
+    summary: dict[str, float | int | str | None] = {"steps": len(rows)}
+    summary.update(resilience(series, start, economy.n_households))
     last = rows[-1]
     for key in ("gini", "palma", "top10_share", "theil"):
         summary[f"final_{key}"] = last[key]
@@ -375,7 +618,7 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["peak_unemployment"] = float(series["unemployment"].max())
     summary["mean_velocity"] = float(np.nanmean(series["velocity"]))
     summary["mean_local_share"] = float(np.nanmean(series["local_share"]))
-    summary["mean_output"] = float(output.mean())
+    summary["mean_output"] = float(series["output"].mean())
     failures = series["failures_illiquid"].sum() + series["failures_insolvent"].sum()
     summary["illiquid_share"] = (
         float(series["failures_illiquid"].sum() / failures) if failures > 0 else None
@@ -397,6 +640,14 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
         # No month with spending (a tiny economy whose co-ops all failed): no mean.
         known = series[key][~np.isnan(series[key])]
         summary[f"mean_{key}"] = float(known.mean()) if known.size else None
+    revenue = series["coop_revenue"]
+    weighted = ~np.isnan(series["lm3"]) & (revenue > 0)
+    # Σ (R1 + R2 + R3) / Σ R1 over the run: each month's ratio weighted by its R1.
+    summary["lm3"] = (
+        float(np.sum(series["lm3"][weighted] * revenue[weighted]) / revenue[weighted].sum())
+        if weighted.any()
+        else None
+    )
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
     # Every household displaced over the run, whoever housed it.
@@ -412,6 +663,7 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
     summary["arrears_written_off"] = economy.arrears_written_off / CENTS
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))
     summary["mean_consumption_gini"] = float(np.nanmean(series["consumption_gini"]))
+    summary["consumption_gini_final"] = last["consumption_gini"]
     for status in ("outside", "unemployed", "coop", "firm"):
         key = f"distress_{status}"
         summary[f"mean_{key}"] = float(series[key].mean())
@@ -422,11 +674,21 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
         ("coop", "active_coops", "coop_failures"),
         ("firm", "active_firms", "firm_failures"),
     ):
-        exposure = series[active].sum() / 12.0
-        summary[f"{kind}_hazard"] = (
-            float(series[failures].sum() / exposure) if exposure > 0 else None
-        )
+        summary[f"{kind}_hazard"] = metrics.hazard(series[failures], series[active])
         summary[f"{kind}_survival_5y"] = entry_survival(economy, coop=kind == "coop")
+    every_firm = series["active_coops"] + series["active_firms"]
+    for cause in ("illiquid", "insolvent"):
+        summary[f"hazard_{cause}"] = metrics.hazard(series[f"failures_{cause}"], every_firm)
+    # By kind and cause: each kind's failures split by the month's cause counts.
+    by_cause = {
+        ("coop", "illiquid"): series["coop_failures_illiquid"],
+        ("coop", "insolvent"): series["coop_failures"] - series["coop_failures_illiquid"],
+        ("firm", "illiquid"): series["failures_illiquid"] - series["coop_failures_illiquid"],
+    }
+    by_cause["firm", "insolvent"] = series["firm_failures"] - by_cause["firm", "illiquid"]
+    for (kind, cause), failed in by_cause.items():
+        active = series["active_coops" if kind == "coop" else "active_firms"]
+        summary[f"{kind}_hazard_{cause}"] = metrics.hazard(failed, active)
     summary["firm_failures"] = int(series["firm_failures"].sum())
     summary["active_firms_final"] = int(last["active_firms"])
     summary["dividends_out"] = float(last["dividends_out"])
@@ -439,12 +701,31 @@ def summarize(economy: Economy) -> dict[str, float | int | None]:
         if len(loans) and loans.mean() > 0
         else None
     )
-    for key in ("investor_return", "community_return", "return_ratio", "community_capital_share"):
+    t = economy.tranches
+    summary.update(investor_returns(series, float(t.size[t.held_by("outside")].sum())))
+    for key in ("community_return", "community_equity", "community_capital_share"):
         summary[key] = last[key]
+    # What community holders committed to the funds' capital at the start: their
+    # part of the equity at the end is theirs only net of it.
+    summary["community_capital_in"] = float(t.size[t.held_by("community")].sum())
+    # Return parity needs the paired run without the instrument (solsim.runner).
+    summary["community_gain"] = None
+    summary["return_parity"] = None
+    summary["return_parity_reason"] = metrics.NO_COUNTERFACTUAL
     summary.update(instrument_summary(series))
     for key in last:
-        if key.startswith("loss_"):
+        if key.startswith(("loss_", "absorbed_")):
             summary[key] = last[key]
+    summary["net_chargeoffs_cum"] = last["net_chargeoffs_cum"]
+    summary["recoveries"] = float(series["recoveries"].sum())
+    summary["allowance_final"] = last["allowance"]
+    summary["fund_net_assets_final"] = last["fund_net_assets"]
+    summary["tranche_wiped_out"] = float(series["tranche_wiped_out"].max())
+    for key in ("outside_dependency", "outside_hhi", "benefit_bottom40_share"):
+        known = series[key][~np.isnan(series[key])]
+        summary[key] = float(known.mean()) if known.size else None
+    summary["community_loss_share"] = last["community_loss_share"]
+    summary.update(tranche_outcomes(economy))
     return {key: _plain(value) for key, value in summary.items()}
 
 
@@ -461,9 +742,9 @@ def instrument_summary(series: dict[str, np.ndarray]) -> dict[str, float | None]
 
 
 def _plain(value):
-    """JSON-friendly scalars: numpy types to Python, NaN to None."""
-    if value is None:
-        return None
+    """JSON-friendly scalars: numpy types to Python, NaN to None; words stay words."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
         return int(value)
     value = float(value)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from solsim.engine.summaries import CF_PREFIX
 from solsim.errors import ScenarioError
 from solsim.experiments.results import Results
 from solsim.experiments.results import load as load_results
@@ -98,7 +99,7 @@ def paired_comparison(
         The scenario the others are compared with.
     metrics
         Which metric columns (default: every numeric summary column that is
-        defined somewhere, in summary order).
+        defined somewhere, in summary order, but the counterfactual's ``cf_*``).
     confidence
         Of the interval on the paired difference.
 
@@ -113,10 +114,13 @@ def paired_comparison(
     keys = ["future", "replicate"] if "future" in design.columns else ["replicate"]
     frame = summaries.merge(design[["point", *keys[:-1], "scenario"]], on="point", how="inner")
     if metrics is None:
+        # A paired counterfactual's own figures (cf_*) are the pairs' baselines,
+        # not outcomes of the scenarios compared.
         metrics = [
             c
             for c in summaries.columns
             if c not in _NOT_METRICS
+            and not c.startswith(CF_PREFIX)
             and pd.api.types.is_numeric_dtype(summaries[c])
             and summaries[c].notna().any()
         ]

@@ -69,5 +69,6 @@ def replay_task(directory: str | Path, point: int, replicate: int) -> tuple[Expe
         spawn_key=tuple(int(k) for k in seed.spawn_key),
         agents=False,
         experiment_hash=experiment.hash,
+        counterfactual=experiment.spec.counterfactual,
     )
     return experiment, task

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from solsim.engine.summaries import direction as declared_direction
 from solsim.errors import ScenarioError
 from solsim.experiments.outcome import Outcome, parse_outcome
 from solsim.experiments.results import Results
@@ -203,10 +204,14 @@ def runs_by_structure(results: Results) -> tuple[pd.DataFrame, list[str]]:
 
 def robustness(
     results: Results,
-    metrics: Mapping[str, int],
+    metrics: Mapping[str, int] | Sequence[str],
     thresholds: Sequence[str] = (),
 ) -> Robustness:
     """Regret and satisficing of a sweep's structures (see the module docstring).
+
+    ``metrics`` maps each metric to its direction, or lists metric names whose
+    direction for the community is their declaration's
+    (:func:`solsim.engine.summaries.direction`).
 
     Raises
     ------
@@ -216,6 +221,8 @@ def robustness(
         A threshold outside the grammar or naming an unknown column.
     """
     runs, structures = runs_by_structure(results)
+    if not isinstance(metrics, Mapping):
+        metrics = {name: declared_direction(name) for name in metrics}
     for metric in metrics:
         parse_outcome(metric).check(c for c in runs.columns if c not in ("point", "replicate"))
     regret = regret_table(runs, metrics, structures)

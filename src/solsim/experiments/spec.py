@@ -9,6 +9,9 @@ An experiment is a TOML file::
     common_random_numbers = true              # replicate r: same stream in every point
     steps = 12                                # optional: override the scenario's months
     currency = "£"                            # optional: the label reports write money with
+    counterfactual = "no_shock"               # optional: also run each replicate paired
+                                              # without the shocks ("no_shock") or the
+                                              # instruments ("no_instrument")
 
     [set]                                     # optional: applied to every point
     economy.households = 200
@@ -38,6 +41,11 @@ Design kinds and their keys:
 ``scenarios``
     ``scenarios``: a table of name = scenario file; ``reference``: the name the
     others are compared with. The top-level ``scenario`` key is not used.
+
+With ``counterfactual`` set, every run is paired with a run of the same
+replicate (same seed, same streams) with the shocks, or the scenario's
+instruments, removed (:func:`solsim.runner.counterfactual_scenario`); the
+pair's summaries are stored in one row (:func:`solsim.runner.run`).
 
 An optional ``[uncertainties]`` table crosses the design (the structures being
 compared: a ``scenarios``, ``grid`` or ``table`` design) with a Latin hypercube
@@ -169,6 +177,7 @@ class ExperimentSpec(_Strict):
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
     design: Design
     uncertainties: Uncertainties | None = None
+    counterfactual: Literal["no_shock", "no_instrument"] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -198,6 +207,7 @@ EXPERIMENT_KEYS = (
     "steps",
     "agents",
     "currency",
+    "counterfactual",
 )
 #: At most this many design points, and this many runs (points × replicates).
 MAX_POINTS = 1_000_000
@@ -522,6 +532,7 @@ class Experiment:
             "steps": self.spec.steps,
             "agents": self.spec.agents,
             "currency": self.spec.currency,
+            "counterfactual": self.spec.counterfactual,
             "set": dict(self.spec.overrides),
             "overrides": dict(self.overrides),
             "scenario_hashes": {
@@ -674,6 +685,9 @@ def experiment_hash(
     }
     if spec.design.kind == "scenarios":
         payload["reference"] = spec.design.reference
+    if spec.counterfactual is not None:
+        # Added only when set, so experiments without one keep their hash.
+        payload["counterfactual"] = spec.counterfactual
     if spec.uncertainties is not None:
         # Names are design columns; what each sets is part of the experiment too
         # (its label and unit are not: they change no result).

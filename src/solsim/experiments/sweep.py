@@ -239,6 +239,7 @@ def _tasks(experiment: Experiment, todo: list[tuple[int, int]]):
             agents=experiment.spec.agents == "final",
             experiment_hash=experiment.hash,
             instruments=plugins,
+            counterfactual=experiment.spec.counterfactual,
         )
 
 

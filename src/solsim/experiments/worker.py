@@ -52,6 +52,9 @@ class RunTask:
     # Modules of instruments the driving process registered beyond the built-ins
     # and the entry points, imported by the worker before the scenario is read.
     instruments: tuple[str, ...] = ()
+    # "no_shock" or "no_instrument": also run the paired counterfactual, whose
+    # summary is stored beside the run's (solsim.runner.paired_summary).
+    counterfactual: str | None = None
 
 
 @dataclass
@@ -149,7 +152,7 @@ def execute_run(task: RunTask) -> RunOutput:
         instrument_registry.import_modules(task.instruments)
         scenario = load_scenario(None, None, data=task.scenario)
         seed = np.random.SeedSequence(task.entropy, spawn_key=task.spawn_key)
-        result = run(scenario, seed=seed, agents=False)
+        result = run(scenario, seed=seed, agents=False, counterfactual=task.counterfactual)
         meta = {
             "solsim.seed": json.dumps(
                 {"entropy": task.entropy, "spawn_key": list(task.spawn_key)}, sort_keys=True

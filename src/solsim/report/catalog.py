@@ -2,9 +2,9 @@
 better for the community, and how large a change must be to count.
 
 Everything the report, its figures and the terminal tables say about a metric
-comes from :data:`CATALOG` (the core's metrics) or from the registered
-instruments' declarations (:func:`declared`), so a metric is described in one
-place:
+comes from :data:`CATALOG` (the core's metrics, declared in
+:mod:`solsim.engine.summaries`) or from the registered instruments'
+declarations (:func:`declared`), so a metric is described in one place:
 
 ``label``
     What a reader calls it, without the unit (``co-op failure hazard``).
@@ -29,8 +29,8 @@ place:
 
 Some questions have several metrics, the better one not always computed:
 :data:`PREFERENCES` lists, for each, the metrics in order of preference and
-:func:`pick` takes the first one a table has (``investor_irr`` once summaries
-carry it, ``investor_return`` until then).
+:func:`pick` takes the first one a table has (``investor_irr``, or
+``investor_return`` in results written before summaries carried it).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from solsim.engine import instruments
-from solsim.engine.instruments.contract import LossLayer
+from solsim.engine.instruments.contract import Column, LossLayer
+from solsim.engine.summaries import CF_PREFIX, SUMMARY_METRICS
 
 #: How a unit is written: value suffix, change suffix, scale applied to both.
 UNITS: dict[str, tuple[str, str, float]] = {
@@ -90,103 +91,43 @@ class Metric:
         return format_change(self, value, currency=currency, signed=False)
 
 
-# One row per metric: key, label, short label, unit, direction, materiality,
-# and what the materiality is a fraction of (None: it is absolute; "reference":
-# the reference's mean; "capital": the funds' total capital). Thresholds are
-# about a twentieth of the baseline's level or the resolution a funder would
-# act on: 0.5 pp a year of failure hazard (the baseline's is about 9% a year),
-# 1 pp of drawdown, 0.1 pp of households in distress, 0.005 of Gini, 0.25 pp a
-# year of investor return, 0.1% of the funds' capital for a loss.
-# fmt: off
-_ROWS: tuple[tuple, ...] = (
-    ("coop_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005, None),
-    # The same, as summaries before conventional firms named it.
-    ("coop_failure_hazard", "co-op failure hazard", "failure hazard, %/yr", "rate", -1, 0.005,
-     None),
-    ("coop_failures", "co-op failures", "co-op failures", "count", -1, 0.05, "reference"),
-    ("drawdown", "output drawdown", "output drawdown, %", "share", -1, 0.01, None),
-    ("recovery_time", "recovery time", "recovery, months", "months", -1, 1.0, None),
-    ("area_lost", "output lost", "output lost, months", "output_months", -1, 0.1, None),
-    ("active_coops_final", "active co-ops at the end", "active co-ops at end", "count", 1, 0.05,
-     "reference"),
-    ("coop_survival_5y", "co-op five-year survival", "5-year survival, %", "share", 1, 0.02, None),
-    ("mean_distress_share", "households in distress (monthly mean)", "in distress, %", "share",
-     -1, 0.001, None),
-    ("peak_unemployment", "peak unemployment", "peak unemployment, %", "share", -1, 0.005, None),
-    ("final_gini", "Gini of net worth at the end", "Gini at end", "index", -1, 0.005, None),
-    ("final_palma", "Palma ratio at the end", "Palma at end", "index", -1, 0.02, None),
-    ("final_top10_share", "top 10% wealth share", "top 10% share, %", "share", -1, 0.005, None),
-    ("final_theil", "Theil index at the end", "Theil at end", "index", -1, 0.005, None),
-    # Conventional firms: reported, neither better nor worse for the community here.
-    ("firm_hazard", "conventional firms' failure hazard", "firm hazard, %/yr", "rate", 0, 0.005,
-     None),
-    ("firm_failures", "conventional firm failures", "firm failures", "count", 0, 0.05,
-     "reference"),
-    ("active_firms_final", "conventional firms open at the end", "firms open at end", "count",
-     0, 0.05, "reference"),
-    ("firm_survival_5y", "conventional firms' five-year survival", "firm 5-year survival, %",
-     "share", 0, 0.02, None),
-    ("dividends_out", "dividends paid to owners outside", "dividends out", "money", 0, 0.01,
-     "reference"),
-    ("mean_velocity", "velocity of money", "velocity, a year", "per_year", 1, 0.02, "reference"),
-    ("mean_local_share", "local share of spending", "local spending, %", "share", 1, 0.005, None),
-    ("mean_output", "co-op output (monthly mean)", "output a month", "money", 1, 0.01,
-     "reference"),
-    ("mean_arrears", "household arrears", "arrears", "money", -1, 0.05, "reference"),
-    ("displaced", "households displaced", "displaced", "count", -1, 0.05, "reference"),
-    # Housing: the market's owners and renters, and who controls local assets.
-    ("displaced_total", "households displaced, every tenure", "displaced, all", "count", -1,
-     0.05, "reference"),
-    ("foreclosure_rate_market", "market owners' foreclosures a year", "foreclosures, %/yr",
-     "rate", -1, 0.001, None),
-    ("eviction_rate_market", "market renters' evictions a year", "evictions, %/yr", "rate", -1,
-     0.001, None),
-    ("mean_owner_burden", "market owners' housing burden", "owner burden, %", "share", -1,
-     0.005, None),
-    ("final_house_price_index", "house prices at the end (month 1 = 1)", "house prices",
-     "index", 0, 0.01, None),
-    ("control_share", "local assets under community control", "community control, %", "share",
-     1, 0.005, None),
-    # The money-weighted return of outside capital, once the summaries carry it.
-    ("investor_irr", "outside investors' return (IRR)", "investor IRR, %/yr", "rate", 0, 0.0025,
-     None),
-    ("investor_return", "outside investors' return", "investor return, %/yr", "rate", 0, 0.0025,
-     None),
-    # Added with the metric that writes it; its unit and direction are set there.
-    ("return_parity", "return parity", "return parity", "number", 0, 0.05, "reference"),
-    ("community_return", "local wages, patronage and interest paid to households",
-     "local household income", "money", 1, 0.01, "reference"),
-    ("return_ratio", "household income per unit paid to investors", "income ÷ coupons", "ratio",
-     0, 0.05, "reference"),
-    ("chargeoff_rate", "net charge-offs (calm months)", "charge-offs, %/yr", "rate", 0, 0.0025,
-     None),
-    ("bank_use", "bank credit drawn ÷ lines", "bank credit use, %", "share", 0, 0.01, None),
-    ("community_capital_share", "community share of fund capital", "community capital, %",
-     "share", 0, 0.01, None),
-    # Who carried the losses, derived per run from the tranche losses and the
-    # instruments' loss layers (solsim.report.answer.holder_losses). Only the
-    # community's own loss is worse for the community; the others carry losses
-    # by design. A layer's row comes from its declaration (``declared``).
-    ("lost_community", "lost by community holders", "lost: community", "money", -1, 0.001,
-     "capital"),
-    ("lost_philanthropic", "lost by philanthropy", "lost: philanthropy", "money", 0, 0.001,
-     "capital"),
-    ("lost_outside", "lost by outside investors", "lost: investors", "money", 0, 0.001,
-     "capital"),
-)
-# fmt: on
+def from_column(column: Column, note: str = "") -> Metric:
+    """The report's view of a declared metric (the core's or an instrument's)."""
+    return Metric(
+        column.name,
+        column.label,
+        (column.short or column.label)[:24],
+        column.unit,
+        column.sign,
+        column.material,
+        column.relative_to,
+        note,
+    )
+
+
 NOTES: dict[str, str] = {
     "coop_hazard": "co-op failures per co-op-year over the run",
-    "coop_failure_hazard": "co-op failures per co-op-year over the run",
-    "investor_irr": "money-weighted annual return of outside capital",
-    "investor_return": "annualised total return of outside capital, to the end of the run",
     "foreclosure_rate_market": "market owners with a mortgage displaced, per owner-year",
     "control_share": "homes held by community institutions, co-ops' assets and community "
     "funds' cash, over local assets",
+    "coop_failure_hazard": "co-op failures per co-op-year over the run",
+    "investor_irr": "money-weighted annual return of outside capital, on the dated monthly "
+    "flows, the capital still at work valued at the end",
+    "investor_return": "annualised total-value multiple of outside capital, to the end of the "
+    "run (ignores when capital left; the IRR does not)",
+    "return_parity": "the community's gain against the paired run without the instrument, per "
+    "unit of the outside investors' net gain; 1 is equal, undefined when they gained nothing",
+    "hazard_illiquid": "failures of firms that could not pay though they covered their costs, "
+    "per firm-year",
+    "hazard_insolvent": "failures of firms that did not cover their costs, per firm-year",
+    "job_years_lost": "extra person-years of unemployment from the shock on, against the "
+    "paired run without it (or the months before it)",
     "community_return": "wages from local co-ops and firms, patronage and deposit interest "
     "paid to households over the run (not outside wages or benefits)",
 }
-_METRICS = tuple(Metric(*row, note=NOTES.get(row[0], "")) for row in _ROWS)
+# The core's metrics, declared with their direction in the engine (one place,
+# which robustness analysis reads too).
+_METRICS = tuple(from_column(c, NOTES.get(c.name, "")) for c in SUMMARY_METRICS)
 
 CATALOG: dict[str, Metric] = {m.key: m for m in _METRICS}
 
@@ -241,15 +182,7 @@ def declared() -> dict[str, Metric]:
     """
     out: dict[str, Metric] = {}
     for _name, column in instruments.declared():
-        out[column.name] = Metric(
-            column.name,
-            column.label,
-            (column.short or column.label)[:24],
-            column.unit,
-            column.sign,
-            column.material,
-            column.relative_to,
-        )
+        out[column.name] = from_column(column)
     for holder, layer in layers().items():
         key = f"lost_{holder}"
         out[key] = Metric(key, f"paid by {layer.name}", f"lost: {holder}"[:24], "money",
@@ -275,6 +208,12 @@ def info(key: str) -> Metric:
     found = declared().get(key)
     if found is not None:
         return found
+    if key.startswith(CF_PREFIX):
+        # A paired counterfactual's own figure: the metric's unit, no direction.
+        own = info(key.removeprefix(CF_PREFIX))
+        return Metric(key, f"{own.label} (paired run without)",
+                      f"cf: {own.short}"[:24], own.unit, 0, own.material,
+                      own.relative_to)  # fmt: skip
     name = key.removeprefix("mean_").replace("_", " ")
     if key.startswith("loss_"):
         tranche = key.removeprefix("loss_").replace("_", " ")

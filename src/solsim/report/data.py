@@ -36,10 +36,13 @@ from solsim.report import catalog as C
 KEY_METRICS: tuple[str, ...] = (
     "coop_hazard",
     "coop_failure_hazard",
+    "hazard_illiquid",
+    "hazard_insolvent",
     "coop_failures",
     "drawdown",
     "recovery_time",
     "area_lost",
+    "job_years_lost",
     "active_coops_final",
     "mean_distress_share",
     "peak_unemployment",

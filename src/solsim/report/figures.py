@@ -374,7 +374,7 @@ def losses_figure(data: ReportData) -> Figure:
 def returns_figure(data: ReportData) -> Figure:
     """Who gained: household income against investor return, one dot per run.
 
-    Left: each run's annualised return to outside investors (x) against the
+    Left: each run's money-weighted annual return to outside investors (x) against the
     income paid to local households over the run — wages, patronage and
     deposit interest (y); large markers are scenario medians. Right: investor
     return over the months (median per scenario).
@@ -384,11 +384,13 @@ def returns_figure(data: ReportData) -> Figure:
     palette = colors(names, data.reference)
     fig = Figure(figsize=(11.0, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2)
+    # The money-weighted IRR; the value multiple in results written before it.
+    investor = C.pick(s.columns, "investor")
     for name in names:
         rows = s[s["scenario"] == name]
-        if "investor_return" not in rows or "community_return" not in rows:
+        if investor is None or "community_return" not in rows:
             continue
-        x = pd.to_numeric(rows["investor_return"], errors="coerce") * 100.0
+        x = pd.to_numeric(rows[investor], errors="coerce") * 100.0
         y = pd.to_numeric(rows["community_return"], errors="coerce") / 1e6
         left.scatter(x, y, s=12, alpha=0.45, color=palette[name], lw=0)
         left.scatter(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from solsim.engine import summaries
 from solsim.errors import ScenarioError
 from solsim.experiments.discovery import Discovery, box_sentence
 from solsim.experiments.outcome import Outcome
@@ -46,9 +47,10 @@ __all__ = [
 def direction(metric: str) -> int:
     """Which way is better for the community: +1 more, −1 less, 0 neither.
 
-    The one place robustness asks; it reads the metric catalogue today.
+    The metric's own declaration (:func:`solsim.engine.summaries.direction`),
+    the one the report's verdicts read through the catalogue too.
     """
-    return C.info(metric).direction
+    return summaries.direction(metric)
 
 
 def outcome_words(outcome: Outcome, currency: str = "") -> str:

@@ -32,6 +32,7 @@ from solsim.storage import atomic_write
 # (anchor, heading) of every section, in page order.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("answer", "What each scenario did"),
+    ("power", "Who decides, who benefits, who carries the risk"),
     ("summary", "Every key metric"),
     ("output", "Local output"),
     ("survival", "Co-op survival"),
@@ -625,6 +626,48 @@ def futures_html(data: ReportData, figures_dir: str | Path) -> dict[str, str]:
     return {"failure": failure + notes, "robust": robust}
 
 
+def power_html(data: ReportData) -> str:
+    """The seeds' due-diligence questions, one plain line per scenario."""
+    from solsim.report.power import power_lines
+
+    lines = power_lines(data)
+    items = "".join(f"<li>{_e(line.text)}</li>" for line in lines)
+    columns = (
+        ("community_vote_share", "community votes", "pct"),
+        ("community_decision_share", "decisions the community carried", "pct"),
+        ("community_loss_share", "losses the community carried", "pct"),
+        ("benefit_bottom40_share", "surplus to the bottom 40%", "pct"),
+        ("outside_dependency", "outside share of funding", "pct"),
+        ("investor_irr", "outside investors' IRR, a year", "pct1"),
+        ("return_parity", "return parity", "ratio"),
+    )
+    shown = [c for c in columns if any(c[0] in line.figures for line in lines)]
+
+    def cell(line, key: str, kind: str) -> str:
+        value = line.figures.get(key)
+        if value is None:
+            return "—"
+        if kind == "pct":
+            return f"{value * 100:.0f}%"
+        if kind == "pct1":
+            return f"{value * 100:.1f}%"
+        return f"{value:.2f}"
+
+    head = "".join(f"<th>{_e(label)}</th>" for _, label, _ in shown)
+    rows = "".join(
+        f"<tr><td>{_e(line.scenario)}</td>"
+        + "".join(f"<td>{cell(line, key, kind)}</td>" for key, _, kind in shown)
+        + "</tr>"
+        for line in lines
+    )
+    return (
+        '<p class="lead">Means over each scenario\'s runs. The community is the '
+        "borrowers, depositors and residents the funds serve.</p>"
+        f'<ul class="power">{items}</ul>'
+        f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def render(data: ReportData, figures_dir: str | Path) -> str:
     """The report page as a string; figures are written to ``figures_dir`` as PNG and SVG."""
     comparison = comparison_table(data)
@@ -649,6 +692,7 @@ def render(data: ReportData, figures_dir: str | Path) -> str:
             else '<p class="note">Only one scenario: nothing to compare. Its key metrics '
             "follow.</p>"
         ),
+        "power": power_html(data),
         "summary": (
             '<p class="lead">Mean per scenario, with the 5–95% range across runs below it.</p>'
             + summary_table(data)

@@ -85,18 +85,29 @@ hook                 called
                      (``economy.payable``, cents per supply edge) and before trade
                      credit is paid in cash: net obligations or pay part of them in
                      another medium (mutual credit), lowering ``economy.payable``.
+``decide``           at the start of the funds' month, before deposit interest and
+                     lending: set fund policy (``economy.fund_rate``,
+                     ``fund_buffer_months``, ``fund_refound``, ``fund_priority``,
+                     ``fund_net_asset_target``, ``fund_governance``).
+``payout``           when funds pay out net assets above their target.
+                     ``ctx["payout"]`` (currency per fund) is what they will pay
+                     households; an instrument that takes part of it moves the
+                     money out of the fund through the ledger and lowers it.
 ``new_loans``        when funds grant loans. ``ctx["coop"]`` (co-ops, one loan
                      each) and ``ctx["fund"]`` name them; their terms are set.
 ``clearing``         after surplus split, before exit: act on the month's surplus
                      (mutual credit pays part of patronage in credit here).
                      Netting obligations belongs in ``settle``, before cash moves.
-``losses``           when failing co-ops' loans default (at exit). ``ctx["coop"]``,
-                     ``ctx["fund"]``, ``ctx["principal"]`` and ``ctx["loss"]``
-                     (currency, per defaulted loan, net of recoveries) describe
-                     them; an instrument that absorbs part of a loss (a guarantee,
-                     declared in ``loss_layers``) pays the fund through the ledger
-                     and lowers ``ctx["loss"]``. What is left goes through each
-                     fund's tranche waterfall.
+``losses``           when failing co-ops' loans default (at exit), after the funds'
+                     allowance and net assets have taken what they can.
+                     ``ctx["coop"]``, ``ctx["fund"]``, ``ctx["principal"]`` and
+                     ``ctx["loss"]`` (currency, per defaulted loan, net of
+                     recoveries) describe them; ``ctx["remaining"]`` (``int64``
+                     cents per fund) is the loss still to absorb. An instrument
+                     with a layer (a guarantee, declared in ``loss_layers``) pays
+                     funds through the ledger and lowers ``ctx["remaining"]`` by
+                     exactly what it paid each; the rest reaches the tranches and
+                     the backstop (:mod:`solsim.engine.fund_books`).
 ``distress``         after exit. ``ctx["distressed"]`` (bool, per household); an
                      instrument may pay distressed households (mutual aid).
 ``housing_arrears``  after the month's arrears are booked, before anyone is
@@ -306,7 +317,7 @@ class Control:
 @dataclass(frozen=True)
 class LossLayer:
     """A layer that absorbs part of the funds' losses, between their own net assets
-    and their tranches.
+    and their tranches (:mod:`solsim.engine.fund_books`).
 
     Parameters
     ----------
@@ -321,12 +332,22 @@ class LossLayer:
     size
         The layer's commitment from the instrument's settings and the economy's
         size (``Params``, ``n_funds``, ``n_guarantors`` → currency), or None.
+    layer
+        The layer's name in the funds' loss identity: the engine reports what
+        it absorbed as ``absorbed_<layer>`` (the guarantee's is ``guarantee``).
+        The instrument's ``losses`` hook lowers ``ctx["remaining"]`` (``int64``
+        cents per fund) by exactly what it paid into each fund.
     """
 
     holder: str
     name: str
     column: str
     size: Callable[[Any, int, int], float] | None = None
+    layer: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.layer:
+            object.__setattr__(self, "layer", self.holder)
 
 
 @dataclass(frozen=True)
@@ -463,6 +484,12 @@ class Instrument:
 
     def new_loans(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """See loans just granted (mark them covered, change their terms)."""
+
+    def payout(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Take part of the funds' surplus payout (``ctx["payout"]``, currency per fund)."""
+
+    def decide(self, economy: Economy) -> None:
+        """Set the funds' policies before they act this month (rate, screen, ...)."""
 
     def losses(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Absorb part of the losses on defaulted loans."""

@@ -19,14 +19,18 @@ Rules
 * When a covered loan defaults with loss ``L`` (principal less recovery), the
   fund claims ``coverage × L``, limited by what is left of its cap and by the
   guarantor's reserve. Claims that exceed either are scaled down pro rata over
-  the month's defaults. What the guarantee pays lowers the loss that goes
-  through the fund's tranche waterfall.
+  the month's defaults.
+* The guarantee is a layer of the funds' order of losses
+  (:mod:`solsim.engine.fund_books`), after the fund's loan-loss allowance and
+  its net assets and before its tranches: a fund claims no more than the loss
+  those left (``absorbed_guarantee``). What it pays lowers the loss that
+  reaches the tranches.
 * Every month each fund pays the fee on its covered principal outstanding,
   ``fee / 12 ×`` principal, as far as its cash allows; fees are an expense of
   the fund (they come out of distributable income) and add to the guarantor's
   reserve.
 * Cover changes what a fund will lend to: its screen (months of wages a
-  co-op's cash must cover, ``economy.fund_buffer_months``) falls by the factor
+  co-op's cash must cover, ``economy.fund_screen_factor``) falls by the factor
   ``1 − coverage × share``, so co-ops short of cash in a downturn can still
   borrow. That credit, not the transfer of losses, is the guarantee's effect
   on the real economy.
@@ -43,7 +47,10 @@ leave it.
 Timeseries columns: ``guarantee_paid`` (cumulative claims; 0 in runs without
 the guarantee),
 ``guarantee_fees`` (cumulative fees), ``guarantor_reserve`` (what the backing
-guarantors hold now) and ``guarantee_cap_left`` (cap not yet used).
+guarantors hold now), ``guarantee_cap_left`` (cap not yet used) and
+``guarantee_exhausted`` (1 once a fund that claimed has used its cap, or a
+backing reserve is under one unit; its summary, the run's maximum, says
+whether the guarantee ran out).
 """
 
 from __future__ import annotations
@@ -66,7 +73,7 @@ from solsim.engine.instruments.contract import (
     percent,
 )
 from solsim.engine.instruments.registry import register
-from solsim.engine.ledger import CENTS, from_cents, to_cents
+from solsim.engine.ledger import CENTS, from_cents, sum_cents, to_cents, within_means
 from solsim.engine.params import CAPITAL_MAX
 from solsim.errors import ScenarioError
 
@@ -186,6 +193,8 @@ class Guarantee(Instrument):
         Column("guarantee_fees", "guarantee fees paid by the funds", "money"),
         Column("guarantor_reserve", "guarantors' reserve", "money"),
         Column("guarantee_cap_left", "guarantee cap not yet used", "money"),
+        Column("guarantee_exhausted", "guarantee cap or reserve ran out (1 = yes)", "share",
+               summary="peak", off=0.0),
     )  # fmt: skip
     control = Control(
         "coverage",
@@ -194,7 +203,9 @@ class Guarantee(Instrument):
         "An outside guarantor pays this share of each loss on the funds' loans, so the "
         "funds dare lend to co-ops with thinner cash buffers in a downturn.",
     )
-    loss_layers = (LossLayer("guarantor", "the guarantor", "guarantee_paid", _reserve_committed),)
+    loss_layers = (
+        LossLayer("guarantor", "the guarantor", "guarantee_paid", _reserve_committed, "guarantee"),
+    )
     watches = (
         Watch("ran_out", "guarantor_reserve",
               "The guarantor's reserve ran out in {count} of {runs} runs."),
@@ -243,7 +254,7 @@ class Guarantee(Instrument):
         self.new_loans(e, {"coop": active, "fund": e.loan_fund[active]})
         # With a share g of each loss covered, a fund can lend to co-ops with
         # thinner cash buffers: the screen falls in proportion to the cover.
-        e.fund_buffer_months[self.in_scope] *= 1.0 - p.coverage * p.share
+        e.fund_screen_factor[self.in_scope] *= 1.0 - p.coverage * p.share
 
     def start_run(self, economy: Economy) -> None:
         """Month 1: the reserve is back at its committed size, the cap counts afresh.
@@ -309,6 +320,7 @@ class Guarantee(Instrument):
         coop = np.asarray(ctx["coop"], dtype=np.int64)
         fund = np.asarray(ctx["fund"], dtype=np.int64)
         loss = np.asarray(ctx["loss"], dtype=np.float64)
+        remaining = np.asarray(ctx["remaining"], dtype=np.int64)
         reserve = from_cents(e.ledger.cash[self.guarantor_account])
         claim = guarantee_claims(
             loss,
@@ -319,17 +331,28 @@ class Guarantee(Instrument):
             reserve,
             self.guarantor_of_fund,
         )
+        # The guarantee stands after the fund's allowance and net assets: it
+        # pays no more of a fund's losses than they left (DESIGN's order).
+        claim_cents = np.floor(claim * CENTS).astype(np.int64)
+        paid = within_means(claim_cents, remaining, fund, e.n_funds)
         paid = e.ledger.transfer(
             self.guarantor_account[self.guarantor_of_fund[fund]],
             e.fund_account[fund],
-            claim,
+            paid,
             "guarantee_claims",
+            cents=True,
         )
-        paid = paid / CENTS
-        ctx["loss"] = (loss - paid).clip(0.0)
-        self.claimed += np.bincount(fund, paid, minlength=e.n_funds)
-        self.paid += float(paid.sum())
+        by_fund = sum_cents(fund, paid, e.n_funds)
+        ctx["remaining"] = remaining - by_fund
+        self.claimed += by_fund / CENTS
+        self.paid += float(by_fund.sum()) / CENTS
         self.covered[coop] = False
+
+    def exhausted(self, economy: Economy) -> bool:
+        """Whether the cap of a fund that claimed, or a backing reserve, has run out."""
+        reserve = economy.ledger.cash[self.guarantor_account[self.backing]]
+        cap_used = (self.claimed > 0) & (self.cap_left() < 0.01) & self.in_scope
+        return bool(cap_used.any() or (reserve < CENTS).any())
 
     def record(self, economy: Economy) -> dict[str, float]:
         reserve = economy.ledger.cash[self.guarantor_account[self.backing]].sum()
@@ -338,4 +361,5 @@ class Guarantee(Instrument):
             "guarantee_fees": self.fees,
             "guarantor_reserve": float(from_cents(reserve)),
             "guarantee_cap_left": float(self.cap_left()[self.in_scope].sum()),
+            "guarantee_exhausted": float(self.exhausted(economy)),
         }

@@ -61,6 +61,8 @@ BUILTIN: dict[str, str] = {
     "mutual_credit": "solsim.engine.instruments.mutual_credit",
     "timebank": "solsim.engine.instruments.timebank",
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
+    "governance": "solsim.engine.instruments.governance",
+    "participatory_budget": "solsim.engine.instruments.participatory_budget",
     "clt": "solsim.engine.instruments.clt",
     "housing_coop": "solsim.engine.instruments.housing_coop",
 }
