@@ -662,7 +662,9 @@ FACTS: tuple[Fact, ...] = (
         "runs), so twenty replicates measure the ratio with a wide interval. Its level "
         "comes from two channels: a payment 30% below the market's for the same home "
         "leaves trust owners about a quarter of the market owners' rate, and the "
-        "stewardship cures halve that. Thaden's tenth also reflects what the model "
+        "stewardship cures take a sixth to a third off that: they cure half the owners "
+        "due for foreclosure, but an owner whose arrears came from a lost job often "
+        "falls behind again. Thaden's tenth also reflects what the model "
         "lacks: prime-only mortgages and counselling before purchase and at the "
         "first missed payment.",
     ),
