@@ -175,6 +175,8 @@ SCENARIO_NAMES = {
     "investor_governed": ("investor-governed", "investor-governed funds"),
     "power_shift": ("power shift", "votes shifting to the community"),
     "participatory_budget": ("participatory budget", "the participatory budget"),
+    "clt": ("land trust", "the community land trust"),
+    "housing_coop": ("housing co-ops", "housing co-ops"),
     "all_tools": ("all tools", "the full set of tools"),
 }
 

@@ -486,3 +486,25 @@ INSTRUMENT_TERMS = [
 def test_instrument_terms(tmp_path, capsys, text, key, words):
     line = rejected(capsys, tmp_path, *run_with(tmp_path, text))
     assert f": {key}: " in line and words in line
+
+
+# ------------------------------------------------------------ housing institutions
+HOUSING = [
+    ("[instruments.clt]\nappreciation_share = 1.5\n", "instruments.clt.appreciation_share", "1"),
+    ("[instruments.clt]\nappreciation_share = -0.1\n", "instruments.clt.appreciation_share", "0"),
+    ("[instruments.clt]\ncure_rate = 1.01\n", "instruments.clt.cure_rate", "1"),
+    ("[instruments.clt]\ncure_rate = -0.5\n", "instruments.clt.cure_rate", "0"),
+    ("[instruments.clt]\nground_lease_fee = -25\n", "instruments.clt.ground_lease_fee", "0"),
+    ("[instruments.clt]\nmortgage_term_months = 600\n",
+     "instruments.clt.mortgage_term_months", "480"),
+    ("[housing]\nmortgage_term_months = 481\n", "housing.mortgage_term_months", "480"),
+    ("[instruments.housing_coop]\noperating_discount = 2\n",
+     "instruments.housing_coop.operating_discount", "1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "bound"), HOUSING)
+def test_housing_settings_out_of_bounds(tmp_path, capsys, text, key, bound):
+    line = rejected(capsys, tmp_path, *run_with(tmp_path, text))
+    assert f": {key}: " in line and bound in line, line
+    assert "bad.toml" in line, line

@@ -33,6 +33,10 @@ def statistics(points: int = 1, replicates: int = 4, **columns) -> pd.DataFrame:
         frame[name] = 0.0
     frame["countercyclical"] = 0.0
     frame["tb_giver_share"] = 0.5
+    for name in ("clt_foreclosures", "market_foreclosures"):
+        frame[name] = 0.0
+    for name in ("clt_owner_years", "market_owner_years"):
+        frame[name] = 100.0
     for name, values in columns.items():
         frame[name] = values
     return frame
@@ -63,6 +67,24 @@ def test_the_hazard_ratio_is_a_ratio_of_means_with_a_delta_method_se():
     assert mean == pytest.approx(0.5)
     # With the firms' hazard fixed, SE(ratio) = SE(coop) / firm.
     assert se == pytest.approx(coop.std(ddof=1) / 2 / 0.2)
+
+
+def test_the_foreclosure_ratio_pools_rates_with_a_delta_method_se():
+    # Market: 10 foreclosures in 200 owner-years in every run (5%); the trust:
+    # 1, 0, 1, 0 in 100 owner-years each (0.5%): a ratio of 0.1.
+    clt = np.array([1.0, 0.0, 1.0, 0.0])
+    table = statistics(
+        clt_foreclosures=clt,
+        clt_owner_years=100.0,
+        market_foreclosures=10.0,
+        market_owner_years=200.0,
+    )
+    mean, se = fact("clt_foreclosures").measure(table)
+    assert mean == pytest.approx(0.1)
+    # Only the trust's count varies: SE = SE(mean count) ÷ 100 ÷ 0.05.
+    assert se == pytest.approx(clt.std(ddof=1) / 2 / 100 / 0.05)
+    # No market foreclosure: no ratio.
+    assert math.isnan(fact("clt_foreclosures").measure(statistics(clt_foreclosures=clt))[0])
 
 
 def test_robustness_counts_the_points_where_a_direction_holds_and_flags_fragile_facts():

@@ -105,6 +105,26 @@ def _instruments(draw, funds: int, investors: int) -> dict:
             "surplus_share": draw(st.floats(0.0, 1.0)),
             "need_weight": draw(st.floats(0.0, 5.0)),
         }
+    if draw(st.booleans()):
+        chosen["clt"] = {
+            "homes": draw(st.floats(0.0, 0.5)),
+            "affordable_share": draw(st.floats(0.05, 1.0)),
+            "ground_lease_fee": draw(st.floats(0.0, 500.0)),
+            "appreciation_share": draw(st.floats(0.0, 1.0)),
+            "cure_rate": draw(st.floats(0.0, 1.0)),
+            "foreclosure_months": draw(st.integers(1, 6)),
+            "stewardship_grant": draw(st.sampled_from([0.0, 100.0, 5000.0])),
+            "acquisition_grant": draw(st.sampled_from([0.0, 50000.0])),
+        }
+    if draw(st.booleans()):
+        chosen["housing_coop"] = {
+            "members": draw(st.floats(0.0, 0.5)),
+            "reserve_share": draw(st.floats(0.0, 0.3)),
+            "hardship_share": draw(st.floats(0.0, 0.3)),
+            "hardship_max": draw(st.floats(0.0, 3000.0)),
+            "repair_rate": draw(st.floats(0.0, 1.0)),
+            "repair_size": draw(st.floats(0.0, 24.0)),
+        }
     return chosen
 
 

@@ -13,6 +13,7 @@ parameters and a network.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,8 @@ import scipy.sparse as sp
 
 from solsim.engine import bank as bank_lines
 from solsim.engine import households as household_rules
+from solsim.engine import housing, phases, reporting
 from solsim.engine import instruments as instrument_registry
-from solsim.engine import phases, reporting
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.fund_books import FundBooks
 from solsim.engine.ledger import CENTS, Ledger, from_cents, sum_cents
@@ -149,6 +150,9 @@ class Economy:
             name: np.random.default_rng(int(seed))
             for name, seed in zip(STREAMS, seeds, strict=True)
         }
+        # Further streams (see ``stream``) are seeded from these seeds and their
+        # name, so adding one draws nothing more from ``rng``.
+        self._stream_entropy = [int(seed) for seed in seeds]
         self.network = network
         self.month = 0
         # Months since the economy was built, burn-in included: firms' founding
@@ -282,6 +286,22 @@ class Economy:
         self.displaced_total = 0
         self.arrears_written_off = 0
         self.housing_multiplier = 1.0
+        # The housing market (see engine.housing): the index and its cycle, each
+        # household's home (its price at index 1), its claim on it, its
+        # mortgage (currency; a claim of the outside bank, not money), whom it
+        # pays its housing cost to, and whether the community controls its home.
+        self.house_price_index = 1.0
+        self.house_price_cycle = 0.0
+        self.hh_home_quality = np.zeros(H)
+        self.hh_home_claim = np.zeros(H)
+        self.hh_mortgage_principal = np.zeros(H)
+        self.hh_mortgage_rate = np.zeros(H)
+        self.hh_mortgage_term = np.ones(H, dtype=np.int64)
+        self.hh_mortgage_start = np.zeros(H, dtype=np.int64)
+        self.hh_housing_payee = np.full(H, housing.MARKET, dtype=np.intp)
+        self.hh_housing_paid = np.zeros(H, dtype=np.int64)
+        self.hh_home_controlled = np.zeros(H, dtype=bool)
+        housing.start_run(self)
         # Deposit interest a fund owed and could not pay (cents; see fund_operations).
         self.hh_interest_owed = np.zeros(H, dtype=np.int64)
 
@@ -670,6 +690,7 @@ class Economy:
         self.settlement_defaults = 0
         self.displaced_total = 0
         self.arrears_written_off = 0
+        housing.start_run(self)
         self.fund_cum_loss[:] = 0.0
         self.fund_gross_loss[:] = 0.0
         self.books.start_run()
@@ -778,9 +799,12 @@ class Economy:
         return from_cents(cents)
 
     def household_net_worth(self) -> np.ndarray:
-        """Cash + deposits (with interest owed on them) + mutual credit + share of
-        their co-op's net worth + claims on money instruments hold for them
-        (:meth:`Instrument.household_claims`), in currency.
+        """Cash + deposits (with interest owed on them) + mutual credit + housing
+        equity + share of their co-op's net worth + claims on money instruments
+        hold for them (:meth:`Instrument.household_claims`), in currency.
+
+        Housing equity is the household's claim on its home less its mortgage
+        balance (:func:`solsim.engine.housing.housing_equity`).
 
         A member's share of a co-op is its net worth divided equally among its
         members; it can be negative for an indebted co-op.
@@ -800,7 +824,7 @@ class Economy:
         if owned.size:
             # A local owner owns its firm.
             np.add.at(share, self.firm_owner[owned], worth[owned])
-        worth = own + share
+        worth = own + housing.housing_equity(self) + share
         # Money instruments hold for their members (pools) is the members'.
         for instrument in self.instruments:
             claims = instrument.household_claims(self)
@@ -837,6 +861,20 @@ class Economy:
         row = reporting.record(self)
         self.history.append(row)
         return row
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream called ``name``, made on first use.
+
+        The engine's own streams are in :data:`STREAMS`; any other (an
+        instrument's own kind of draw) is seeded from the run's stream seeds
+        and the name, so it draws nothing from the others, and a run that uses
+        it leaves every other stream where a paired run without it has it.
+        """
+        if name not in self.streams:
+            key = zlib.crc32(name.encode())
+            sequence = np.random.SeedSequence(self._stream_entropy, spawn_key=(key,))
+            self.streams[name] = np.random.default_rng(sequence)
+        return self.streams[name]
 
     def hook(self, name: str, *args: Any) -> None:
         for instrument in self.instruments:

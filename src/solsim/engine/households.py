@@ -29,6 +29,12 @@ monthly phases (:mod:`solsim.engine.phases`). The rules (DESIGN §1):
   population is constant. Households without arrears also move away at
   ``move_rate``, and are replaced the same way.
 
+* **Homes.** An arriving household's home, mortgage and equity follow from
+  its housing cost at the house-price index (:mod:`solsim.engine.housing`).
+  A household housed by an institution of the community (a land trust, a
+  housing co-op) pays its housing cost to that institution's account
+  (``hh_housing_payee``) instead of a landlord or the bank.
+
 Money moves only through the ledger. Arrears are claims, not money: they are
 held in cents (``int64``) and change only by what is booked as unpaid, paid or
 written off, so ``arrears[t] = arrears[t-1] + unpaid − paid − written_off``.
@@ -40,6 +46,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from solsim.engine.codes import MORTGAGE, OUTRIGHT, RENTER
+from solsim.engine.housing import MARKET, open_homes
 from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 
 if TYPE_CHECKING:
@@ -56,9 +64,6 @@ __all__ = [
     "settle_arrears",
     "turnover",
 ]
-
-#: Tenure codes in ``economy.hh_tenure``.
-RENTER, MORTGAGE, OUTRIGHT = 0, 1, 2
 
 
 def normal_income(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -102,6 +107,8 @@ def draw_households(e: Economy, households: np.ndarray, rng: np.random.Generator
     income = e.hh_outside_wage[households]
     e.hh_housing[households] = burden * income
     e.hh_essential[households] = np.maximum(hp.essential_share * income, hp.essential_floor)
+    # Their homes and mortgages follow from these costs, without draws.
+    open_homes(e, households)
 
 
 def _housing_due(e: Economy) -> np.ndarray:
@@ -164,15 +171,30 @@ def pay_housing_and_spend(e: Economy, spend) -> dict:
     need = owed_housing + e.hh_arrears_other + to_cents(e.hh_essential + e.hh_expense_due)
     _withdraw_deposits(e, np.maximum(need - e.hh_cash, 0))
 
-    # Housing: oldest arrears first. Renters pay outside landlords, owners the bank.
+    # Housing: oldest arrears first. Renters pay outside landlords, owners the
+    # bank; households an institution of the community houses pay it instead
+    # (``hh_housing_payee``), and it settles with lenders and contractors.
     cash = e.hh_cash
     pay = np.minimum(cash, owed_housing)
+    e.hh_housing_paid = pay
+    market_pay = pay
+    housed = np.flatnonzero(e.hh_housing_payee != MARKET)
+    if housed.size:
+        ledger.transfer(
+            e.hh_account[housed],
+            e.hh_housing_payee[housed],
+            pay[housed],
+            "housing_local",
+            cents=True,
+        )
+        market_pay = pay.copy()
+        market_pay[housed] = 0
     # Each tenure's payments as a whole-block transfer with zeros for the others:
     # the same bookings as transfers of the masked households, without four
     # boolean selections of a random half of them (the costliest step here).
-    rent = np.where(e.hh_tenure == RENTER, pay, 0)
+    rent = np.where(e.hh_tenure == RENTER, market_pay, 0)
     ledger.transfer(e.hh_account, ledger.world, rent, "rent", cents=True)
-    ledger.transfer(e.hh_account, e.bank_account, pay - rent, "mortgage", cents=True)
+    ledger.transfer(e.hh_account, e.bank_account, market_pay - rent, "mortgage", cents=True)
     current_paid = np.maximum(pay - e.hh_arrears_housing, 0)
     e.hh_housing_gap = from_cents(housing_cents - current_paid)
     e.hh_arrears_housing = owed_housing - pay
@@ -226,7 +248,7 @@ def settle_arrears(e: Economy) -> np.ndarray:
     return np.flatnonzero(e.hh_months_behind >= hp.eviction_months)
 
 
-def turnover(e: Economy, displaced: np.ndarray) -> None:
+def turnover(e: Economy, displaced: np.ndarray) -> np.ndarray:
     """Displaced households and movers leave; newcomers take their places.
 
     Besides the displaced, households with no arrears move away at
@@ -247,6 +269,9 @@ def turnover(e: Economy, displaced: np.ndarray) -> None:
     Who moves is one draw per household from the ``households`` stream every
     month, so paired runs keep the same movers; newcomers' draws come from the
     ``newcomers`` stream, whose use varies with how many arrive.
+
+    Returns the households replaced (the displaced, then the movers): their
+    places now hold newcomers.
     """
     hp = e.scenario.households
     move = e.streams["households"].random(e.n_households) < hp.move_rate
@@ -256,9 +281,9 @@ def turnover(e: Economy, displaced: np.ndarray) -> None:
     e.hh_displaced_month = int(displaced.size)
     e.hh_moved_month = int(movers.size)
     e.displaced_total += int(displaced.size)
-    leaving = np.concatenate([displaced, movers])
+    leaving = np.concatenate([displaced, movers]).astype(np.intp)
     if leaving.size == 0:
-        return
+        return leaving
     ledger = e.ledger
     e.arrears_written_off += int(
         e.hh_arrears_housing[leaving].sum() + e.hh_arrears_other[leaving].sum()
@@ -275,6 +300,7 @@ def turnover(e: Economy, displaced: np.ndarray) -> None:
     ledger.transfer(accounts, ledger.world, ledger.cash[accounts].clip(0), "departures", cents=True)
     draw_households(e, leaving, e.streams["newcomers"])
     ledger.transfer(ledger.world, accounts, opening_cash(e, leaving), "arrivals")
+    return leaving
 
 
 def opening_cash(e: Economy, households: np.ndarray | slice = slice(None)) -> np.ndarray:

@@ -288,6 +288,37 @@ class HouseholdParams(_Strict):
         return self
 
 
+class HousingParams(_Strict):
+    """The housing market: a house-price index and the terms of a market mortgage.
+
+    The index ``I`` (1 at month 1) moves as ``log I_t = drift·t/12 + c_t`` with
+    a cycle ``c_t = persistence·c_{t−1} + recession_sensitivity·(m_t − 1) +
+    volatility·ε_t``, where ``m_t`` is the month's export multiplier (0.7 in
+    the standard recession) and ``ε_t`` a standard normal draw from the
+    ``housing`` stream (one a month, so paired runs stay paired). At the
+    defaults the standard recession (exports −30% for 12 months) takes about
+    15% off house prices by its last month, and the cycle then closes by about
+    3% of the gap a month; the trend is 3% a year. The index holds at 1 in
+    the burn-in.
+
+    A market owner's mortgage payment is its housing cost (a burden × its
+    outside wage, :class:`HouseholdParams`); the mortgage it carries is that
+    payment's present value at ``mortgage_rate`` over ``mortgage_term_months``,
+    and its home the one that mortgage buys at ``loan_to_value`` at the index
+    of the month it arrived. The home's value then follows the index; the
+    mortgage amortises on schedule; equity (value − balance) counts in the
+    household's net worth, and the index gain is the resale gain.
+    """
+
+    drift: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.03
+    volatility: Annotated[float, Field(ge=0.0, le=0.2)] = 0.01
+    persistence: Annotated[float, Field(ge=0.0, le=0.999)] = 0.97
+    recession_sensitivity: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    mortgage_rate: Annotated[float, Field(ge=0.0, le=0.3)] = 0.06
+    mortgage_term_months: Annotated[int, Field(ge=12, le=480)] = 360
+    loan_to_value: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
+
+
 class CoopParams(_Strict):
     """Worker co-operatives: wages, trade, reserves and failure.
 
@@ -568,6 +599,7 @@ class Scenario(_Strict):
     economy: EconomySize = Field(default_factory=EconomySize)
     graph: GraphParams = Field(default_factory=GraphParams)
     households: HouseholdParams = Field(default_factory=HouseholdParams)
+    housing: HousingParams = Field(default_factory=HousingParams)
     coops: CoopParams = Field(default_factory=CoopParams)
     firms: FirmParams = Field(default_factory=FirmParams)
     funds: FundParams = Field(default_factory=FundParams)

@@ -2,7 +2,7 @@
 
 Order within a month (``run_month``):
 
-shocks → labour market → wages → household spending → exports and input
+shocks → house prices → labour market → wages → household spending → exports and input
 purchases → debt service (trade credit, loans) → fund payouts, redemptions and
 lending (including new co-ops) → surplus split → clearing → exit and distress.
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solsim.engine import bank, fund_books, households
+from solsim.engine import bank, fund_books, households, housing
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.ledger import CENTS, from_cents, to_cents, within_means
 from solsim.engine.settlement import settle_failures
@@ -45,6 +45,7 @@ def run_month(e: Economy) -> None:
     e.coop_failures_illiquid_month = 0
     e.books.start_month()
     apply_shocks(e)
+    housing.update_index(e)
     labour_market(e)
     firm_staffing(e)
     e.hook("start_month")
@@ -932,7 +933,15 @@ def exit_and_distress(e: Economy) -> None:
     ctx = {"distressed": (e.hh_shortfall > 0.01) | (e.hh_housing_gap > 0.01)}
     e.hook("distress", ctx)
     e.hh_distressed = ctx["distressed"]
-    households.turnover(e, households.settle_arrears(e))
+    # Households about to be displaced: an institution that houses some may
+    # cure their arrears or hold off (``housing_arrears``); then they leave,
+    # and it may house the newcomers that take their places (``arrivals``).
+    ctx = {"displaced": households.settle_arrears(e)}
+    e.hook("housing_arrears", ctx)
+    displaced = np.asarray(ctx["displaced"], dtype=np.intp)
+    housing.tally_foreclosures(e, displaced)
+    arrived = households.turnover(e, displaced)
+    e.hook("arrivals", {"arrived": arrived, "displaced": displaced})
 
 
 def expected_margin(e: Economy) -> np.ndarray:

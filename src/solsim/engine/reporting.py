@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from solsim import metrics
-from solsim.engine import fund_books, households, instruments
+from solsim.engine import fund_books, households, housing, instruments
 from solsim.engine.codes import OUTSIDE, UNEMPLOYED
 from solsim.engine.instruments.contract import summarise
 from solsim.engine.ledger import CENTS
@@ -294,7 +294,11 @@ def household_record(e: Economy) -> dict[str, float]:
     """
     # Renters by index: gathering with indices is several times faster than
     # selecting with a boolean mask that picks a random half of the households.
-    renter = np.flatnonzero(e.hh_tenure == households.RENTER)
+    # Renters of outside landlords: households a community institution houses
+    # are its to report.
+    renter = np.flatnonzero(
+        (e.hh_tenure == households.RENTER) & (e.hh_housing_payee == housing.MARKET)
+    )
     income = e.hh_income.take(renter)
     rent = e.hh_housing.take(renter) * e.housing_multiplier
     burden = np.divide(rent, income, out=np.full(income.size, np.inf), where=income > 0)
@@ -399,6 +403,7 @@ def record(e: Economy) -> dict[str, float]:
         cleared_share=e.cleared_share,
         **household_record(e),
         **firm_record(e),
+        **housing.record(e),
     )
     row.update(instrument_record(e))
     return row
@@ -645,6 +650,15 @@ def summarize(economy: Economy) -> dict[str, float | int | str | None]:
     )
     summary["mean_arrears"] = float(series["arrears"].mean())
     summary["displaced"] = int(series["displaced"].sum())
+    # Every household displaced over the run, whoever housed it.
+    summary["displaced_total"] = int(economy.displaced_total)
+    # Market owners' foreclosures per owner-year over the run; the share of
+    # local assets under community control at the end.
+    summary["foreclosure_rate_market"] = float(last["foreclosure_rate_market"])
+    summary["eviction_rate_market"] = float(last["eviction_rate_market"])
+    summary["control_share"] = _plain(last["control_share"])
+    summary["mean_owner_burden"] = float(np.nanmean(series["owner_burden"]))
+    summary["final_house_price_index"] = float(last["house_price_index"])
     # What outside creditors wrote off of households' arrears over the run.
     summary["arrears_written_off"] = economy.arrears_written_off / CENTS
     summary["mean_rent_burden"] = float(np.nanmean(series["rent_burden"]))

@@ -105,6 +105,20 @@ SUMMARY_METRICS: tuple[Column, ...] = (
        "reference"),
     _m("mean_arrears", "household arrears", "arrears", "money", "worse", 0.05, "reference"),
     _m("displaced", "households displaced", "displaced", "count", "worse", 0.05, "reference"),
+    # Housing (solsim.engine.housing): the market's owners and renters, and who
+    # controls the community's assets.
+    _m("displaced_total", "households displaced, every tenure", "displaced, all", "count",
+       "worse", 0.05, "reference"),
+    _m("foreclosure_rate_market", "market owners' foreclosures a year", "foreclosures, %/yr",
+       "rate", "worse", 0.001),
+    _m("eviction_rate_market", "market renters' evictions a year", "evictions, %/yr", "rate",
+       "worse", 0.001),
+    _m("mean_owner_burden", "market owners' housing burden", "owner burden, %", "share",
+       "worse", 0.005),
+    _m("final_house_price_index", "house prices at the end (month 1 = 1)", "house prices",
+       "index", "neutral", 0.01),
+    _m("control_share", "local assets under community control", "community control, %",
+       "share", "better", 0.005),
     # Outside investors: their return is neither better nor worse for the community.
     _m("investor_irr", "outside investors' return (IRR)", "investor IRR, %/yr", "rate",
        "neutral", 0.0025),

@@ -107,6 +107,9 @@ def from_column(column: Column, note: str = "") -> Metric:
 
 NOTES: dict[str, str] = {
     "coop_hazard": "co-op failures per co-op-year over the run",
+    "foreclosure_rate_market": "market owners with a mortgage displaced, per owner-year",
+    "control_share": "homes held by community institutions, co-ops' assets and community "
+    "funds' cash, over local assets",
     "coop_failure_hazard": "co-op failures per co-op-year over the run",
     "investor_irr": "money-weighted annual return of outside capital, on the dated monthly "
     "flows, the capital still at work valued at the end",

@@ -121,6 +121,16 @@ hook                 called
                      the backstop (:mod:`solsim.engine.fund_books`).
 ``distress``         after exit. ``ctx["distressed"]`` (bool, per household); an
                      instrument may pay distressed households (mutual aid).
+``housing_arrears``  after the month's arrears are booked, before anyone is
+                     displaced. ``ctx["displaced"]`` (indices of households
+                     behind on housing for ``eviction_months``): an instrument
+                     that houses some (``economy.hh_housing_payee`` is its
+                     account) may cure their arrears through the ledger, hold
+                     off, or add its own foreclosures, replacing the array.
+``arrivals``         after displaced households and movers left. ``ctx["arrived"]``
+                     (indices whose places newcomers now hold; the market
+                     houses them) and ``ctx["displaced"]``: an instrument may
+                     house newcomers in the homes it holds.
 ``record``           end of month: return the declared columns' values (floats; the
                      same keys every month).
 ===================  ================================================================
@@ -132,7 +142,8 @@ Rules every instrument keeps:
 * Money moves only through ``economy.ledger.transfer`` (cash, double entry) or
   ``economy.ledger.credit_transfer`` (mutual credit, sums to zero), never by
   writing balances directly.
-* Randomness comes only from ``economy.rng`` (the engine's own phases draw from
+* Randomness comes only from ``economy.rng`` or a stream of its own,
+  ``economy.stream("<name>")`` (the engine's own phases draw from
   ``economy.streams``, so an instrument's draws never shift them).
 * ``record`` returns exactly the declared columns, every month.
 
@@ -507,6 +518,12 @@ class Instrument:
 
     def distress(self, economy: Economy, ctx: dict[str, Any]) -> None:
         """Support distressed households."""
+
+    def housing_arrears(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """Cure, hold off or add to the month's displacements of households it houses."""
+
+    def arrivals(self, economy: Economy, ctx: dict[str, Any]) -> None:
+        """House newcomers in the homes it holds."""
 
     def record(self, economy: Economy) -> dict[str, float]:
         """The declared columns' values this month."""

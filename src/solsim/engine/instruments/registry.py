@@ -64,6 +64,8 @@ BUILTIN: dict[str, str] = {
     "mutual_aid": "solsim.engine.instruments.mutual_aid",
     "governance": "solsim.engine.instruments.governance",
     "participatory_budget": "solsim.engine.instruments.participatory_budget",
+    "clt": "solsim.engine.instruments.clt",
+    "housing_coop": "solsim.engine.instruments.housing_coop",
 }
 
 # Entry points already loaded (by their value), so a name seen twice loads once.
