@@ -70,14 +70,15 @@ def test_one_member_one_vote_against_capital_weighted():
     np.testing.assert_allclose(by_heads, members / members.sum(axis=1, keepdims=True))
 
 
-@pytest.mark.parametrize(("preset", "rate", "screen"), [("community", 0.06, 2.0),
-                                                         ("investor", 0.09, 4.0)])  # fmt: skip
-def test_presets_decide_the_terms_the_labels_used_to_fix(preset, rate, screen):
+@pytest.mark.parametrize(("preset", "premium", "screen"), [("community", 0.0, 2.0),
+                                                            ("investor", 0.03, 4.0)])  # fmt: skip
+def test_presets_decide_the_terms_the_labels_used_to_fix(preset, premium, screen):
     """v1's labels, now outcomes: the community's terms, or 3 points more and twice
     the screen when investors hold the majority."""
     model = governed({"preset": preset})
     model.step()
     e = model.economy
+    rate = e.scenario.funds.interest_rate + premium
     np.testing.assert_allclose(e.fund_rate, rate)
     np.testing.assert_allclose(e.fund_buffer_months, screen)
     assert set(e.fund_governance) == {preset}
@@ -96,7 +97,8 @@ def test_a_sweep_of_community_votes_moves_rate_and_screen_monotonically():
     rate, screen, refound = np.array(decided).T
     assert (np.diff(rate) <= 1e-12).all() and (np.diff(screen) <= 1e-12).all()
     assert (np.diff(refound) >= -1e-12).all()
-    assert rate[0] == pytest.approx(0.09) and rate[-1] == pytest.approx(0.06)
+    own = model.economy.scenario.funds.interest_rate
+    assert rate[0] == pytest.approx(own + 0.03) and rate[-1] == pytest.approx(own)
     assert screen[0] == pytest.approx(4.0) and screen[-1] == pytest.approx(2.0)
 
 
@@ -108,7 +110,7 @@ def test_decided_terms_reach_new_loans():
         model.step()
     e = model.economy
     assert e.loan_active.any()
-    np.testing.assert_allclose(e.loan_rate[e.loan_active], 0.09)
+    np.testing.assert_allclose(e.loan_rate[e.loan_active], e.scenario.funds.interest_rate + 0.03)
 
 
 def test_power_shift_hands_the_votes_to_the_community():

@@ -196,15 +196,20 @@ def test_a_loss_beyond_every_layer_lands_on_the_backstop(backstop):
 
 
 def test_stressed_losses_reach_the_tranches_junior_first_month_by_month():
-    """A fund with a thin allowance in a deep recession: once the allowance and net
-    assets are spent, each month's losses hit the first-loss tranche, and the
-    senior tranche only once the first loss is gone."""
+    """A fund with no allowance and no retained surplus in a deep recession: each
+    month's losses hit the first-loss tranche, and the senior tranche only once
+    the first loss is gone."""
     scenario = load_scenario(
         SCENARIOS / "first_loss.toml",
         {
             "steps": 48,
             "funds.allowance_target": 0.0,
             "funds.net_asset_target": 0.0,
+            # A thin first-loss slice, so that a recession's losses pass it.
+            "instruments.first_loss.tranches": [
+                {"name": "first_loss", "share": 0.05, "holder": "philanthropic"},
+                {"name": "senior", "share": 0.95, "holder": "outside"},
+            ],
             "shocks.scheduled": [
                 {"kind": "export_drop", "start": 6, "duration": 36, "size": 0.6},
                 {"kind": "supplier_failure", "start": 12, "size": 0.3},
@@ -227,7 +232,10 @@ def test_stressed_losses_reach_the_tranches_junior_first_month_by_month():
 
 
 def test_coupons_are_paid_senior_first():
-    e = tiny_economy({"first_loss": STACK_10_90}, funds={"capital": 120000.0, "deposit_rate": 0.0})
+    e = tiny_economy(
+        {"first_loss": STACK_10_90},
+        funds={"capital": 120000.0, "deposit_rate": 0.0, "target_return": 0.04},
+    )
     # Monthly coupons at 4%: senior 108000 → 360, first loss 12000 → 40.
     e.fund_interest_income[:] = 370.0
     new_month(e)
@@ -590,7 +598,7 @@ def test_random_loss_paths_in_the_engine(
         rows = np.flatnonzero(t.fund == fund)
         junior_row, senior_row = rows[np.argsort(t.attachment[rows])]
         if t.loss[senior_row] > 0:
-            assert t.loss[junior_row] == pytest.approx(t.size[junior_row])
+            assert t.loss[junior_row] == pytest.approx(t.size[junior_row], abs=0.01)
         # Losses land on capital still at risk, never more than the pool lost:
         # the fund's allowance and net assets absorb first, and surplus writes back.
         assert t.loss[rows].sum() <= e.fund_cum_loss[fund] + 1e-6

@@ -309,5 +309,5 @@ def test_who_decides_names_the_votes_of_a_governed_fund():
     # The instrument's declared "who decides" summaries, each with its label.
     assert line.figures["community_vote_share"] == pytest.approx(0.3)
     assert "community constituencies' share of the votes 30%" in line.text
-    assert line.figures["decided_rate"] == pytest.approx(0.09)
-    assert "lending rate decided 9.0%" in line.text
+    assert line.figures["decided_rate"] == pytest.approx(governed.funds.interest_rate + 0.03)
+    assert f"lending rate decided {line.figures['decided_rate'] * 100:.1f}%" in line.text

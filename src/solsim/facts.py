@@ -632,9 +632,9 @@ FACTS: tuple[Fact, ...] = (
         "Predicted: a defaulted loan recovers the co-op's cash and its equipment "
         "sold at a haircut, and no setting was tuned to the anchor.",
         _column("chargeoff_rate"),
-        if_missed="Nearly all defaults (94% in seeds 0–3) are start-up loans to "
-        "refounded co-ops, which bought no equipment and fail at a median age of "
-        "about 41 months with about 38% of the principal still owed; the funds lend "
+        if_missed="Nearly all defaults (93% in seeds 0–3 of the calm run) are start-up "
+        "loans to refounded co-ops, which bought no equipment and fail at a median age "
+        "of about 37 months with about 42% of the principal still owed; the funds lend "
         "to nothing else. CDFI loan funds' portfolios are mostly housing and "
         "facilities loans, underwritten and often guaranteed, whose losses are lower.",
     ),

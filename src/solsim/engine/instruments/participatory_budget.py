@@ -25,7 +25,8 @@ year (months 12, 24, ...) it is allocated:
   into the fund as a grant for start-up loans (it raises what the fund can
   lend and refound with); ``aid`` is paid to the community's households in
   distress, equally; ``housing`` pays down the housing arrears of the
-  community's households, in proportion to them, to their creditors.
+  community's households, in proportion to them, to their creditors (the
+  community institution that houses them, or landlords and lenders outside).
 
 What a use cannot spend in its community this year (nobody in distress, no
 arrears) stays in the budget for the next. Scale: New York's participatory
@@ -230,10 +231,12 @@ class ParticipatoryBudget(Instrument):
             np.minimum(amount, owed), arrears.astype(np.float64), self.hh_group, groups
         )
         pay = np.minimum(pay, arrears)
-        # Paid to the households' creditors outside the economy, on their behalf.
-        paid = e.ledger.transfer(
-            self.account[e.hh_fund], e.ledger.world, pay, "pb_housing", cents=True
-        )
+        # Paid on the households' behalf to whom they owe rent or mortgage: the
+        # community institution that houses them, else creditors outside.
+        from solsim.engine.housing import MARKET
+
+        payee = np.where(e.hh_housing_payee != MARKET, e.hh_housing_payee, e.ledger.world)
+        paid = e.ledger.transfer(self.account[e.hh_fund], payee, pay, "pb_housing", cents=True)
         e.hh_arrears_housing -= paid
         self.allocated["housing"] += int(paid.sum())
 
