@@ -475,8 +475,8 @@ class FundParams(_Strict):
     coupon, a running cost of 0.5% of loans: the rest of a loan fund's cost is
     grant-funded, outside the model) are set together so that a fund's books are
     stationary without a shock: at 6% and 4%, its net charge-offs of about 3–4% a
-    year ate its capital, and fund assets fell 17% over ten calm years. Who decides those terms, and so how they
-    change, is an instrument's matter (the votes and preferences of the fund's
+    year ate its capital, and fund assets fell 17% over ten calm years. Who
+    decides those terms, and so how they change, is an instrument's matter (the votes and preferences of the fund's
     constituencies); without one the settings hold.
 
     The books (:mod:`solsim.engine.fund_books`): each month a fund provisions
