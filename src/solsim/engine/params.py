@@ -476,8 +476,9 @@ class FundParams(_Strict):
     grant-funded, outside the model) are set together so that a fund's books are
     stationary without a shock: at 6% and 4%, its net charge-offs of about 3–4% a
     year ate its capital, and fund assets fell 17% over ten calm years. Who
-    decides those terms, and so how they change, is an instrument's matter (the votes and preferences of the fund's
-    constituencies); without one the settings hold.
+    decides those terms, and so how they change, is an instrument's matter (the
+    votes and preferences of the fund's constituencies); without one the
+    settings hold.
 
     The books (:mod:`solsim.engine.fund_books`): each month a fund provisions
     its loan-loss allowance out of net interest toward ``allowance_target`` of
