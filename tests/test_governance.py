@@ -243,3 +243,13 @@ def test_the_yearly_vote_pays_only_those_its_uses_name():
     # waits in the budget: nothing is lost.
     left = int(e.ledger.cash[budget.account].sum())
     assert left + sum(budget.allocated.values()) == pytest.approx(grant, abs=2)
+
+
+def test_rules_decide_for_every_fund_at_once():
+    values = np.array([[0.05, 0.06, 0.09], [2.0, 2.0, 4.0]])
+    votes = np.array([[0.6, 0.1, 0.3], [0.1, 0.2, 0.7], [0.25, 0.25, 0.5]])
+    for rule in (weighted_median, weighted_mean):
+        together = rule(values, votes)
+        assert together.shape == (3, 2)
+        for fund in range(3):
+            np.testing.assert_allclose(together[fund], rule(values, votes[fund]))

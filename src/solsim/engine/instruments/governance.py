@@ -120,7 +120,13 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     values
         Preferences, one row per decision, one column per constituency.
     weights
-        Votes per constituency (non-negative, positive total).
+        Votes per constituency (non-negative, positive total), or one row of
+        votes per fund (funds × constituencies) to decide for every fund at once.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per decision, or funds × decisions for 2-D ``weights``.
 
     Examples
     --------
@@ -130,27 +136,34 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     array([2.])
     """
     values = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    weights = np.asarray(weights, dtype=np.float64)
-    order = np.argsort(values, axis=1, kind="stable")
+    votes = np.asarray(weights, dtype=np.float64)
+    table = np.atleast_2d(votes)
+    order = np.argsort(values, axis=1, kind="stable")  # decisions × voters
     sorted_values = np.take_along_axis(values, order, axis=1)
-    cum = np.cumsum(weights[order], axis=1)
-    half = weights.sum() / 2.0
-    first = np.argmax(cum >= half - 1e-12, axis=1)
-    return sorted_values[np.arange(values.shape[0]), first]
+    cum = np.cumsum(table[:, order], axis=2)  # funds × decisions × voters
+    half = table.sum(axis=1)[:, None, None] / 2.0
+    first = np.argmax(cum >= half - 1e-12, axis=2)  # funds × decisions
+    decided = sorted_values[np.arange(values.shape[0])[None, :], first]
+    return decided[0] if votes.ndim == 1 else decided
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The vote-weighted mean of each row of ``values`` (decisions × voters).
 
+    ``weights`` as for :func:`weighted_median`.
+
     >>> weighted_mean(np.array([[0.05, 0.09]]), np.array([0.75, 0.25]))
     array([0.06])
     """
     values = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    weights = np.asarray(weights, dtype=np.float64)
-    return values @ weights / weights.sum()
+    votes = np.asarray(weights, dtype=np.float64)
+    table = np.atleast_2d(votes)
+    decided = table @ values.T / table.sum(axis=1, keepdims=True)
+    return decided[0] if votes.ndim == 1 else decided
 
 
-#: Decision rules by name: (preferences, votes) → one value per decision.
+#: Decision rules by name: (preferences: decisions × voters, votes: funds ×
+#: voters) → funds × decisions (and one row of votes → one value per decision).
 DECISION_RULES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "weighted_median": weighted_median,
     "weighted_mean": weighted_mean,
@@ -158,7 +171,11 @@ DECISION_RULES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 
 
 def register_rule(name: str, rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
-    """Make a decision rule available to ``rule = "<name>"``."""
+    """Make a decision rule available to ``rule = "<name>"``.
+
+    The rule takes the preferences (decisions × constituencies) and the votes
+    (funds × constituencies) and returns the decisions (funds × decisions).
+    """
     DECISION_RULES[name] = rule
 
 
@@ -443,14 +460,15 @@ class Governance(Instrument):
             return
         self.ready = True
         votes = self.votes(e)
-        decided = np.empty((len(DECISIONS), e.n_funds))
+        # Every fund at once: decisions × funds.
+        decided = np.asarray(self.rule(self.preferences, votes)).T
+        # What the community constituencies would decide alone, where they vote.
+        community_votes = np.where(self.community, votes, 0.0)
+        voting = community_votes.sum(axis=1) > 0
         matched = 0
-        for fund in range(e.n_funds):  # a handful of funds, not agents
-            decided[:, fund] = self.rule(self.preferences, votes[fund])
-            community_votes = np.where(self.community, votes[fund], 0.0)
-            if community_votes.sum() > 0:
-                own = self.rule(self.preferences, community_votes)
-                matched += int(np.isclose(decided[:, fund], own).sum())
+        if voting.any():
+            own = np.asarray(self.rule(self.preferences, community_votes[voting])).T
+            matched = int(np.isclose(decided[:, voting], own).sum())
         self.vote_share = votes[:, self.community].sum(axis=1)
         self.decided = decided
         if not e.burning_in:
