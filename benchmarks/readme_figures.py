@@ -1001,7 +1001,10 @@ def render_findings(data: dict[str, Any]) -> str:
         text += (
             " Return parity, the community's paired gain (against the same runs without the "
             "tool; without the fund for the baseline) per unit of the outside investors' net "
-            f"gain, 1 meaning equal, is {_join(levels)}."
+            f"gain, 1 meaning equal, is {_join(levels)}. It is a ratio of two paired sums: "
+            "where the investors' net gain is small it is large and noisy, and negative "
+            "where the tool leaves the community worse off than the runs without it; read "
+            "it with its interval in the table."
         )
 
     # Losses per tranche.
@@ -1559,9 +1562,13 @@ def _channel_paragraphs(f: _Figures) -> dict[str, str]:
             "(millions)."
         ),
         "power_shift": (
-            "**A power shift** (community votes from 20% to 60%) hands the decisions to the "
-            "community halfway through, when refounding resumes; it "
-            f"{c('active_coops_final', 'power_shift', 'count', coops_left)}."
+            "**A power shift** (community votes from 20% to 60% over the run, on "
+            "investor-governed funds, deciding yearly) moves the decisions step by step: "
+            "refounding resumes in part from month 73, with philanthropy's vote, and fully "
+            "from month 97, when the community's share passes half. Until then there is no "
+            "refounding, so it "
+            f"{c('active_coops_final', 'power_shift', 'count', coops_left)} and "
+            f"{hazard('power_shift')}."
         ),
         "participatory_budget": (
             "**The participatory budget** allocated "

@@ -474,6 +474,10 @@ FACTS: tuple[Fact, ...] = (
         _hazard_ratio,
         holds=lambda m: m["coop_hazard"] < m["firm_hazard"],
         direction="co-op hazard below conventional",
+        if_missed="The mean is inside the band; its interval crosses the lower edge. "
+        "Before the funds' books were closed it was 0.507 ± 0.028: the change is within "
+        "the run-to-run noise, each hazard stays within its own band, and neither was "
+        "tuned again.",
     ),
     Fact(
         "jobs_fall_less",
@@ -594,9 +598,10 @@ FACTS: tuple[Fact, ...] = (
         "Annualised credit turnover ÷ credit in positive balances (`mc_velocity`), "
         "mean over months of the mutual-credit scenario; anchor ≈ 10–12 a year.",
         _column("mc_velocity"),
-        if_missed="Nothing was set to reach it: the network's limits and acceptance "
-        "follow Sardex's rules, and how long members hold positive balances follows "
-        "from when they are short of cash.",
+        if_missed="Nothing was set to reach it. Since firms pay part of wages in credit "
+        "when cash and bank credit run short (the v2 liquidity channel), credit turns "
+        "over faster than Sardex's: households spend the credit wages they receive "
+        "at once, so velocity rose from about 8.6 to the band's upper edge.",
     ),
     Fact(
         "timebank_concentration",
