@@ -675,3 +675,32 @@ def test_a_circle_of_one_is_refused(tmp_path, capsys):
         tmp_path / "bad.toml",
         capsys,
     )
+
+
+@pytest.mark.slow
+def test_mutual_credit_relieves_a_credit_crunch():
+    """The recession with the bank's limits cut by 60% for its year: against the
+    same replicates without mutual credit, illiquid failures fall, with the 95%
+    paired interval below 0 (−1.0 [−1.8, −0.2] a run when written): firms short
+    of cash and bank credit pay suppliers and part of wages in credit."""
+    shocks = [
+        {"kind": "export_drop", "start": 24, "duration": 12, "size": 0.3},
+        {"kind": "credit_crunch", "start": 24, "duration": 12, "size": 0.6},
+    ]
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    differences = []
+    for seed in range(20):
+        runs = [
+            solsim_run(root / f"{name}.toml", seed, {"shocks.scheduled": shocks})
+            for name in ("mutual_credit", "baseline")
+        ]
+        differences.append(runs[0]["failures_illiquid"].sum() - runs[1]["failures_illiquid"].sum())
+    values = np.asarray(differences, dtype=float)
+    half_width = 2.093 * values.std(ddof=1) / np.sqrt(values.size)  # t(19), 95%
+    assert values.mean() + half_width < 0, (values.mean(), half_width)
+
+
+def solsim_run(path, seed, overrides):
+    import solsim
+
+    return solsim.run(path, seed=seed, overrides=overrides, agents=False).timeseries
