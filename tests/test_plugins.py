@@ -83,7 +83,9 @@ def test_every_builtin_records_exactly_its_declared_columns():
     scenario = load_scenario(
         None, None, data={**scenario.model_dump(mode="json"), "instruments": tables}
     )
-    result = solsim.run(scenario, seed=3, agents=False)
+    # A seed in which every tool has something to do (in some, the housing
+    # co-ops' hardship fund leaves the timebank no one to help in a year).
+    result = solsim.run(scenario, seed=4, agents=False)
     for name in registry.BUILTIN:
         for column in registry.get(name).columns:
             assert column.name in result.timeseries, (name, column.name)

@@ -106,7 +106,7 @@ def test_figures_are_saved_as_png_and_svg(written):
 def test_report_names_scenarios_and_the_changed_setting(written):
     page = written.read_text(encoding="utf-8")
     assert "dear_loans" in page and "baseline" in page
-    assert "[funds]\ninterest_rate = 0.12  # baseline: 0.06" in page
+    assert "[funds]\ninterest_rate = 0.12  # baseline: 0.08" in page
     assert 'replicates per scenario</td><td class="key">3' in page
 
 
@@ -261,7 +261,7 @@ def test_compare_writes_report_html(tmp_path):
     data = from_results_dir(out, network=False)
     assert data.households is not None and len(data.households) == 2 * 2 * 100
     assert data.reference == "baseline"
-    assert "interest_rate = 0.12  # baseline: 0.06" in page
+    assert "interest_rate = 0.12  # baseline: 0.08" in page
     assert f"solsim compare {experiment} --out {out}" in page
     assert (out / "figures" / "lorenz.svg").exists()
     assert (out / "figures" / "network.png").exists()
