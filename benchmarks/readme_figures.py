@@ -433,6 +433,7 @@ GOVERNANCE_ROWS = (
     ("community_loss_share", "losses the community carried, %", "pct"),
     ("community_return", "community return, millions", "M"),
     ("investor_irr", "outside investors' IRR, % a year", "pct"),
+    ("return_parity", "return parity against the funds without the vote", "ratio"),
 )
 
 
