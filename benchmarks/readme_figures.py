@@ -140,6 +140,19 @@ CHANNEL_METRICS = (
     "decided_rate",
     "pb_allocated",
     "mean_coop_pay_ratio",
+    "foreclosure_rate_clt",
+    "foreclosure_rate_market",
+    "clt_cures",
+    "clt_due",
+    "clt_burden",
+    "mean_owner_burden",
+    "hcoop_charge_ratio",
+    "hcoop_burden",
+    "mean_rent_burden",
+    "hcoop_displacement_rate",
+    "eviction_rate_market",
+    "hcoop_repairs",
+    "hcoop_hardship_paid",
 )
 
 #: Outcome rows the interpretation reads (an effect is claimed only when the
@@ -1576,6 +1589,30 @@ def _channel_paragraphs(f: _Figures) -> dict[str, str]:
             f"{m('pb_allocated', 'participatory_budget', 'k')} thousand over the run (half "
             "the funds' surplus payout and an outside grant of 10 a resident a year), by a "
             f"vote weighted by need; it {distress('participatory_budget')}."
+        ),
+        "clt": (
+            "**The community land trust** sells its homes at 70% of the market price with a "
+            "ground lease, to owners drawn from the same incomes as market owners: their "
+            f"housing burden is {m('clt_burden', 'clt', 'pct')}% of income against "
+            f"{m('mean_owner_burden', 'clt', 'pct')}% for market owners. Its stewardship "
+            f"cured {m('clt_cures', 'clt', 'count')} of the {m('clt_due', 'clt', 'count')} "
+            "owners due for foreclosure in a run. Trust owners were foreclosed at "
+            f"{m('foreclosure_rate_clt', 'clt', 'pct')}% a year against "
+            f"{m('foreclosure_rate_market', 'clt', 'pct')}% for market owners in the same "
+            f"runs; the trust {c('displaced', 'clt', 'count', 'displacements')}."
+        ),
+        "housing_coop": (
+            "**Housing co-ops** charge members "
+            f"{m('hcoop_charge_ratio', 'housing_coop', 'ratio')} of comparable rent (debt "
+            "service, operating cost 20% below a rental's, a reserve and a hardship fund): "
+            f"their housing burden is {m('hcoop_burden', 'housing_coop', 'pct')}% against "
+            f"{m('mean_rent_burden', 'housing_coop', 'pct')}% for market renters. The "
+            f"reserve paid {m('hcoop_repairs', 'housing_coop', 'k')} thousand of repairs and "
+            f"the hardship fund {m('hcoop_hardship_paid', 'housing_coop', 'k')} thousand of "
+            "members' arrears; members were displaced at "
+            f"{m('hcoop_displacement_rate', 'housing_coop', 'pct')}% a year against "
+            f"{m('eviction_rate_market', 'housing_coop', 'pct')}% of market renters evicted. "
+            f"The co-ops {_plural(c('displaced', 'housing_coop', 'count', 'displacements'))}."
         ),
         "all_tools": (
             "**All tools together** combine these channels: they "
