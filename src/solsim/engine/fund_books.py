@@ -97,6 +97,8 @@ class FundBooks:
         self.pending = np.zeros((notice_months, 0))
         # Requests past their notice, waiting for the lock-up to end.
         self.waiting = np.zeros(0)
+        # Households' ranks within their fund (for equal shares), made on first use.
+        self.fund_rank: np.ndarray | None = None
 
     def start_run(self) -> None:
         """Month 1: the run's tallies restart (the allowance is a balance and stays)."""
@@ -139,12 +141,47 @@ def pay_operating_cost(e: Economy) -> np.ndarray:
     due = np.minimum(due, e.fund_cash.clip(0))
     if not due.any():
         return received
-    share = split_cents(due, np.ones(e.n_households), e.hh_fund, e.n_funds)
+    if e.books.fund_rank is None:  # households keep their fund: ranked once
+        e.books.fund_rank = member_rank(e.hh_fund)
+    share = equal_split(due, e.hh_fund, e.n_funds, e.books.fund_rank)
     paid = e.ledger.transfer(e.hh_fund_account, e.hh_account, share, "fund_operating", cents=True)
     by_fund = sum_cents(e.hh_fund, paid, e.n_funds)
     e.fund_interest_income -= by_fund / CENTS
     e.books.operating_cost_month += int(by_fund.sum())
     return paid / CENTS
+
+
+def member_rank(group: np.ndarray) -> np.ndarray:
+    """Each member's rank within its group, in index order."""
+    group = np.asarray(group, dtype=np.intp)
+    order = np.argsort(group, kind="stable")
+    rank = np.empty(group.size, dtype=np.int64)
+    rank[order] = np.arange(group.size) - np.searchsorted(group[order], group[order])
+    return rank
+
+
+def equal_split(
+    total: np.ndarray, group: np.ndarray, n_groups: int, rank: np.ndarray | None = None
+) -> np.ndarray:
+    """``total`` cents per group shared equally among its members, to the cent.
+
+    Each member gets ``total // members``; the ``total % members`` cents left
+    go one each to the group's first members in index order. This is
+    :func:`~solsim.engine.credit.split_cents` with equal weights (whose ties
+    keep index order), without its sort when ``rank`` (:func:`member_rank`,
+    for groups that do not change) is given.
+
+    >>> equal_split(np.array([10, 4]), np.array([0, 1, 0, 0, 1]), 2).tolist()
+    [4, 2, 3, 3, 2]
+    """
+    group = np.asarray(group, dtype=np.intp)
+    total = np.asarray(total, dtype=np.int64)
+    members = np.bincount(group, minlength=n_groups).astype(np.int64)
+    base = np.where(members > 0, total // np.maximum(members, 1), 0)
+    left = np.where(members > 0, total - base * members, 0)
+    if rank is None:
+        rank = member_rank(group)
+    return base[group] + (rank < left[group])
 
 
 def provision(e: Economy) -> None:
@@ -272,9 +309,13 @@ def _backstop(e: Economy, loss: np.ndarray) -> None:
     if e.scenario.funds.backstop == "depositors":
         held = sum_cents(e.hh_fund, e.hh_deposit, e.n_funds)
         cut_by_fund = np.minimum(loss, held)
-        cut = split_cents(cut_by_fund, e.hh_deposit, e.hh_fund, e.n_funds)
-        e.hh_deposit -= np.minimum(cut, e.hh_deposit)
-        e.deposits_written_off += int(cut.sum())
+        # Only the depositors of funds with a cut: the split of each fund's cut
+        # over its own depositors is the same, without a pass over everyone.
+        hit = np.flatnonzero((cut_by_fund > 0)[e.hh_fund])
+        if hit.size:
+            cut = split_cents(cut_by_fund, e.hh_deposit[hit], e.hh_fund[hit], e.n_funds)
+            e.hh_deposit[hit] -= np.minimum(cut, e.hh_deposit[hit])
+            e.deposits_written_off += int(cut.sum())
         loss = loss - cut_by_fund
     if loss.any():
         e.ledger.transfer(e.ledger.world, e.fund_account, loss, "bailout", cents=True)

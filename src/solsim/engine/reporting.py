@@ -149,7 +149,7 @@ def tranche_outcomes(e: Economy) -> dict[str, float]:
     return out
 
 
-def power_record(e: Economy) -> dict[str, float]:
+def power_record(e: Economy, net_worth: np.ndarray | None = None) -> dict[str, float]:
     """Who depends on, benefits from and carries the risk of the funds (DESIGN §3).
 
     ``outside_dependency``: outside investors' share of the funds' funding (their
@@ -164,12 +164,12 @@ def power_record(e: Economy) -> dict[str, float]:
     return {
         "outside_dependency": outside / funding if funding > 0 else 0.0,
         "outside_hhi": outside_hhi(e),
-        "benefit_bottom40_share": bottom40_share(e),
+        "benefit_bottom40_share": bottom40_share(e, net_worth),
         "community_loss_share": community_loss_share(e),
     }
 
 
-def bottom40_share(e: Economy) -> float:
+def bottom40_share(e: Economy, net_worth: np.ndarray | None = None) -> float:
     """Share of the month's surplus paid to households that reaches the bottom 40%.
 
     Surplus: co-op patronage, deposit interest and the funds' payouts (dividends,
@@ -178,11 +178,12 @@ def bottom40_share(e: Economy) -> float:
     incidence). 0.4 means in proportion to headcount; more is progressive. NaN
     in a month without such surplus.
     """
-    worth = e.household_net_worth()
     income = e.hh_patronage + e.hh_deposit_interest
     total = income.sum()
     if total <= 0:
         return float("nan")
+    # Households' net worth, when the caller has it (the month's record does).
+    worth = e.household_net_worth() if net_worth is None else net_worth
     cutoff = np.quantile(worth, 0.4)
     return float(income[worth <= cutoff].sum() / total)
 
@@ -390,7 +391,7 @@ def record(e: Economy) -> dict[str, float]:
             (int(e.fund_cash.sum()) + int(e.loan_principal[e.loan_active].sum())) / CENTS
         ),
         **fund_record(e),
-        **power_record(e),
+        **power_record(e, net_worth),
         investor_return=investor_return,
         investor_paid=float(t.paid[outside].sum()),
         investor_redeemed=float(t.redeemed[outside].sum()),
