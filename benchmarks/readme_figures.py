@@ -683,6 +683,20 @@ def collect_settings() -> dict[str, Any]:
                 "mean": scenario.funds.collateral_haircut,
             },
             {
+                "id": "setting/funds.interest_rate",
+                "command": command,
+                "metric": "funds.interest_rate",
+                "statistic": "scenario setting",
+                "mean": scenario.funds.interest_rate,
+            },
+            {
+                "id": "setting/funds.target_return",
+                "command": command,
+                "metric": "funds.target_return",
+                "statistic": "scenario setting",
+                "mean": scenario.funds.target_return,
+            },
+            {
                 "id": "setting/coops.demand_volatility",
                 "command": command,
                 "metric": "coops.demand_volatility",
@@ -1311,6 +1325,22 @@ def render_calibration(data: dict[str, Any]) -> str:
             "equipment, sold at a stated haircut "
             f"({haircut['mean']:.0%} below its depreciated value; `funds.collateral_haircut`).",
         ]
+    rate = settings.get("setting/funds.interest_rate")
+    coupon = settings.get("setting/funds.target_return")
+    if rate and coupon:
+        lines[-1] += (
+            f" The funds' terms ({rate['mean']:.0%} on loans, a {coupon['mean']:.0%} coupon to "
+            "their capital holders) were set so that their books are stationary without a "
+            "shock: lower, their charge-offs ate their capital."
+        )
+    from solsim.facts import FACTS
+
+    reasons = {"chargeoff_rate": "chargeoffs"}
+    for r in outside:
+        fact = next((f for f in FACTS if f.key == reasons.get(r["metric"])), None)
+        if fact is not None and fact.if_missed:
+            label = labels.get(r["metric"], (r["check"], ""))[0]
+            lines += ["", f"**Missed: {label}** ({_pm(r, 1)}). {fact.if_missed}"]
     return "\n".join(lines)
 
 
