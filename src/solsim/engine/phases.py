@@ -382,12 +382,8 @@ def trade(e: Economy) -> None:
 
 
 def _annuity(principal: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
-    months = np.maximum(months, 1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        factor = np.where(
-            monthly_rate > 0, monthly_rate / (1.0 - (1.0 + monthly_rate) ** (-months)), 1.0 / months
-        )
-    return principal * factor
+    """The level monthly payment that repays ``principal`` over ``months`` (at least 1)."""
+    return principal / housing.annuity_factor(monthly_rate, np.maximum(months, 1))
 
 
 def loan_dues(e: Economy, loans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
