@@ -72,7 +72,7 @@ def pro_rata(loss: float, sizes: np.ndarray) -> np.ndarray:
     return np.minimum(sizes, max(loss, 0.0) * sizes / total)
 
 
-def _grouped_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def grouped_cumsum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Running sum of ``values`` within each run of equal, sorted ``groups``."""
     total = np.cumsum(values)
     start = np.searchsorted(groups, groups)
@@ -136,7 +136,7 @@ def allocate(
     # Waterfall: junior first over the capital at risk (exact in integers).
     order = np.lexsort((seniority, tranche_fund))
     funds = tranche_fund[order]
-    top = _grouped_cumsum(at_risk[order], funds)
+    top = grouped_cumsum(at_risk[order], funds)
     below = top - at_risk[order]
     by_waterfall = np.minimum(np.maximum(new_loss[funds] - below, 0), at_risk[order])
     added[order] = by_waterfall

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solsim.engine.capital import allocate
+from solsim.engine.capital import allocate, grouped_cumsum
 from solsim.engine.credit import split_cents
 from solsim.engine.ledger import CENTS, sum_cents
 
@@ -334,9 +334,7 @@ def write_back(e: Economy, amount: np.ndarray) -> np.ndarray:
     order = np.lexsort((-t.attachment, t.fund))
     lost = t.loss_cents[order]
     funds = t.fund[order]
-    cum = np.cumsum(lost)
-    start = np.concatenate([[0], cum])[np.searchsorted(funds, funds)]
-    before = cum - lost - start
+    before = grouped_cumsum(lost, funds) - lost  # lost by more senior tranches of the fund
     back = np.zeros(len(t.name), dtype=np.int64)
     back[order] = np.clip(budget[funds] - before, 0, lost)
     t.loss_cents -= back
